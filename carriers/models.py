@@ -1,0 +1,329 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from carriers.choices import (
+    RECIPIENT_KINDS,
+    CoveragePolicy,
+    OrganisationKind,
+    SplitMethod,
+)
+from kim_admin.roles import Role
+from kim_admin.scoping import ScopedModel
+from kim_admin.validators import (
+    period_error,
+    validate_non_negative,
+    validate_percent,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+PERCENT = {"max_digits": 7, "decimal_places": 4}
+
+
+class Organisation(ScopedModel):
+    """A body that receives, employs or pays: county, county-free city, town, welfare carrier.
+
+    Towns belong to their county (``parent``) and pay the county levy by ``levy_share``.
+    """
+
+    name = models.CharField(_("Name"), max_length=200)
+    slug = models.SlugField(_("Kürzel"), max_length=80, unique=True)
+    kind = models.CharField(_("Art"), max_length=20, choices=OrganisationKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("Gehört zu (Kreis)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    levy_share = models.DecimalField(
+        _("Anteil an der Kreisumlage (%)"),
+        **PERCENT,
+        null=True,
+        blank=True,
+        validators=[validate_percent],
+        help_text=_("Nur für kreisangehörige Kommunen."),
+    )
+    notes = models.TextField(_("Anmerkungen"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Organisation")
+        verbose_name_plural = _("Organisationen")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="organisation_levy_share_percent",
+                condition=Q(levy_share__isnull=True) | Q(levy_share__gte=0, levy_share__lte=100),
+                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_recipient_kind(self) -> bool:
+        return self.kind in RECIPIENT_KINDS
+
+    @property
+    def is_carrier(self) -> bool:
+        return self.kind == OrganisationKind.CARRIER
+
+    def clean(self):
+        errors = {}
+        if self.kind == OrganisationKind.TOWN and self.parent_id is None:
+            errors["parent"] = _("Eine kreisangehörige Kommune gehört zu einem Kreis.")
+        if self.parent_id is not None and self.parent and self.parent.kind != "county":
+            errors["parent"] = _("Übergeordnet kann nur ein Kreis sein.")
+        if self.levy_share is not None and self.kind != OrganisationKind.TOWN:
+            errors["levy_share"] = _("Einen Kreisumlage-Anteil haben nur kreisangehörige Kommunen.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ForwardingAgreement(ScopedModel):
+    """A forwarding agreement (Weiterleitungsvertrag): funded positions passed to a carrier.
+
+    The funding passes through to the carrier; ``coverage_policy`` says how much of the carrier's
+    cost above the funding the ``payer`` (normally the recipient) carries: all (Leverkusen, seed
+    000), none, a percentage, or a flat amount per FTE (Kreis Heinsberg: 5,000 EUR).
+    """
+
+    recipient = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="forwarding_agreements",
+    )
+    scenario = models.ForeignKey(
+        "funding.Scenario",
+        verbose_name=_("Szenario"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="forwarding_agreements",
+    )
+    carrier = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Trägerin"),
+        on_delete=models.PROTECT,
+        related_name="carrier_agreements",
+        limit_choices_to={"kind": OrganisationKind.CARRIER},
+    )
+    payer = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Trägt die übernommenen Mehrkosten"),
+        on_delete=models.PROTECT,
+        related_name="paid_agreements",
+        null=True,
+        blank=True,
+        help_text=_("Leer: der Zuwendungsempfänger."),
+    )
+    reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
+    signed_on = models.DateField(_("Unterzeichnet am"), null=True, blank=True)
+    valid_from = models.DateField(_("Gültig ab"))
+    valid_to = models.DateField(_("Gültig bis"), null=True, blank=True)
+    positions = models.ManyToManyField(
+        "staffing.Position",
+        verbose_name=_("Stellen"),
+        related_name="forwarding_agreements",
+        blank=True,
+    )
+    coverage_policy = models.CharField(
+        _("Übernahme der Mehrkosten"), max_length=20, choices=CoveragePolicy.choices
+    )
+    coverage_percent = models.DecimalField(
+        _("Übernommener Anteil (%)"),
+        **PERCENT,
+        null=True,
+        blank=True,
+        validators=[validate_percent],
+    )
+    coverage_flat_per_fte = models.DecimalField(
+        _("Pauschale je Vollzeitstelle und Jahr (€)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[validate_non_negative],
+    )
+    notes = models.TextField(_("Anmerkungen"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Weiterleitungsvertrag")
+        verbose_name_plural = _("Weiterleitungsverträge")
+        ordering = ["recipient", "carrier", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                name="forwarding_agreement_period",
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
+            ),
+            models.CheckConstraint(
+                name="forwarding_agreement_coverage_percent",
+                condition=Q(coverage_percent__isnull=True)
+                | Q(coverage_percent__gte=0, coverage_percent__lte=100),
+                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+            ),
+            models.CheckConstraint(
+                name="forwarding_agreement_flat_not_negative",
+                condition=Q(coverage_flat_per_fte__isnull=True) | Q(coverage_flat_per_fte__gte=0),
+                violation_error_message=_("Der Betrag darf nicht negativ sein."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.carrier} ({self.recipient}, ab {self.valid_from:%d.%m.%Y})"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role == Role.CARRIER:
+            return Q(carrier_id=organisation_id)
+        if role == Role.TOWN:
+            return Q(payer_id=organisation_id)
+        return Q(recipient_id=organisation_id)
+
+    def clean(self):
+        errors = period_error(self.valid_from, self.valid_to, "valid_to")
+        if self.carrier_id and self.carrier.kind != OrganisationKind.CARRIER:
+            errors["carrier"] = _("Weiterleiten kann man nur an eine Trägerin.")
+        if self.coverage_policy == CoveragePolicy.PERCENT and self.coverage_percent is None:
+            errors["coverage_percent"] = _("Bitte den übernommenen Anteil in Prozent angeben.")
+        if (
+            self.coverage_policy == CoveragePolicy.FLAT_PER_FTE
+            and self.coverage_flat_per_fte is None
+        ):
+            errors["coverage_flat_per_fte"] = _("Bitte die Pauschale je Vollzeitstelle angeben.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CostSplit(ScopedModel):
+    """How the own share of some positions is shared between towns.
+
+    Seed 003 (Kreis Coesfeld): a region with an employer town (Anstellungskörperschaft) that
+    receives the funding and settles the cost above it with the region's towns once a year,
+    in equal measure. Seed 004 (Kreis Wesel): the county's deficit is refinanced through the
+    county levy, i.e. split by levy shares.
+    """
+
+    recipient = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="cost_splits",
+    )
+    scenario = models.ForeignKey(
+        "funding.Scenario",
+        verbose_name=_("Szenario"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="cost_splits",
+    )
+    name = models.CharField(_("Bezeichnung"), max_length=200)
+    employer_town = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Anstellungskörperschaft"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="employer_splits",
+    )
+    method = models.CharField(_("Aufteilung"), max_length=20, choices=SplitMethod.choices)
+    valid_from = models.DateField(_("Gültig ab"))
+    valid_to = models.DateField(_("Gültig bis"), null=True, blank=True)
+    positions = models.ManyToManyField(
+        "staffing.Position",
+        verbose_name=_("Stellen"),
+        related_name="cost_splits",
+        blank=True,
+    )
+    notes = models.TextField(_("Anmerkungen"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Kostenaufteilung")
+        verbose_name_plural = _("Kostenaufteilungen")
+        ordering = ["recipient", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="cost_split_period",
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role == Role.CARRIER:
+            return None
+        if role == Role.TOWN:
+            is_member = models.Exists(
+                CostSplitMember.objects.filter(
+                    split=models.OuterRef("pk"), organisation_id=organisation_id
+                )
+            )
+            return Q(is_member) | Q(employer_town_id=organisation_id)
+        return Q(recipient_id=organisation_id)
+
+    def clean(self):
+        errors = period_error(self.valid_from, self.valid_to, "valid_to")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CostSplitMember(ScopedModel):
+    """A town taking part in a cost split; ``percent`` only for the fixed-percentage method."""
+
+    split = models.ForeignKey(
+        CostSplit,
+        verbose_name=_("Kostenaufteilung"),
+        on_delete=models.CASCADE,
+        related_name="members",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Kommune"),
+        on_delete=models.PROTECT,
+        related_name="split_memberships",
+    )
+    percent = models.DecimalField(
+        _("Fester Anteil (%)"), **PERCENT, null=True, blank=True, validators=[validate_percent]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Beteiligte Kommune")
+        verbose_name_plural = _("Beteiligte Kommunen")
+        ordering = ["split", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["split", "organisation"],
+                name="cost_split_member_unique",
+                violation_error_message=_("Diese Kommune ist an der Aufteilung bereits beteiligt."),
+            ),
+            models.CheckConstraint(
+                name="cost_split_member_percent",
+                condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100),
+                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} – {self.split}"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role == Role.CARRIER:
+            return None
+        if role == Role.TOWN:
+            return Q(organisation_id=organisation_id)
+        return Q(split__recipient_id=organisation_id)

@@ -1,0 +1,391 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from funding.choices import (
+    CostStatus,
+    FundingKind,
+    ProgrammeCostCategory,
+    RevenueCategory,
+)
+from kim_admin.roles import Role
+from kim_admin.scoping import ScopedModel
+from kim_admin.validators import period_error, validate_non_negative
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+FTE = {"max_digits": 6, "decimal_places": 3}
+
+
+class Programme(ScopedModel):
+    """A funding programme, e.g. KIM NRW (§ 9 Teilhabe- und Integrationsgesetz NRW)."""
+
+    name = models.CharField(_("Name"), max_length=200)
+    slug = models.SlugField(_("Kürzel"), max_length=80, unique=True)
+    legal_basis = models.CharField(_("Rechtsgrundlage"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Förderprogramm")
+        verbose_name_plural = _("Förderprogramme")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class BuildingBlock(ScopedModel):
+    """A building block (Förderbaustein): 1 coordination, 2 case management, 3 immigration offices."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("Förderprogramm"), on_delete=models.PROTECT, related_name="blocks"
+    )
+    number = models.PositiveSmallIntegerField(_("Nummer"))
+    name = models.CharField(_("Bezeichnung"), max_length=200)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Förderbaustein")
+        verbose_name_plural = _("Förderbausteine")
+        ordering = ["programme", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"],
+                name="building_block_number_unique",
+                violation_error_message=_("Diese Bausteinnummer gibt es im Programm schon."),
+            )
+        ]
+
+    def __str__(self):
+        return f"Baustein {self.number}: {self.name}"
+
+
+class Scenario(ScopedModel):
+    """A named copy of a recipient's plan; rows with ``scenario=None`` are the real plan.
+
+    Positions, programme costs, forwarding agreements, cost splits and rate overrides carry a
+    ``scenario`` key, so a scenario holds its own version of all of them and the cost engine
+    computes either the same way (the scenarios issue adds the editing tools).
+    """
+
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="scenarios",
+    )
+    name = models.CharField(_("Bezeichnung"), max_length=200)
+    slug = models.SlugField(_("Kürzel"), max_length=80)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    created_at = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Szenario")
+        verbose_name_plural = _("Szenarien")
+        ordering = ["recipient", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "slug"],
+                name="scenario_slug_unique",
+                violation_error_message=_("Dieses Kürzel ist beim Empfänger schon vergeben."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role in (Role.CARRIER, Role.TOWN):
+            return None
+        return Q(recipient_id=organisation_id)
+
+
+class FundingRate(ScopedModel):
+    """A flat amount the state pays, valid from a date until the next rate of the same kind.
+
+    The amount is per FTE and year (prorated by filled FTE-months) or, for the events budget, a
+    yearly budget; the kind decides which, and on which revenue account it lands (choices.py). Where ``capped_at_cost`` is set, the funding never exceeds the eligible cost
+    actually incurred (seed 000: "bis zu 57.000 € des Arbeitgeberbruttos"). A rate may be limited
+    to one recipient (its grant notice granted another amount) or to one scenario; the most
+    specific rate in force wins.
+    """
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("Förderprogramm"), on_delete=models.PROTECT, related_name="rates"
+    )
+    block = models.ForeignKey(
+        BuildingBlock, verbose_name=_("Baustein"), on_delete=models.PROTECT, related_name="rates"
+    )
+    kind = models.CharField(_("Art"), max_length=30, choices=FundingKind.choices)
+    amount = models.DecimalField(_("Betrag (€)"), **MONEY, validators=[validate_non_negative])
+    valid_from = models.DateField(_("Gültig ab"))
+    capped_at_cost = models.BooleanField(
+        _("Höchstens die förderfähigen Kosten"),
+        default=True,
+        help_text=_("„bis zu“: die Förderung übersteigt nie die tatsächlichen Kosten."),
+    )
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Nur für Empfänger"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="funding_rates",
+    )
+    scenario = models.ForeignKey(
+        Scenario,
+        verbose_name=_("Szenario"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="funding_rates",
+    )
+    source = models.CharField(_("Quelle"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Fördersatz")
+        verbose_name_plural = _("Fördersätze")
+        ordering = ["programme", "block", "kind", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "kind", "block", "valid_from"],
+                condition=Q(recipient__isnull=True, scenario__isnull=True),
+                name="funding_rate_valid_from_unique",
+                violation_error_message=_(
+                    "Für diese Art und diesen Baustein gibt es ab diesem Datum schon einen Fördersatz."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "kind", "block", "valid_from", "recipient"],
+                condition=Q(recipient__isnull=False, scenario__isnull=True),
+                name="funding_rate_recipient_valid_from_unique",
+                violation_error_message=_(
+                    "Für diesen Empfänger gibt es ab diesem Datum schon einen Fördersatz dieser Art."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "kind", "block", "valid_from", "scenario"],
+                condition=Q(scenario__isnull=False),
+                name="funding_rate_scenario_valid_from_unique",
+                violation_error_message=_(
+                    "In diesem Szenario gibt es ab diesem Datum schon einen Fördersatz dieser Art."
+                ),
+            ),
+            models.CheckConstraint(
+                name="funding_rate_amount_not_negative",
+                condition=Q(amount__gte=0),
+                violation_error_message=_("Der Betrag darf nicht negativ sein."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ab {self.valid_from:%d.%m.%Y}: {self.amount} €"
+
+    def clean(self):
+        errors = {}
+        if self.block_id and self.programme_id and self.block.programme_id != self.programme_id:
+            errors["block"] = _("Der Baustein gehört zu einem anderen Förderprogramm.")
+        if (
+            self.scenario_id
+            and self.recipient_id
+            and self.scenario.recipient_id != self.recipient_id
+        ):
+            errors["scenario"] = _("Das Szenario gehört zu einem anderen Empfänger.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class GrantNotice(ScopedModel):
+    """A grant notice (Bewilligungsbescheid): FTE per block approved for a period.
+
+    Seed 001: Leverkusen's notice of 15.02.2021, first until 31.12.2022 (later made permanent:
+    a notice without an end).
+    """
+
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="grant_notices",
+    )
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("Förderprogramm"),
+        on_delete=models.PROTECT,
+        related_name="notices",
+    )
+    reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
+    issued_on = models.DateField(_("Bescheid vom"))
+    period_start = models.DateField(_("Bewilligungszeitraum von"))
+    period_end = models.DateField(_("Bewilligungszeitraum bis"), null=True, blank=True)
+    notes = models.TextField(_("Anmerkungen"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Bewilligungsbescheid")
+        verbose_name_plural = _("Bewilligungsbescheide")
+        ordering = ["recipient", "period_start"]
+        constraints = [
+            models.CheckConstraint(
+                name="grant_notice_period",
+                condition=Q(period_end__isnull=True) | Q(period_end__gte=models.F("period_start")),
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Bescheid vom {self.issued_on:%d.%m.%Y} ({self.recipient})"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role in (Role.CARRIER, Role.TOWN):
+            return None
+        return Q(recipient_id=organisation_id)
+
+    def clean(self):
+        errors = period_error(self.period_start, self.period_end, "period_end")
+        if errors:
+            raise ValidationError(errors)
+
+
+class GrantNoticeBlock(ScopedModel):
+    """What a notice approves for one block: FTE and, where set, a yearly maximum.
+
+    Seed 001: block 1 at most 160,000 EUR a year for coordination and assistance.
+    """
+
+    notice = models.ForeignKey(
+        GrantNotice, verbose_name=_("Bescheid"), on_delete=models.CASCADE, related_name="blocks"
+    )
+    block = models.ForeignKey(
+        BuildingBlock, verbose_name=_("Baustein"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_fte = models.DecimalField(_("Bewilligte Stellen (VZ)"), **FTE)
+    max_personnel_funding = models.DecimalField(
+        _("Höchstbetrag Personal je Jahr (€)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[validate_non_negative],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Bewilligung je Baustein")
+        verbose_name_plural = _("Bewilligungen je Baustein")
+        ordering = ["notice", "block__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "block"],
+                name="grant_notice_block_unique",
+                violation_error_message=_("Dieser Baustein ist im Bescheid schon aufgeführt."),
+            ),
+            models.CheckConstraint(
+                name="grant_notice_block_fte_not_negative",
+                condition=Q(approved_fte__gte=0),
+                violation_error_message=_("Die Stellenzahl darf nicht negativ sein."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.block}: {self.approved_fte} VZ"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role in (Role.CARRIER, Role.TOWN):
+            return None
+        return Q(notice__recipient_id=organisation_id)
+
+
+class ProgrammeCost(ScopedModel):
+    """A cost of the programme not bound to a position: events, measures, external support.
+
+    Seed 001: 49,000 EUR a year for events, measures and external process support (block 1).
+    """
+
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="programme_costs",
+    )
+    scenario = models.ForeignKey(
+        Scenario,
+        verbose_name=_("Szenario"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="programme_costs",
+    )
+    block = models.ForeignKey(
+        BuildingBlock, verbose_name=_("Baustein"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    category = models.CharField(_("Art"), max_length=30, choices=ProgrammeCostCategory.choices)
+    status = models.CharField(_("Stand"), max_length=10, choices=CostStatus.choices)
+    amount = models.DecimalField(_("Betrag (€)"), **MONEY, validators=[validate_non_negative])
+    budget_product = models.CharField(_("Produkt"), max_length=50, blank=True)
+    ledger_account = models.CharField(_("Sachkonto"), max_length=50, blank=True)
+    description = models.CharField(_("Beschreibung"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Programmkosten")
+        verbose_name_plural = _("Programmkosten")
+        ordering = ["recipient", "year", "block"]
+        constraints = [
+            models.CheckConstraint(
+                name="programme_cost_amount_not_negative",
+                condition=Q(amount__gte=0),
+                violation_error_message=_("Der Betrag darf nicht negativ sein."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.year}: {self.amount} €"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role in (Role.CARRIER, Role.TOWN):
+            return None
+        return Q(recipient_id=organisation_id)
+
+
+class RevenueAccount(ScopedModel):
+    """Where a recipient books the grant revenue (seed 001: 414101 personnel, 414100 material)."""
+
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="revenue_accounts",
+    )
+    category = models.CharField(_("Ertragsart"), max_length=20, choices=RevenueCategory.choices)
+    budget_product = models.CharField(_("Produkt"), max_length=50, blank=True)
+    ledger_account = models.CharField(_("Sachkonto"), max_length=50)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Ertragskonto")
+        verbose_name_plural = _("Ertragskonten")
+        ordering = ["recipient", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "category"],
+                name="revenue_account_unique",
+                violation_error_message=_("Für diese Ertragsart ist schon ein Konto hinterlegt."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ledger_account} ({self.get_category_display()})"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role in (Role.CARRIER, Role.TOWN):
+            return None
+        return Q(recipient_id=organisation_id)

@@ -1,0 +1,35 @@
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kim_admin.roles import Role
+
+
+class User(AbstractUser):
+    """A person who logs in. Belongs to one organisation; the role is one of the role groups."""
+
+    organisation = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("Benutzer/in")
+        verbose_name_plural = _("Benutzer/innen")
+
+    @cached_property
+    def role(self) -> Role | None:
+        """The user's role: admin for superusers, else the first role group held."""
+        if self.is_superuser:
+            return Role.ADMIN
+        names = set(self.groups.values_list("name", flat=True))
+        for role in Role:
+            if role.value in names:
+                return role
+        return None

@@ -1,0 +1,50 @@
+"""What a user may see and change: one queryset method, ``restrict(user, action)``.
+
+Pages, API and admin all call it; an object outside the scope is simply not in the queryset,
+so looking it up answers 404.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from kim_admin.roles import ROLES_WHO_EDIT_PLANS, Role
+
+VIEW = "view"
+CHANGE = "change"
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """A queryset that knows how to narrow itself to a user's scope.
+
+    Models define ``scope_q(role, organisation_id)`` returning a ``Q`` for the rows the role may
+    see; an organisation-bound role without an organisation sees nothing.
+    """
+
+    def restrict(self, user, action: str = VIEW):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        role = user.role
+        if role == Role.ADMIN:
+            return self
+        if role is None or user.organisation_id is None:
+            return self.none()
+        if action != VIEW and role not in ROLES_WHO_EDIT_PLANS:
+            return self.none()
+        q = self.model.scope_q(role, user.organisation_id)
+        if q is None:
+            return self.none()
+        return self.filter(q)
+
+
+class ScopedModel(models.Model):
+    """Base for models that answer ``scope_q``; reference data visible to every logged-in user."""
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_q(cls, role: Role, organisation_id: int) -> models.Q | None:
+        return models.Q()

@@ -1,0 +1,408 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from carriers.choices import OrganisationKind
+from funding.choices import POSITION_KINDS, CostStatus, FundingKind
+from kim_admin.roles import Role
+from kim_admin.scoping import ScopedModel
+from kim_admin.validators import (
+    period_error,
+    validate_fte,
+    validate_non_negative,
+    validate_percent,
+)
+from staffing import rules
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+FTE = {"max_digits": 4, "decimal_places": 3}
+PERCENT = {"max_digits": 7, "decimal_places": 4}
+MONEY_NOT_NEGATIVE = _("Der Betrag darf nicht negativ sein.")
+
+
+class PayGrade(ScopedModel):
+    """A pay grade of the public pay scales, e.g. S 12 (SuE), E 9b, E 11 (TVöD)."""
+
+    code = models.CharField(_("Entgeltgruppe"), max_length=20, unique=True)
+    name = models.CharField(_("Bezeichnung"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Entgeltgruppe")
+        verbose_name_plural = _("Entgeltgruppen")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class PayGradeCost(ScopedModel):
+    """Average employer gross cost of one full-time post in a pay grade and year.
+
+    As position-budgeting suites cost a vacancy with a reference person: where no cost is
+    entered for a position, its plan cost is this × FTE × filled months / 12.
+    """
+
+    pay_grade = models.ForeignKey(
+        PayGrade, verbose_name=_("Entgeltgruppe"), on_delete=models.CASCADE, related_name="costs"
+    )
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    employer_gross_per_fte = models.DecimalField(
+        _("Arbeitgeberbrutto je Vollzeitstelle (€)"), **MONEY, validators=[validate_non_negative]
+    )
+    source = models.CharField(_("Quelle"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Personalkostensatz")
+        verbose_name_plural = _("Personalkostensätze")
+        ordering = ["pay_grade", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pay_grade", "year"],
+                name="pay_grade_cost_unique",
+                violation_error_message=_(
+                    "Für diese Entgeltgruppe und dieses Jahr gibt es schon einen Satz."
+                ),
+            ),
+            models.CheckConstraint(
+                name="pay_grade_cost_not_negative",
+                condition=Q(employer_gross_per_fte__gte=0),
+                violation_error_message=MONEY_NOT_NEGATIVE,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pay_grade} {self.year}"
+
+
+class Position(ScopedModel):
+    """A funded position (Stelle) of a recipient's plan, in one building block.
+
+    The employer is the recipient itself (``department`` names the unit, e.g. the KI), a
+    partner town or a welfare carrier. ``scenario`` is empty for the real plan.
+    """
+
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="funded_positions",
+    )
+    scenario = models.ForeignKey(
+        "funding.Scenario",
+        verbose_name=_("Szenario"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="positions",
+    )
+    origin = models.ForeignKey(
+        "self",
+        verbose_name=_("Ursprüngliche Stelle"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scenario_copies",
+        help_text=_("Bei Szenarien: die Stelle des echten Plans, aus der diese kopiert wurde."),
+    )
+    block = models.ForeignKey(
+        "funding.BuildingBlock",
+        verbose_name=_("Baustein"),
+        on_delete=models.PROTECT,
+        related_name="positions",
+    )
+    funding_kind = models.CharField(
+        _("Förderart"),
+        max_length=30,
+        choices=[(k.value, k.label) for k in POSITION_KINDS],
+    )
+    title = models.CharField(_("Bezeichnung"), max_length=200)
+    fte = models.DecimalField(_("Stellenanteil (VZ)"), **FTE, validators=[validate_fte])
+    employer = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Anstellungsträger"),
+        on_delete=models.PROTECT,
+        related_name="employed_positions",
+    )
+    department = models.CharField(_("Organisationseinheit"), max_length=200, blank=True)
+    pay_grade = models.ForeignKey(
+        PayGrade,
+        verbose_name=_("Entgeltgruppe"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="positions",
+    )
+    budget_product = models.CharField(_("Produkt"), max_length=50, blank=True)
+    ledger_account = models.CharField(_("Sachkonto"), max_length=50, blank=True)
+    cost_centre = models.CharField(_("Kostenstelle"), max_length=50, blank=True)
+    planned_start = models.DateField(_("Geplanter Beginn"))
+    end_date = models.DateField(_("Ende der Stelle"), null=True, blank=True)
+    notes = models.TextField(_("Anmerkungen"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Stelle")
+        verbose_name_plural = _("Stellen")
+        ordering = ["recipient", "block__number", "title", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="position_fte_range",
+                condition=Q(fte__gt=0, fte__lte=1),
+                violation_error_message=_(
+                    "Der Stellenanteil muss größer als 0 und höchstens 1 sein (z. B. 0,5)."
+                ),
+            ),
+            models.CheckConstraint(
+                name="position_period",
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("planned_start")),
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role == Role.CARRIER:
+            return Q(employer_id=organisation_id)
+        if role == Role.TOWN:
+            served = Exists(
+                PositionTown.objects.filter(position=OuterRef("pk"), town_id=organisation_id)
+            )
+            in_split = Exists(
+                Position.cost_splits.through.objects.filter(
+                    position_id=OuterRef("pk"),
+                    costsplit__members__organisation_id=organisation_id,
+                )
+            )
+            return Q(employer_id=organisation_id) | Q(served) | Q(in_split)
+        return Q(recipient_id=organisation_id)
+
+    def clean(self):
+        errors = period_error(self.planned_start, self.end_date, "end_date")
+        if self.funding_kind and self.funding_kind not in POSITION_KINDS:
+            errors["funding_kind"] = _("Diese Förderart gilt nicht für Stellen.")
+        if self.recipient_id and self.recipient.kind not in (
+            OrganisationKind.COUNTY,
+            OrganisationKind.COUNTY_FREE_CITY,
+        ):
+            errors["recipient"] = _("Zuwendungsempfänger sind Kreise und kreisfreie Städte.")
+        if (
+            self.scenario_id
+            and self.recipient_id
+            and self.scenario.recipient_id != self.recipient_id
+        ):
+            errors["scenario"] = _("Das Szenario gehört zu einem anderen Empfänger.")
+        if self.pk and self.fte is not None and "fte" not in errors:
+            periods = self.occupancies.values_list("start", "end", "fte")
+            message = rules.occupancy_above_fte_error(self.fte, periods)
+            if message:
+                errors["fte"] = message
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_forwarded_kind(self) -> bool:
+        return self.funding_kind == FundingKind.CASE_MANAGEMENT
+
+
+class PositionTown(ScopedModel):
+    """A town the position serves, with its share (seed 002: 50 % Hückeswagen, 50 % Wipperfürth)."""
+
+    position = models.ForeignKey(
+        Position, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="served_towns"
+    )
+    town = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Kommune"),
+        on_delete=models.PROTECT,
+        related_name="served_by",
+    )
+    share = models.DecimalField(_("Anteil (%)"), **PERCENT, validators=[validate_percent])
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Betreute Kommune")
+        verbose_name_plural = _("Betreute Kommunen")
+        ordering = ["position", "town__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["position", "town"],
+                name="position_town_unique",
+                violation_error_message=_("Diese Kommune ist der Stelle schon zugeordnet."),
+            ),
+            models.CheckConstraint(
+                name="position_town_share_percent",
+                condition=Q(share__gt=0, share__lte=100),
+                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.town}: {self.share} %"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        return Q(position__in=Position.objects.filter(Position.scope_q(role, organisation_id)))
+
+
+class Occupancy(ScopedModel):
+    """A period in which (part of) a position is filled. No personal data: no holder's name.
+
+    A position is vacant on every day no occupancy covers.
+    """
+
+    position = models.ForeignKey(
+        Position, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="occupancies"
+    )
+    start = models.DateField(_("Besetzt ab"))
+    end = models.DateField(_("Besetzt bis"), null=True, blank=True)
+    fte = models.DecimalField(_("Besetzter Anteil (VZ)"), **FTE, validators=[validate_fte])
+    note = models.CharField(_("Anmerkung"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Besetzung")
+        verbose_name_plural = _("Besetzungen")
+        ordering = ["position", "start"]
+        constraints = [
+            models.CheckConstraint(
+                name="occupancy_fte_range",
+                condition=Q(fte__gt=0, fte__lte=1),
+                violation_error_message=_(
+                    "Der Stellenanteil muss größer als 0 und höchstens 1 sein (z. B. 0,5)."
+                ),
+            ),
+            models.CheckConstraint(
+                name="occupancy_period",
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
+            ),
+        ]
+
+    def __str__(self):
+        end = f"{self.end:%d.%m.%Y}" if self.end else "offen"
+        return f"{self.start:%d.%m.%Y} – {end}: {self.fte} VZ"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        return Q(position__in=Position.objects.filter(Position.scope_q(role, organisation_id)))
+
+    def clean(self):
+        errors = period_error(self.start, self.end, "end")
+        if errors or self.fte is None or self.start is None or not self.position_id:
+            if errors:
+                raise ValidationError(errors)
+            return
+        position = self.position
+        if self.start < position.planned_start:
+            errors["start"] = _("Die Besetzung beginnt vor dem Beginn der Stelle (%(d)s).") % {
+                "d": f"{position.planned_start:%d.%m.%Y}"
+            }
+        if position.end_date and (self.end is None or self.end > position.end_date):
+            errors["end"] = _("Die Besetzung reicht über das Ende der Stelle (%(d)s) hinaus.") % {
+                "d": f"{position.end_date:%d.%m.%Y}"
+            }
+        others = position.occupancies.exclude(pk=self.pk).values_list("start", "end", "fte")
+        message = rules.occupancy_above_fte_error(
+            position.fte, [*others, (self.start, self.end, self.fte)]
+        )
+        if message:
+            errors["fte"] = message
+        if errors:
+            raise ValidationError(errors)
+
+
+class PositionCost(ScopedModel):
+    """The cost of a position in one year, as incurred in that year (a half-year vacancy halves it).
+
+    ``status`` says whether the figures are planned, a carrier's forecast or actual payments.
+    Overhead is either a rate of the employer gross (KGSt: 20 % for office workplaces) or an
+    amount, never both.
+    """
+
+    position = models.ForeignKey(
+        Position, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="costs"
+    )
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    status = models.CharField(_("Stand"), max_length=10, choices=CostStatus.choices)
+    employer_gross = models.DecimalField(
+        _("Arbeitgeberbrutto (€)"), **MONEY, validators=[validate_non_negative]
+    )
+    material = models.DecimalField(
+        _("Sachkosten (€)"), **MONEY, default=0, validators=[validate_non_negative]
+    )
+    overhead_rate = models.DecimalField(
+        _("Gemeinkosten (% des Arbeitgeberbruttos)"),
+        **PERCENT,
+        null=True,
+        blank=True,
+        validators=[validate_percent],
+    )
+    overhead_amount = models.DecimalField(
+        _("Gemeinkosten (€)"), **MONEY, null=True, blank=True, validators=[validate_non_negative]
+    )
+    one_off = models.DecimalField(
+        _("Einmalkosten, z. B. Stellenbesetzung (€)"),
+        **MONEY,
+        default=0,
+        validators=[validate_non_negative],
+    )
+    note = models.CharField(_("Anmerkung"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Personalkosten je Jahr")
+        verbose_name_plural = _("Personalkosten je Jahr")
+        ordering = ["position", "year", "status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["position", "year", "status"],
+                name="position_cost_unique",
+                violation_error_message=_(
+                    "Für diese Stelle, dieses Jahr und diesen Stand gibt es schon Kosten."
+                ),
+            ),
+            models.CheckConstraint(
+                name="position_cost_not_negative",
+                condition=Q(employer_gross__gte=0, material__gte=0, one_off__gte=0)
+                & (Q(overhead_amount__isnull=True) | Q(overhead_amount__gte=0)),
+                violation_error_message=MONEY_NOT_NEGATIVE,
+            ),
+            models.CheckConstraint(
+                name="position_cost_overhead_rate_percent",
+                condition=Q(overhead_rate__isnull=True)
+                | Q(overhead_rate__gte=0, overhead_rate__lte=100),
+                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+            ),
+            models.CheckConstraint(
+                name="position_cost_overhead_rate_or_amount",
+                condition=Q(overhead_rate__isnull=True) | Q(overhead_amount__isnull=True),
+                violation_error_message=_(
+                    "Gemeinkosten bitte entweder als Prozentsatz oder als Betrag angeben, nicht beides."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position} {self.year} ({self.get_status_display()})"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        return Q(position__in=Position.objects.filter(Position.scope_q(role, organisation_id)))
+
+    def clean(self):
+        if self.overhead_rate is not None and self.overhead_amount is not None:
+            raise ValidationError(
+                {
+                    "overhead_amount": _(
+                        "Gemeinkosten bitte entweder als Prozentsatz oder als Betrag angeben, "
+                        "nicht beides."
+                    )
+                }
+            )

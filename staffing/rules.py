@@ -1,0 +1,75 @@
+"""Rules about positions that hold across rows, as pure functions (no ORM).
+
+Model ``clean()``, the plan validation, the API and the cost engine all call these.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+HUNDRED = Decimal("100")
+
+
+def max_concurrent_fte(periods: Iterable[tuple[date, date | None, Decimal]]) -> Decimal:
+    """The highest FTE occupied at any one day, over periods (start, end or open, fte).
+
+    End dates are inclusive: a period ending on 30.06. and one starting 01.07. never overlap.
+    """
+    events: list[tuple[date, Decimal]] = []
+    for start, end, fte in periods:
+        events.append((start, fte))
+        if end is not None:
+            events.append((end + timedelta(days=1), -fte))
+    # Ends (negative deltas) before starts on the same day.
+    events.sort(key=lambda e: (e[0], e[1]))
+    level = peak = Decimal("0")
+    for _day, delta in events:
+        level += delta
+        peak = max(peak, level)
+    return peak
+
+
+def occupancy_above_fte_error(position_fte: Decimal, periods) -> str | None:
+    """Occupancy may never exceed the position's FTE at any date."""
+    peak = max_concurrent_fte(periods)
+    if peak > position_fte:
+        return _(
+            "Die Besetzung (%(peak)s VZ) übersteigt den Stellenanteil der Stelle (%(fte)s VZ)."
+        ) % {"peak": _num(peak), "fte": _num(position_fte)}
+    return None
+
+
+def served_shares_error(shares: Iterable[Decimal]) -> str | None:
+    """The towns a position serves: none, or shares summing to exactly 100 %."""
+    shares = list(shares)
+    if not shares:
+        return None
+    total = sum(shares, Decimal("0"))
+    if total != HUNDRED:
+        return _("Die Anteile der Kommunen müssen zusammen 100 % ergeben (jetzt %(total)s %%).") % {
+            "total": _num(total)
+        }
+    return None
+
+
+def split_percents_error(percents: Iterable[Decimal | None]) -> str | None:
+    """Fixed-percentage splits: every member has a percentage and together they make 100 %."""
+    percents = list(percents)
+    if any(p is None for p in percents):
+        return _("Bei fester Aufteilung braucht jede beteiligte Kommune einen Anteil in Prozent.")
+    total = sum(percents, Decimal("0"))
+    if percents and total != HUNDRED:
+        return _("Die Anteile müssen zusammen 100 % ergeben (jetzt %(total)s %%).") % {
+            "total": _num(total)
+        }
+    return None
+
+
+def _num(value: Decimal) -> str:
+    from django.utils.formats import number_format
+
+    return number_format(
+        value.normalize() if value == value.to_integral() else value, use_l10n=True
+    )
