@@ -1,0 +1,3 @@
+"""The REST API under /api/ (routers of the apps are included here)."""
+
+urlpatterns = []

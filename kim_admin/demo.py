@@ -1,0 +1,45 @@
+"""The demo logins: one per role, printed by ``make run``."""
+
+from dataclasses import dataclass
+
+DEMO_PASSWORD = "kim-demo-2024"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    organisation: str | None
+    description: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("finanzen", "finance", "leverkusen", "Finanzverwaltung der Stadt Leverkusen"),
+    DemoLogin("koordination", "coordinator", "leverkusen", "KI-Koordination Leverkusen"),
+    DemoLogin("caritas", "carrier", "caritas-leverkusen", "Caritasverband Leverkusen (Trägerin)"),
+    DemoLogin("hueckeswagen", "town", "hueckeswagen", "Schloss-Stadt Hückeswagen (Kommune)"),
+    DemoLogin("rat", "council", "leverkusen", "Ratsmitglied Leverkusen (nur lesen)"),
+    DemoLogin("admin", "admin", None, "Administration (alle Daten)"),
+)
+
+
+def ensure_demo_users() -> list[DemoLogin]:
+    """Create or reset the demo logins (idempotent)."""
+    from django.contrib.auth.models import Group
+
+    from carriers.models import Organisation
+    from kim_admin.models import User
+
+    for login in DEMO_LOGINS:
+        user, _created = User.objects.get_or_create(username=login.username)
+        user.organisation = (
+            Organisation.objects.get(slug=login.organisation) if login.organisation else None
+        )
+        user.first_name = login.description
+        user.is_superuser = login.role == "admin"
+        # Until the finance UI exists, staff roles work in the Django admin.
+        user.is_staff = login.role in ("admin", "finance", "coordinator")
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.set([Group.objects.get(name=login.role)])
+    return list(DEMO_LOGINS)

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from kim_admin.demo import DEMO_PASSWORD, ensure_demo_users
+from kim_admin.validation import plan_problems
+
+FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
+
+
+class Command(BaseCommand):
+    help = (
+        "Lädt die Demodaten der fünf Ratsvorlagen (fixtures/*.json) – ganz oder gar nicht – "
+        "und legt je Rolle eine Demo-Anmeldung an."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="*", help="Nur diese Fixture-Dateien (Standard: alle)")
+        parser.add_argument("--no-users", action="store_true", help="Keine Demo-Anmeldungen")
+
+    def handle(self, *args, files, no_users, verbosity, **options):
+        paths = [Path(f) for f in files] or sorted(FIXTURE_DIR.glob("*.json"))
+        if not paths:
+            raise CommandError(f"Keine Fixture-Dateien in {FIXTURE_DIR}.")
+        try:
+            with transaction.atomic():
+                for path in paths:
+                    call_command("loaddata", str(path), verbosity=0)
+                problems = plan_problems()
+                if problems:
+                    raise _Refused(problems)
+                logins = [] if no_users else ensure_demo_users()
+        except _Refused as refused:
+            lines = "\n".join(f"  - {p}" for p in refused.problems)
+            raise CommandError(
+                f"Die Demodaten verletzen {len(refused.problems)} Regel(n); nichts wurde "
+                f"gespeichert:\n{lines}"
+            ) from None
+        if verbosity:
+            self.stdout.write(self.style.SUCCESS(f"{len(paths)} Fixture-Dateien geladen."))
+            if logins:
+                self.stdout.write(f"\nDemo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):")
+                for login in logins:
+                    self.stdout.write(f"  {login.username:<14} {login.description}")
+                self.stdout.write("")
+
+
+class _Refused(Exception):
+    def __init__(self, problems):
+        super().__init__("refused")
+        self.problems = problems

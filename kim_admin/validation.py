@@ -1,0 +1,86 @@
+"""Validation of whole data sets (fixtures, imports): every row and every cross-row rule.
+
+``loaddata`` writes rows without ``full_clean()``; callers load inside a transaction, call
+:func:`plan_problems` and roll back when it returns anything, so a data set that breaks a rule
+is refused whole.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+
+from carriers.choices import SplitMethod
+from staffing import rules
+
+DOMAIN_APPS = ("carriers", "funding", "staffing")
+
+
+def _messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [
+            f"{field}: {message}" if field != "__all__" else str(message)
+            for field, errors in error.message_dict.items()
+            for message in errors
+        ]
+    return list(error.messages)
+
+
+def object_problems(obj) -> list[str]:
+    """``full_clean()`` of one row, as readable German lines."""
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        label = f"{obj._meta.verbose_name} #{obj.pk} („{obj}“)"
+        return [f"{label}: {m}" for m in _messages(error)]
+    return []
+
+
+def plan_problems() -> list[str]:
+    """Every rule over the data set: each row's own rules, then those across rows."""
+    problems: list[str] = []
+    for app_label in DOMAIN_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            if model._meta.label_lower.startswith(f"{app_label}.historical"):
+                continue
+            for obj in model._default_manager.all():
+                problems += object_problems(obj)
+    problems += cross_row_problems()
+    return problems
+
+
+def cross_row_problems() -> list[str]:
+    """Rules that span rows: occupancy vs. FTE, served-town shares, fixed split percentages."""
+    from carriers.models import CostSplit
+    from staffing.models import Occupancy, Position, PositionTown
+
+    problems = []
+    fte = dict(Position.objects.values_list("pk", "fte"))
+    titles = dict(Position.objects.values_list("pk", "title"))
+    periods = defaultdict(list)
+    for position_id, start, end, occupied in Occupancy.objects.values_list(
+        "position_id", "start", "end", "fte"
+    ):
+        periods[position_id].append((start, end, occupied))
+    for position_id, rows in periods.items():
+        message = rules.occupancy_above_fte_error(fte[position_id], rows)
+        if message:
+            problems.append(f"Stelle #{position_id} („{titles[position_id]}“): {message}")
+
+    shares = defaultdict(list)
+    for position_id, share in PositionTown.objects.values_list("position_id", "share"):
+        shares[position_id].append(share)
+    for position_id, values in shares.items():
+        message = rules.served_shares_error(values)
+        if message:
+            problems.append(f"Stelle #{position_id} („{titles[position_id]}“): {message}")
+
+    for split in CostSplit.objects.filter(method=SplitMethod.FIXED_PERCENT).prefetch_related(
+        "members"
+    ):
+        message = rules.split_percents_error([m.percent for m in split.members.all()])
+        if message:
+            problems.append(f"Kostenaufteilung #{split.pk} („{split.name}“): {message}")
+    return problems

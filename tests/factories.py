@@ -1,0 +1,250 @@
+"""factory_boy factories for the domain model. Defaults build a valid KIM NRW plan."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+
+from carriers.models import (
+    CostSplit,
+    CostSplitMember,
+    ForwardingAgreement,
+    Organisation,
+)
+from funding.models import (
+    BuildingBlock,
+    FundingRate,
+    GrantNotice,
+    GrantNoticeBlock,
+    Programme,
+    ProgrammeCost,
+    RevenueAccount,
+    Scenario,
+)
+from kim_admin.models import User
+from staffing.models import (
+    Occupancy,
+    PayGrade,
+    PayGradeCost,
+    Position,
+    PositionCost,
+    PositionTown,
+)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Stadt {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    kind = "county_free_city"
+
+
+class CountyFactory(OrganisationFactory):
+    name = factory.Sequence(lambda n: f"Kreis {n}")
+    slug = factory.Sequence(lambda n: f"kreis-{n}")
+    kind = "county"
+
+
+class TownFactory(OrganisationFactory):
+    name = factory.Sequence(lambda n: f"Gemeinde {n}")
+    slug = factory.Sequence(lambda n: f"gemeinde-{n}")
+    kind = "town"
+    parent = factory.SubFactory(CountyFactory)
+
+
+class CarrierFactory(OrganisationFactory):
+    name = factory.Sequence(lambda n: f"Wohlfahrtsverband {n}")
+    slug = factory.Sequence(lambda n: f"traeger-{n}")
+    kind = "carrier"
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+        django_get_or_create = ("slug",)
+
+    name = "Kommunales Integrationsmanagement NRW"
+    slug = "kim-nrw"
+
+
+class BuildingBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BuildingBlock
+        django_get_or_create = ("programme", "number")
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    number = 2
+    name = factory.LazyAttribute(lambda o: f"Baustein {o.number}")
+
+
+class FundingRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingRate
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    block = factory.SubFactory(BuildingBlockFactory, programme=factory.SelfAttribute("..programme"))
+    kind = "case_management"
+    amount = Decimal("57000.00")
+    valid_from = date(2023, 1, 1)
+    capped_at_cost = True
+
+
+class ScenarioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scenario
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Szenario {n}")
+    slug = factory.Sequence(lambda n: f"szenario-{n}")
+
+
+class GrantNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GrantNotice
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
+    issued_on = date(2023, 2, 15)
+    period_start = date(2023, 1, 1)
+    period_end = None
+
+
+class GrantNoticeBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GrantNoticeBlock
+
+    notice = factory.SubFactory(GrantNoticeFactory)
+    block = factory.SubFactory(BuildingBlockFactory)
+    approved_fte = Decimal("1")
+
+
+class PayGradeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PayGrade
+        django_get_or_create = ("code",)
+
+    code = "S 12"
+
+
+class PayGradeCostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PayGradeCost
+
+    pay_grade = factory.SubFactory(PayGradeFactory)
+    year = 2024
+    employer_gross_per_fte = Decimal("66000.00")
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Position
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    block = factory.SubFactory(BuildingBlockFactory)
+    funding_kind = "case_management"
+    title = factory.Sequence(lambda n: f"Casemanagement {n}")
+    fte = Decimal("1")
+    employer = factory.SelfAttribute("recipient")
+    planned_start = date(2023, 1, 1)
+
+
+class PositionTownFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PositionTown
+
+    position = factory.SubFactory(PositionFactory)
+    town = factory.SubFactory(TownFactory)
+    share = Decimal("100")
+
+
+class OccupancyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Occupancy
+
+    position = factory.SubFactory(PositionFactory)
+    start = factory.SelfAttribute("position.planned_start")
+    end = None
+    fte = factory.SelfAttribute("position.fte")
+
+
+class PositionCostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PositionCost
+
+    position = factory.SubFactory(PositionFactory)
+    year = 2024
+    status = "planned"
+    employer_gross = Decimal("60000.00")
+
+
+class ProgrammeCostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgrammeCost
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    block = factory.SubFactory(BuildingBlockFactory, number=1)
+    year = 2024
+    category = "events"
+    status = "planned"
+    amount = Decimal("49000.00")
+
+
+class RevenueAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RevenueAccount
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    category = "personnel"
+    ledger_account = "414101"
+
+
+class ForwardingAgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ForwardingAgreement
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    carrier = factory.SubFactory(CarrierFactory)
+    valid_from = date(2022, 1, 1)
+    coverage_policy = "all"
+
+
+class CostSplitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CostSplit
+
+    recipient = factory.SubFactory(CountyFactory)
+    name = factory.Sequence(lambda n: f"Region {n}")
+    method = "equal"
+    valid_from = date(2022, 1, 1)
+
+
+class CostSplitMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CostSplitMember
+
+    split = factory.SubFactory(CostSplitFactory)
+    organisation = factory.SubFactory(TownFactory)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """``UserFactory(role="finance", organisation=org)`` puts the user in the role's group."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("geheim-123")
+    organisation = factory.SubFactory(OrganisationFactory)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+            if extracted == "admin":
+                self.is_superuser = True
+                self.is_staff = True
+                self.save()
