@@ -198,7 +198,8 @@ class Position(ScopedModel):
             and self.scenario.recipient_id != self.recipient_id
         ):
             errors["scenario"] = _("Das Szenario gehört zu einem anderen Empfänger.")
-        if self.pk and self.fte is not None and "fte" not in errors:
+        # Compare the occupancy only with a valid FTE (clean_fields reports an invalid one).
+        if self.pk and self.fte is not None and 0 < self.fte <= 1:
             periods = self.occupancies.values_list("start", "end", "fte")
             message = rules.occupancy_above_fte_error(self.fte, periods)
             if message:

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from kim_admin.formatting import de_fte
+
 HUNDRED = Decimal("100")
 
 
@@ -37,7 +39,7 @@ def occupancy_above_fte_error(position_fte: Decimal, periods) -> str | None:
     if peak > position_fte:
         return _(
             "Die Besetzung (%(peak)s VZ) übersteigt den Stellenanteil der Stelle (%(fte)s VZ)."
-        ) % {"peak": _num(peak), "fte": _num(position_fte)}
+        ) % {"peak": de_fte(peak), "fte": de_fte(position_fte)}
     return None
 
 
@@ -49,7 +51,7 @@ def served_shares_error(shares: Iterable[Decimal]) -> str | None:
     total = sum(shares, Decimal("0"))
     if total != HUNDRED:
         return _("Die Anteile der Kommunen müssen zusammen 100 % ergeben (jetzt %(total)s %%).") % {
-            "total": _num(total)
+            "total": de_fte(total)
         }
     return None
 
@@ -62,14 +64,6 @@ def split_percents_error(percents: Iterable[Decimal | None]) -> str | None:
     total = sum(percents, Decimal("0"))
     if percents and total != HUNDRED:
         return _("Die Anteile müssen zusammen 100 % ergeben (jetzt %(total)s %%).") % {
-            "total": _num(total)
+            "total": de_fte(total)
         }
     return None
-
-
-def _num(value: Decimal) -> str:
-    from django.utils.formats import number_format
-
-    return number_format(
-        value.normalize() if value == value.to_integral() else value, use_l10n=True
-    )

@@ -1,0 +1,106 @@
+"""funding.selectors: a recipient's year in a fixed number of queries, whatever its size."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from carriers.models import CostSplitMember
+from funding.overview import cost_overview
+from funding.selectors import year_plan
+from staffing.models import Occupancy, Position, PositionCost, PositionTown
+from tests.factories import (
+    BuildingBlockFactory,
+    CarrierFactory,
+    CostSplitFactory,
+    CountyFactory,
+    ForwardingAgreementFactory,
+    FundingRateFactory,
+    GrantNoticeBlockFactory,
+    PayGradeCostFactory,
+    ProgrammeCostFactory,
+    ScenarioFactory,
+    TownFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# positions, occupancies, costs, cost table, served towns, agreements, splits, split members,
+# split positions, blocks, rates, grant notices, programme costs, revenue accounts.
+EXPECTED_QUERIES = 14
+
+
+def build_recipient(n):
+    """A county with n case-management positions, every relation the selector reads filled."""
+    county = CountyFactory()
+    block = BuildingBlockFactory(number=2)
+    FundingRateFactory(block=block, programme=block.programme)
+    GrantNoticeBlockFactory(notice__recipient=county, block=block, approved_fte=D(min(n, 500)))
+    ProgrammeCostFactory(recipient=county, year=2024)
+    carrier = CarrierFactory()
+    towns = [TownFactory(parent=county) for _ in range(3)]
+    cost_table = PayGradeCostFactory(year=2024)
+    positions = Position.objects.bulk_create(
+        Position(
+            recipient=county,
+            block=block,
+            funding_kind="case_management",
+            title=f"Stelle {i}",
+            fte=D("1"),
+            employer=carrier if i % 2 else towns[i % 3],
+            pay_grade=cost_table.pay_grade,
+            planned_start=date(2023, 1, 1),
+        )
+        for i in range(n)
+    )
+    Occupancy.objects.bulk_create(
+        Occupancy(position=p, start=date(2023, 1, 1), fte=D("1")) for p in positions
+    )
+    PositionCost.objects.bulk_create(
+        PositionCost(position=p, year=2024, status="planned", employer_gross=D("60000.00"))
+        for p in positions[::2]
+    )
+    PositionTown.objects.bulk_create(
+        PositionTown(position=p, town=towns[i % 3], share=D("100")) for i, p in enumerate(positions)
+    )
+    agreement = ForwardingAgreementFactory(recipient=county, carrier=carrier)
+    agreement.positions.set(positions[1::2])
+    split = CostSplitFactory(recipient=county, employer_town=towns[0])
+    CostSplitMember.objects.bulk_create(CostSplitMember(split=split, organisation=t) for t in towns)
+    split.positions.set(positions[::2])
+    return county
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_year_plan_query_count_does_not_grow_with_positions(n):
+    county = build_recipient(n)
+    with CaptureQueriesContext(connection) as queries:
+        plan = year_plan(county, 2024)
+    assert len(plan.positions) == n
+    assert sum(1 for p in plan.positions if p.coverage) == n // 2
+    assert sum(1 for p in plan.positions if p.split) == n // 2
+    assert len(queries) == EXPECTED_QUERIES
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_overview_query_count_does_not_grow_with_positions(n, django_assert_num_queries):
+    county = build_recipient(n)
+    with django_assert_num_queries(EXPECTED_QUERIES):
+        overview = cost_overview(county, 2024)
+    assert len(overview.positions) == n
+
+
+def test_scenario_rows_stay_out_of_the_real_plan():
+    county = build_recipient(3)
+    scenario = ScenarioFactory(recipient=county)
+    original = Position.objects.filter(recipient=county).first()
+    original.pk = None
+    original.scenario = scenario
+    original.title = "Kopie im Szenario"
+    original.save()
+    real = year_plan(county, 2024)
+    assert "Kopie im Szenario" not in {p.title for p in real.positions}
+    in_scenario = year_plan(county, 2024, scenario=scenario)
+    assert [p.title for p in in_scenario.positions] == ["Kopie im Szenario"]
