@@ -50,7 +50,7 @@ def served_shares_error(shares: Iterable[Decimal]) -> str | None:
         return None
     total = sum(shares, Decimal("0"))
     if total != HUNDRED:
-        return _("Die Anteile der Kommunen müssen zusammen 100 % ergeben (jetzt %(total)s %%).") % {
+        return _("Die Anteile der Kommunen müssen zusammen 100 %% ergeben (jetzt %(total)s %%).") % {
             "total": de_fte(total)
         }
     return None
@@ -63,7 +63,7 @@ def split_percents_error(percents: Iterable[Decimal | None]) -> str | None:
         return _("Bei fester Aufteilung braucht jede beteiligte Kommune einen Anteil in Prozent.")
     total = sum(percents, Decimal("0"))
     if percents and total != HUNDRED:
-        return _("Die Anteile müssen zusammen 100 % ergeben (jetzt %(total)s %%).") % {
+        return _("Die Anteile müssen zusammen 100 %% ergeben (jetzt %(total)s %%).") % {
             "total": de_fte(total)
         }
     return None

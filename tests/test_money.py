@@ -69,3 +69,16 @@ def test_split_parts_stay_within_a_cent_of_their_exact_share(total, weights):
     effective_sum = weight_sum or D(len(weights))
     for part, weight in zip(parts, effective, strict=True):
         assert abs(part - total * weight / effective_sum) < D("0.01")
+
+
+def test_rule_messages_render_percentages():
+    from staffing.rules import served_shares_error, split_percents_error
+
+    assert served_shares_error([D("50"), D("40")]) == (
+        "Die Anteile der Kommunen müssen zusammen 100 % ergeben (jetzt 90 %)."
+    )
+    assert split_percents_error([D("70"), D("20")]) == (
+        "Die Anteile müssen zusammen 100 % ergeben (jetzt 90 %)."
+    )
+    assert served_shares_error([D("50"), D("50")]) is None
+    assert served_shares_error([]) is None
