@@ -51,24 +51,28 @@ def plan_problems() -> list[str]:
     return problems
 
 
+def constraint_message(error: Exception) -> str:
+    """The German message of the database constraint an IntegrityError names, if any.
+
+    SQLite and PostgreSQL both put the constraint's name into the error text.
+    """
+    text = str(error)
+    for app_label in DOMAIN_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            for constraint in model._meta.constraints:
+                if constraint.name in text:
+                    return f"{model._meta.verbose_name}: {constraint.get_violation_error_message()}"
+    return text
+
+
 def cross_row_problems() -> list[str]:
-    """Rules that span rows: occupancy vs. FTE, served-town shares, fixed split percentages."""
+    """Rules that span rows and no single row's ``clean()`` sees: served-town shares and
+    fixed split percentages (occupancy against the FTE is part of ``Occupancy.clean()``)."""
     from carriers.models import CostSplit
-    from staffing.models import Occupancy, Position, PositionTown
+    from staffing.models import Position, PositionTown
 
     problems = []
-    fte = dict(Position.objects.values_list("pk", "fte"))
     titles = dict(Position.objects.values_list("pk", "title"))
-    periods = defaultdict(list)
-    for position_id, start, end, occupied in Occupancy.objects.values_list(
-        "position_id", "start", "end", "fte"
-    ):
-        periods[position_id].append((start, end, occupied))
-    for position_id, rows in periods.items():
-        message = rules.occupancy_above_fte_error(fte[position_id], rows)
-        if message:
-            problems.append(f"Stelle #{position_id} („{titles[position_id]}“): {message}")
-
     shares = defaultdict(list)
     for position_id, share in PositionTown.objects.values_list("position_id", "share"):
         shares[position_id].append(share)

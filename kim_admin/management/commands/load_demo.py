@@ -3,10 +3,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.core.serializers.base import DeserializationError
+from django.db import IntegrityError, transaction
 
 from kim_admin.demo import DEMO_PASSWORD, ensure_demo_users
-from kim_admin.validation import plan_problems
+from kim_admin.validation import constraint_message, plan_problems
 
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -28,7 +29,11 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 for path in paths:
-                    call_command("loaddata", str(path), verbosity=0)
+                    try:
+                        with transaction.atomic():
+                            call_command("loaddata", str(path), verbosity=0)
+                    except (IntegrityError, DeserializationError) as error:
+                        raise _Refused([f"{path.name}: {constraint_message(error)}"]) from error
                 problems = plan_problems()
                 if problems:
                     raise _Refused(problems)
