@@ -1,0 +1,259 @@
+"""``python -m bench`` (``make bench``): state-scale benchmarks of kim-admin.
+
+Each benchmark is a function registered with ``@benchmark("name")`` that returns a
+:class:`Result`: the measured times and the ratio of the first to the second (the code under
+test against a lower bound for the same work). The output has one line per figure::
+
+    ratio state_overview = 115.31
+      state_overview: 0.1499 s (median of 5), 15 queries
+      raw_sql_aggregate: 0.0013 s (median of 5)
+
+Later benchmarks add more ``ratio <name> = <number>`` blocks the same way. Options: ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bench import dataset, db
+
+
+@dataclass(frozen=True)
+class Context:
+    year: int
+    runs: int
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: str
+    seconds: float
+    runs: int
+    queries: int | None = None
+
+    def line(self) -> str:
+        text = f"  {self.name}: {self.seconds:.4f} s (median of {self.runs})"
+        if self.queries is not None:
+            text += f", {self.queries} queries"
+        return text
+
+
+@dataclass
+class Result:
+    """``timings[0]`` over ``timings[1]`` is the ratio; further timings are details."""
+
+    timings: list[Timing]
+    notes: list[str] = field(default_factory=list)
+    # What ``--profile`` runs under cProfile.
+    profile_target: Callable[[], object] | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.timings[0].seconds / self.timings[1].seconds
+
+
+BENCHMARKS: dict[str, Callable[[Context], Result]] = {}
+
+
+def benchmark(name: str):
+    def register(fn: Callable[[Context], Result]):
+        BENCHMARKS[name] = fn
+        return fn
+
+    return register
+
+
+def median_times(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time of this process over ``runs`` calls, after one
+    untimed warm-up call. CPU time includes SQLite (in-process) but not a database server."""
+    fn()
+    wall, cpu = [], []
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def median_time(fn: Callable[[], object], runs: int) -> float:
+    """Median wall time of ``runs`` calls, after one untimed warm-up call."""
+    return median_times(fn, runs)[0]
+
+
+def count_queries(fn: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return len(captured.captured_queries)
+
+
+# --- Benchmarks ------------------------------------------------------------------------------
+
+
+@benchmark("state_overview")
+def state_overview(ctx: Context) -> Result:
+    """The yearly overview of all 53 recipients (selector + engine) against one SQL aggregate
+    over the same cost rows."""
+    from django.db import connection
+
+    from carriers.choices import RECIPIENT_KINDS
+    from carriers.models import Organisation
+    from funding.calculations import compute_year
+    from funding.models import BuildingBlock
+    from funding.selectors import year_plans
+    from staffing.models import Position, PositionCost
+
+    def recipients():
+        return list(Organisation.objects.filter(kind__in=RECIPIENT_KINDS).order_by("pk"))
+
+    def overview(year=ctx.year, subset=None):
+        plans = year_plans(subset if subset is not None else recipients(), year)
+        return [compute_year(plan) for plan in plans.values()]
+
+    cost, position, block = (
+        PositionCost._meta.db_table,
+        Position._meta.db_table,
+        BuildingBlock._meta.db_table,
+    )
+    sql = (
+        "SELECT p.recipient_id, b.number, SUM(c.employer_gross + c.material + c.one_off) "
+        f"FROM {cost} c JOIN {position} p ON p.id = c.position_id "
+        f"JOIN {block} b ON b.id = p.block_id "
+        "WHERE c.year = %s AND p.scenario_id IS NULL "
+        "GROUP BY p.recipient_id, b.number"
+    )
+
+    def raw_sql_aggregate():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ctx.year])
+            return cursor.fetchall()
+
+    everyone = recipients()
+    plans = year_plans(everyone, ctx.year)
+    wall, cpu = median_times(overview, ctx.runs)
+    timings = [
+        Timing("state_overview", wall, ctx.runs, count_queries(overview)),
+        Timing("raw_sql_aggregate", median_time(raw_sql_aggregate, ctx.runs), ctx.runs),
+        Timing(
+            "state_overview.year_plans",
+            median_time(lambda: year_plans(recipients(), ctx.year), ctx.runs),
+            ctx.runs,
+        ),
+        Timing(
+            "state_overview.compute_year",
+            median_time(lambda: [compute_year(p) for p in plans.values()], ctx.runs),
+            ctx.runs,
+        ),
+        # Less sensitive to other processes on a busy machine than the wall times.
+        Timing("state_overview.cpu_time", cpu, ctx.runs),
+    ]
+
+    # The selector's query count must not grow with the number of positions it loads.
+    def loaded_and_queries(subset, year):
+        positions = sum(len(p.positions) for p in year_plans(subset, year).values())
+        return positions, count_queries(lambda: year_plans(subset, year))
+
+    checks = [
+        (f"{label} {year}", *loaded_and_queries(subset, year))
+        for label, subset, year in [
+            ("1 recipient", everyone[:1], ctx.year),
+            ("10 recipients", everyone[:10], ctx.year),
+            (f"{len(everyone)} recipients", everyone, 2021),
+            (f"{len(everyone)} recipients", everyone, ctx.year),
+        ]
+    ]
+    verdict = "constant" if len({q for _l, _p, q in checks}) == 1 else "NOT constant"
+    notes = [
+        f"  year_plans queries {verdict}: "
+        + "; ".join(f"{label}, {n} positions: {q}" for label, n, q in checks)
+    ]
+    no_split = Organisation.objects.filter(kind__in=RECIPIENT_KINDS, cost_splits__isnull=True)
+    if no_split.exists():
+        n, q = loaded_and_queries([no_split.order_by("pk").first()], ctx.year)
+        notes.append(
+            f"  year_plans queries without any cost split in scope: {q} ({n} positions; "
+            "Django skips the queries whose IN list is empty)"
+        )
+    return Result(timings, notes, profile_target=overview)
+
+
+# --- Running ---------------------------------------------------------------------------------
+
+
+def profile(target: Callable[[], object], top: int) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    target()  # warm-up
+    profiler = cProfile.Profile()
+    profiler.enable()
+    target()
+    profiler.disable()
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(top)
+        print(f"  --- profile by {order} ---")
+        print("\n".join("  " + line for line in out.getvalue().splitlines() if line.strip()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = dataset.Params()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--regenerate", action="store_true", help="build the data set anew")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (median)")
+    parser.add_argument("--year", type=int, default=2024, help="year of the overview")
+    parser.add_argument(
+        "--positions", type=int, default=defaults.positions, help="size of the data set"
+    )
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="of the data set")
+    parser.add_argument("--only", action="append", help="run only this benchmark (repeatable)")
+    parser.add_argument("--profile", action="store_true", help="print cProfile hotspots too")
+    parser.add_argument("--top", type=int, default=25, help="profile lines to print")
+    args = parser.parse_args(argv)
+    names = args.only or list(BENCHMARKS)
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+
+    params = dataset.Params(seed=args.seed, positions=args.positions)
+    # Another size or seed gets its own file, so the default data set stays.
+    db.configure("" if params == defaults else f"-{params.positions}-{params.seed}")
+    import django
+
+    django.setup()
+
+    generated, seconds = db.prepare(params.stamp, args.regenerate, lambda: dataset.generate(params))
+    state = f"generated in {seconds:.1f} s" if generated else "reused"
+    print(f"data set: {db.describe()} ({state}; {params.stamp})")
+    for name, value in dataset.sizes().items():
+        print(f"  {name}: {value}")
+    cpus, load = os.cpu_count() or 1, os.getloadavg()[0]
+    busy = " (busy: wall times are noisy, compare the cpu_time lines)" if load > cpus else ""
+    print(f"machine: {cpus} CPUs, load average {load:.2f}{busy}")
+
+    ctx = Context(year=args.year, runs=args.runs)
+    for name in names:
+        result = BENCHMARKS[name](ctx)
+        print(f"ratio {name} = {result.ratio:.2f}")
+        for timing in result.timings:
+            print(timing.line())
+        for note in result.notes:
+            print(note)
+        if args.profile and result.profile_target is not None:
+            profile(result.profile_target, args.top)
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
