@@ -292,8 +292,10 @@ class YearOverview:
 
 def month_fractions(year: int, start: date, end: date | None) -> list[Decimal]:
     """For each month of ``year``, the share of its days inside [start, end] (end inclusive)."""
-    fractions = [ZERO] * MONTHS
     first, last = date(year, 1, 1), date(year, 12, 31)
+    if start <= first and (end is None or end >= last):
+        return [Decimal(1)] * MONTHS  # the common case: the whole year
+    fractions = [ZERO] * MONTHS
     lo = max(start, first)
     hi = last if end is None else min(end, last)
     if hi < lo:
@@ -309,6 +311,11 @@ def month_fractions(year: int, start: date, end: date | None) -> list[Decimal]:
 
 def filled_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
     """FTE filled in each month of the year; never more than the position's FTE in a month."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    if len(position.occupancies) == 1:
+        only = position.occupancies[0]
+        if only.start <= first and (only.end is None or only.end >= last):
+            return [min(ZERO + only.fte, position.fte)] * MONTHS  # filled all year
     filled = [ZERO] * MONTHS
     for period in position.occupancies:
         for i, fraction in enumerate(month_fractions(year, period.start, period.end)):
@@ -353,17 +360,32 @@ def flat_amount(monthly: list[Rate | None], filled: list[Decimal]) -> Decimal:
     return total / TWELVE
 
 
-def describe_rate(monthly: list[Rate | None], filled_fte_months: Decimal, capped: bool) -> str:
+def rate_texts() -> tuple[str, str, str]:
+    """The translated texts of :func:`describe_rate` (translate once, format many times)."""
+    return (
+        _("kein Fördersatz in Kraft"),
+        _("%(rate)s je VZ × %(ftem)s VZ-Monate / 12"),
+        _(", höchstens die förderfähigen Kosten"),
+    )
+
+
+def describe_rate(
+    monthly: list[Rate | None],
+    filled_fte_months: Decimal,
+    capped: bool,
+    texts: tuple[str, str, str] | None = None,
+) -> str:
+    none_text, template, capped_text = texts or rate_texts()
     used = sorted({r.amount for r in monthly if r is not None})
     if not used:
-        return _("kein Fördersatz in Kraft")
+        return none_text
     amounts = " / ".join(de_money(a) for a in used)
-    text = _("%(rate)s je VZ × %(ftem)s VZ-Monate / 12") % {
+    text = template % {
         "rate": amounts,
         "ftem": de_fte(filled_fte_months.quantize(Decimal("0.001"))),
     }
     if capped:
-        text += _(", höchstens die förderfähigen Kosten")
+        text += capped_text
     return text
 
 
@@ -438,6 +460,17 @@ def compute_year(plan: YearPlan) -> YearOverview:
     year = plan.year
     warnings: list[Warning] = []
     active = [p for p in plan.positions if is_active(year, p.start, p.end)]
+    # Rates and their description depend on (kind, block) and the filled FTE-months only:
+    # worked out once per recipient and year, not once per position.
+    rates_cache: dict[tuple[str, int], list[Rate | None]] = {}
+    rule_cache: dict[tuple, str] = {}
+    texts = rate_texts()
+
+    def rates_of(kind: str, block: int) -> list[Rate | None]:
+        key = (kind, block)
+        if key not in rates_cache:
+            rates_cache[key] = monthly_rates(plan.rates, kind, block, year)
+        return rates_cache[key]
 
     # 1. Each position: filled FTE-months, cost, funding before block caps.
     drafts = []
@@ -445,15 +478,21 @@ def compute_year(plan: YearPlan) -> YearOverview:
         filled = filled_fte_by_month(year, position)
         filled_fte_months = sum(filled, ZERO)
         source, gross, material, overhead, one_off = position_cost(position, filled_fte_months)
-        primary = monthly_rates(plan.rates, position.funding_kind, position.block, year)
+        primary = rates_of(position.funding_kind, position.block)
         primary_capped = any(r is not None and r.capped_at_cost for r in primary)
         personnel_funding = flat_amount(primary, filled)
         if primary_capped:
             personnel_funding = min(personnel_funding, gross)
         personnel_funding = cents(personnel_funding)
+        rule_key = (position.funding_kind, position.block, filled_fte_months, primary_capped)
+        rule = rule_cache.get(rule_key)
+        if rule is None:
+            rule = rule_cache[rule_key] = describe_rate(
+                primary, filled_fte_months, primary_capped, texts
+            )
         supplementary = ZERO
         for kind in SUPPLEMENTARY_KINDS:
-            monthly = monthly_rates(plan.rates, kind, position.block, year)
+            monthly = rates_of(kind, position.block)
             amount = flat_amount(monthly, filled)
             if any(r is not None and r.capped_at_cost for r in monthly):
                 amount = min(amount, material)
@@ -469,7 +508,7 @@ def compute_year(plan: YearPlan) -> YearOverview:
                 one_off,
                 personnel_funding,
                 supplementary,
-                describe_rate(primary, filled_fte_months, primary_capped),
+                rule,
             ]
         )
         _position_warnings(position, year, filled_fte_months, source, primary, warnings)

@@ -85,20 +85,26 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
     ).values("id")
 
     occupancies = defaultdict(list)
-    for o in Occupancy.objects.filter(
-        _overlaps_year("start", "end", year), position_id__in=position_q
-    ).values_list("position_id", "start", "end", "fte"):
+    for o in (
+        Occupancy.objects.filter(_overlaps_year("start", "end", year), position_id__in=position_q)
+        .order_by("start", "pk")
+        .values_list("position_id", "start", "end", "fte")
+    ):
         occupancies[o[0]].append(calc.Period(o[1], o[2], o[3]))
 
     costs: dict[int, tuple[int, calc.CostFigures]] = {}
-    for c in PositionCost.objects.filter(year=year, position_id__in=position_q).values(
-        "position_id",
-        "status",
-        "employer_gross",
-        "material",
-        "overhead_rate",
-        "overhead_amount",
-        "one_off",
+    for c in (
+        PositionCost.objects.filter(year=year, position_id__in=position_q)
+        .order_by()
+        .values(
+            "position_id",
+            "status",
+            "employer_gross",
+            "material",
+            "overhead_rate",
+            "overhead_amount",
+            "one_off",
+        )
     ):
         rank = COST_PRECEDENCE[c["status"]]
         if c["position_id"] not in costs or costs[c["position_id"]][0] < rank:
@@ -113,12 +119,16 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
             costs[c["position_id"]] = (rank, figures)
 
     cost_table = dict(
-        PayGradeCost.objects.filter(year=year).values_list("pay_grade_id", "employer_gross_per_fte")
+        PayGradeCost.objects.filter(year=year)
+        .order_by()
+        .values_list("pay_grade_id", "employer_gross_per_fte")
     )
 
     served = defaultdict(list)
-    for row in PositionTown.objects.filter(position_id__in=position_q).values(
-        "position_id", "share", *(f"town__{f}" for f in ORG_FIELDS)
+    for row in (
+        PositionTown.objects.filter(position_id__in=position_q)
+        .order_by("town__name", "pk")
+        .values("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
     ):
         served[row["position_id"]].append((_org(row, "town__"), row["share"]))
 
@@ -128,9 +138,11 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
     agreement_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps_year(
         "valid_from", "valid_to", year
     )
+    # Scoped by the agreements only: a second IN over the positions makes SQLite probe every
+    # (agreement, position) pair of the composite index; rows of positions outside the year
+    # are simply never looked up.
     for row in ForwardingAgreement.positions.through.objects.filter(
         forwardingagreement__in=ForwardingAgreement.objects.filter(agreement_scope),
-        position_id__in=position_q,
     ).values(
         "position_id",
         "forwardingagreement__valid_from",
@@ -170,7 +182,7 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
     }
     position_split: dict[int, calc.Split] = {}
     for position_id, split_id in CostSplit.positions.through.objects.filter(
-        costsplit_id__in=list(splits), position_id__in=position_q
+        costsplit_id__in=list(splits)
     ).values_list("position_id", "costsplit_id"):
         position_split[position_id] = splits[split_id]
 

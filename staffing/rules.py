@@ -19,6 +19,9 @@ def max_concurrent_fte(periods: Iterable[tuple[date, date | None, Decimal]]) -> 
 
     End dates are inclusive: a period ending on 30.06. and one starting 01.07. never overlap.
     """
+    periods = list(periods)
+    if len(periods) == 1:  # the common case: one period, its FTE is the peak
+        return max(Decimal("0"), periods[0][2])
     events: list[tuple[date, Decimal]] = []
     for start, end, fte in periods:
         events.append((start, fte))
@@ -50,9 +53,9 @@ def served_shares_error(shares: Iterable[Decimal]) -> str | None:
         return None
     total = sum(shares, Decimal("0"))
     if total != HUNDRED:
-        return _("Die Anteile der Kommunen müssen zusammen 100 %% ergeben (jetzt %(total)s %%).") % {
-            "total": de_fte(total)
-        }
+        return _(
+            "Die Anteile der Kommunen müssen zusammen 100 %% ergeben (jetzt %(total)s %%)."
+        ) % {"total": de_fte(total)}
     return None
 
 
