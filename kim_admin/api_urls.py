@@ -1,3 +1,42 @@
-"""The REST API under /api/ (routers of the apps are included here)."""
+"""The REST API under /api/ (routers of the apps are included here).
 
-urlpatterns = []
+Read-only lists and details of every model of the plan, each narrowed to the user's scope;
+``POST auth/token/`` hands scripts a token; ``overview/`` is the cost overview of a year.
+"""
+
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import APIRootView
+
+from carriers.api import urls as carriers_urls
+from funding.api import urls as funding_urls
+from staffing.api import urls as staffing_urls
+
+app_name = "api"
+
+APP_ROUTERS = (carriers_urls.router, funding_urls.router, staffing_urls.router)
+
+
+class KimAPIRootView(APIRootView):
+    """The endpoints of the kim-admin API (read-only; token: ``POST /api/auth/token/``)."""
+
+    name = _("KIM-Verwaltung: Schnittstelle")
+
+
+api_root = KimAPIRootView.as_view(
+    api_root_dict={
+        prefix: f"{basename}-list"
+        for router in APP_ROUTERS
+        for prefix, _viewset, basename in router.registry
+    }
+    | {"overview": "overview"}
+)
+
+urlpatterns = [
+    path("", api_root, name="api-root"),
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("", include(carriers_urls)),
+    path("", include(funding_urls)),
+    path("", include(staffing_urls)),
+]

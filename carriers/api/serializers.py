@@ -1,0 +1,102 @@
+from rest_framework import serializers
+
+from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
+from kim_admin.api import KimModelSerializer, choice_label, related_value
+
+
+class OrganisationSerializer(KimModelSerializer):
+    kind_label = choice_label("kind")
+    parent_slug = related_value("parent.slug")
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "url",
+            "display",
+            "slug",
+            "name",
+            "kind",
+            "kind_label",
+            "parent",
+            "parent_slug",
+            "levy_share",
+            "notes",
+        ]
+
+
+class ForwardingAgreementSerializer(KimModelSerializer):
+    recipient_slug = related_value("recipient.slug")
+    scenario_slug = related_value("scenario.slug")
+    carrier_slug = related_value("carrier.slug")
+    carrier_name = related_value("carrier.name")
+    payer_slug = related_value("payer.slug")
+    coverage_policy_label = choice_label("coverage_policy")
+    positions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = ForwardingAgreement
+        fields = [
+            "id",
+            "url",
+            "display",
+            "recipient",
+            "recipient_slug",
+            "scenario",
+            "scenario_slug",
+            "carrier",
+            "carrier_slug",
+            "carrier_name",
+            "payer",
+            "payer_slug",
+            "reference",
+            "signed_on",
+            "valid_from",
+            "valid_to",
+            "positions",
+            "coverage_policy",
+            "coverage_policy_label",
+            "coverage_percent",
+            "coverage_flat_per_fte",
+            "notes",
+        ]
+
+
+class CostSplitMemberSerializer(serializers.ModelSerializer):
+    organisation_slug = related_value("organisation.slug")
+    organisation_name = related_value("organisation.name")
+
+    class Meta:
+        model = CostSplitMember
+        fields = ["id", "organisation", "organisation_slug", "organisation_name", "percent"]
+
+
+class CostSplitSerializer(KimModelSerializer):
+    recipient_slug = related_value("recipient.slug")
+    scenario_slug = related_value("scenario.slug")
+    employer_town_slug = related_value("employer_town.slug")
+    method_label = choice_label("method")
+    positions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    members = CostSplitMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CostSplit
+        fields = [
+            "id",
+            "url",
+            "display",
+            "recipient",
+            "recipient_slug",
+            "scenario",
+            "scenario_slug",
+            "name",
+            "employer_town",
+            "employer_town_slug",
+            "method",
+            "method_label",
+            "valid_from",
+            "valid_to",
+            "positions",
+            "members",
+            "notes",
+        ]

@@ -1,0 +1,67 @@
+"""Filters of the organisation, forwarding-agreement and cost-split lists (API and HTML)."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
+from funding.filtersets import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    parent = django_filters.CharFilter(field_name="parent__slug", label=_("Gehört zu (Kreis)"))
+    q = django_filters.CharFilter(method="search", label=_("Suche (Name oder Kürzel)"))
+
+    class Meta:
+        model = Organisation
+        fields = ["slug", "kind", "parent"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(slug__icontains=value))
+
+
+class ForwardingAgreementFilterSet(PlanFilterSet):
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+    carrier = django_filters.CharFilter(field_name="carrier__slug", label=_("Trägerin"))
+    payer = django_filters.CharFilter(
+        field_name="payer__slug", label=_("Trägt die übernommenen Mehrkosten")
+    )
+    position = IntegerFilter(method="filter_position", label=_("Stelle (ID)"))
+    year = YearFilter(method="filter_year", label=_("Gilt im Jahr"))
+
+    class Meta:
+        model = ForwardingAgreement
+        fields = ["recipient", "carrier", "payer", "coverage_policy", "position", "year"]
+
+    def filter_position(self, queryset, name, value):
+        through = ForwardingAgreement.positions.through.objects.filter(
+            forwardingagreement_id=OuterRef("pk"), position_id=value
+        )
+        return queryset.filter(Exists(through))
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(overlaps_year("valid_from", "valid_to", value))
+
+
+class CostSplitFilterSet(PlanFilterSet):
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+    employer_town = django_filters.CharFilter(
+        field_name="employer_town__slug", label=_("Anstellungskörperschaft")
+    )
+    member = django_filters.CharFilter(method="filter_member", label=_("Beteiligte Kommune"))
+    year = YearFilter(method="filter_year", label=_("Gilt im Jahr"))
+
+    class Meta:
+        model = CostSplit
+        fields = ["recipient", "employer_town", "method", "member", "year"]
+
+    def filter_member(self, queryset, name, value):
+        members = CostSplitMember.objects.filter(split_id=OuterRef("pk"), organisation__slug=value)
+        return queryset.filter(Exists(members))
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(overlaps_year("valid_from", "valid_to", value))

@@ -1,0 +1,204 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from funding.filtersets import FIRST_YEAR, LAST_YEAR
+from funding.models import (
+    BuildingBlock,
+    FundingRate,
+    GrantNotice,
+    GrantNoticeBlock,
+    Programme,
+    ProgrammeCost,
+    RevenueAccount,
+    Scenario,
+)
+from kim_admin.api import KimModelSerializer, choice_label, related_value
+
+
+class ProgrammeSerializer(KimModelSerializer):
+    class Meta:
+        model = Programme
+        fields = ["id", "url", "display", "name", "slug", "legal_basis"]
+
+
+class BuildingBlockSerializer(KimModelSerializer):
+    programme_slug = related_value("programme.slug")
+
+    class Meta:
+        model = BuildingBlock
+        fields = ["id", "url", "display", "programme", "programme_slug", "number", "name"]
+
+
+class FundingRateSerializer(KimModelSerializer):
+    programme_slug = related_value("programme.slug")
+    block_number = related_value("block.number")
+    kind_label = choice_label("kind")
+    recipient_slug = related_value("recipient.slug")
+    scenario_slug = related_value("scenario.slug")
+
+    class Meta:
+        model = FundingRate
+        fields = [
+            "id",
+            "url",
+            "display",
+            "programme",
+            "programme_slug",
+            "block",
+            "block_number",
+            "kind",
+            "kind_label",
+            "amount",
+            "valid_from",
+            "capped_at_cost",
+            "recipient",
+            "recipient_slug",
+            "scenario",
+            "scenario_slug",
+            "source",
+        ]
+
+
+class GrantNoticeBlockSerializer(serializers.ModelSerializer):
+    block_number = related_value("block.number")
+    block_name = related_value("block.name")
+
+    class Meta:
+        model = GrantNoticeBlock
+        fields = [
+            "id",
+            "block",
+            "block_number",
+            "block_name",
+            "approved_fte",
+            "max_personnel_funding",
+        ]
+
+
+class GrantNoticeSerializer(KimModelSerializer):
+    recipient_slug = related_value("recipient.slug")
+    programme_slug = related_value("programme.slug")
+    blocks = GrantNoticeBlockSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = GrantNotice
+        fields = [
+            "id",
+            "url",
+            "display",
+            "recipient",
+            "recipient_slug",
+            "programme",
+            "programme_slug",
+            "reference",
+            "issued_on",
+            "period_start",
+            "period_end",
+            "blocks",
+            "notes",
+        ]
+
+
+class ScenarioSerializer(KimModelSerializer):
+    recipient_slug = related_value("recipient.slug")
+
+    class Meta:
+        model = Scenario
+        fields = [
+            "id",
+            "url",
+            "display",
+            "recipient",
+            "recipient_slug",
+            "name",
+            "slug",
+            "description",
+            "created_at",
+        ]
+
+
+class ProgrammeCostSerializer(KimModelSerializer):
+    recipient_slug = related_value("recipient.slug")
+    scenario_slug = related_value("scenario.slug")
+    block_number = related_value("block.number")
+    category_label = choice_label("category")
+    status_label = choice_label("status")
+
+    class Meta:
+        model = ProgrammeCost
+        fields = [
+            "id",
+            "url",
+            "display",
+            "recipient",
+            "recipient_slug",
+            "scenario",
+            "scenario_slug",
+            "block",
+            "block_number",
+            "year",
+            "category",
+            "category_label",
+            "status",
+            "status_label",
+            "amount",
+            "budget_product",
+            "ledger_account",
+            "description",
+        ]
+
+
+class RevenueAccountSerializer(KimModelSerializer):
+    recipient_slug = related_value("recipient.slug")
+    category_label = choice_label("category")
+
+    class Meta:
+        model = RevenueAccount
+        fields = [
+            "id",
+            "url",
+            "display",
+            "recipient",
+            "recipient_slug",
+            "category",
+            "category_label",
+            "budget_product",
+            "ledger_account",
+        ]
+
+
+# The plan's years: FIRST_YEAR to LAST_YEAR.
+YEAR_MESSAGE = _("Bitte ein Jahr zwischen 1990 und 2100 angeben.")
+RECIPIENT_MESSAGE = _("Bitte das Kürzel eines Kreises oder einer kreisfreien Stadt angeben.")
+SCENARIO_MESSAGE = _("Bitte das Kürzel eines Szenarios angeben (oder „none“ für den echten Plan).")
+
+
+def _messages(message: str, *codes: str) -> dict[str, str]:
+    return dict.fromkeys(codes, message)
+
+
+class OverviewQuerySerializer(serializers.Serializer):
+    """The query of ``GET /api/overview/``: which recipient, year and (optionally) scenario;
+    no scenario, an empty one or ``none`` is the real plan, as in the list filters."""
+
+    recipient = serializers.SlugField(
+        error_messages=_messages(RECIPIENT_MESSAGE, "required", "blank", "invalid", "null")
+    )
+    year = serializers.IntegerField(
+        min_value=FIRST_YEAR,
+        max_value=LAST_YEAR,
+        error_messages=_messages(
+            YEAR_MESSAGE,
+            "required",
+            "invalid",
+            "null",
+            "min_value",
+            "max_value",
+            "max_string_length",
+        ),
+    )
+    scenario = serializers.SlugField(
+        required=False,
+        allow_blank=True,
+        error_messages=_messages(SCENARIO_MESSAGE, "invalid", "null"),
+    )

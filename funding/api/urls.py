@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from funding.api import views
+
+router = SimpleRouter()
+router.register("programmes", views.ProgrammeViewSet)
+router.register("building-blocks", views.BuildingBlockViewSet)
+router.register("funding-rates", views.FundingRateViewSet)
+router.register("grant-notices", views.GrantNoticeViewSet)
+router.register("scenarios", views.ScenarioViewSet)
+router.register("programme-costs", views.ProgrammeCostViewSet)
+router.register("revenue-accounts", views.RevenueAccountViewSet)
+
+urlpatterns = [
+    path("overview/", views.CostOverviewView.as_view(), name="overview"),
+    *router.urls,
+]

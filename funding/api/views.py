@@ -1,0 +1,121 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from carriers.models import Organisation
+from funding import filtersets
+from funding.api import serializers
+from funding.filtersets import REAL_PLAN
+from funding.models import (
+    BuildingBlock,
+    FundingRate,
+    GrantNotice,
+    GrantNoticeBlock,
+    Programme,
+    ProgrammeCost,
+    RevenueAccount,
+    Scenario,
+)
+from funding.overview import cost_overview, overview_payload
+from kim_admin.api import HasRole, RestrictedReadOnlyViewSet
+from kim_admin.roles import Role
+from kim_admin.scoping import VIEW
+
+
+class ProgrammeViewSet(RestrictedReadOnlyViewSet):
+    queryset = Programme.objects.all()
+    serializer_class = serializers.ProgrammeSerializer
+    filterset_class = filtersets.ProgrammeFilterSet
+
+
+class BuildingBlockViewSet(RestrictedReadOnlyViewSet):
+    queryset = BuildingBlock.objects.select_related("programme")
+    serializer_class = serializers.BuildingBlockSerializer
+    filterset_class = filtersets.BuildingBlockFilterSet
+
+
+class FundingRateViewSet(RestrictedReadOnlyViewSet):
+    queryset = FundingRate.objects.select_related("programme", "block", "recipient", "scenario")
+    serializer_class = serializers.FundingRateSerializer
+    filterset_class = filtersets.FundingRateFilterSet
+
+
+class GrantNoticeViewSet(RestrictedReadOnlyViewSet):
+    queryset = GrantNotice.objects.select_related("recipient", "programme")
+    nested = {"blocks": GrantNoticeBlock.objects.select_related("block")}
+    serializer_class = serializers.GrantNoticeSerializer
+    filterset_class = filtersets.GrantNoticeFilterSet
+
+
+class ScenarioViewSet(RestrictedReadOnlyViewSet):
+    queryset = Scenario.objects.select_related("recipient")
+    serializer_class = serializers.ScenarioSerializer
+    filterset_class = filtersets.ScenarioFilterSet
+
+
+class ProgrammeCostViewSet(RestrictedReadOnlyViewSet):
+    queryset = ProgrammeCost.objects.select_related("recipient", "scenario", "block")
+    serializer_class = serializers.ProgrammeCostSerializer
+    filterset_class = filtersets.ProgrammeCostFilterSet
+
+
+class RevenueAccountViewSet(RestrictedReadOnlyViewSet):
+    queryset = RevenueAccount.objects.select_related("recipient")
+    serializer_class = serializers.RevenueAccountSerializer
+    filterset_class = filtersets.RevenueAccountFilterSet
+
+
+# Roles that read a recipient's whole plan, each its own organisation's; carriers and towns
+# get views of their own later.
+OVERVIEW_ROLES = {Role.FINANCE, Role.COORDINATOR, Role.COUNCIL}
+NOT_A_RECIPIENT = _("„%(name)s“ ist kein Zuwendungsempfänger (nur Kreise und kreisfreie Städte).")
+
+
+def overview_recipient(user, slug: str) -> Organisation:
+    """The organisation whose overview the user asks for, if it is in the user's scope.
+
+    Organisations are reference data that every role may list, so ``restrict`` alone would let
+    anyone read any recipient's figures: admins may read every recipient, finance, coordinators
+    and the council only their own organisation. Unknown and out of scope answer the same 404,
+    so the answer does not tell whether the slug exists.
+    """
+    recipient = Organisation.objects.restrict(user, VIEW).filter(slug=slug).first()
+    role = user.role
+    in_scope = recipient is not None and (
+        role == Role.ADMIN or (role in OVERVIEW_ROLES and user.organisation_id == recipient.id)
+    )
+    if not in_scope:
+        raise NotFound(_("Unbekannter Zuwendungsempfänger „%(slug)s“.") % {"slug": slug})
+    return recipient
+
+
+class CostOverviewView(APIView):
+    """``GET /api/overview/?recipient=<slug>&year=<YYYY>[&scenario=<slug>]``: the cost overview
+    of a recipient's year, in the one shape the command and the reports share
+    (``funding.overview.overview_payload``)."""
+
+    permission_classes = [HasRole]
+    name = _("Kostenübersicht")
+
+    def get(self, request):
+        query = serializers.OverviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        recipient = overview_recipient(request.user, query.validated_data["recipient"])
+        if not recipient.is_recipient_kind:
+            raise ValidationError({"recipient": [NOT_A_RECIPIENT % {"name": recipient.name}]})
+        scenario = None
+        scenario_slug = query.validated_data.get("scenario") or REAL_PLAN
+        if scenario_slug != REAL_PLAN:
+            scenario = (
+                Scenario.objects.restrict(request.user, VIEW)
+                .filter(recipient=recipient, slug=scenario_slug)
+                .first()
+            )
+            if scenario is None:
+                raise NotFound(
+                    _("Unbekanntes Szenario „%(slug)s“ bei %(recipient)s.")
+                    % {"slug": scenario_slug, "recipient": recipient.name}
+                )
+        year = query.validated_data["year"]
+        return Response(overview_payload(cost_overview(recipient, year, scenario=scenario)))

@@ -1,0 +1,313 @@
+"""Who gets what from the API: authentication (session and token), each role's scope on every
+list, 404 for a detail outside the scope, and no writes at all (405)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import (
+    BuildingBlockFactory,
+    CarrierFactory,
+    CostSplitFactory,
+    CostSplitMemberFactory,
+    CountyFactory,
+    ForwardingAgreementFactory,
+    FundingRateFactory,
+    GrantNoticeBlockFactory,
+    GrantNoticeFactory,
+    OccupancyFactory,
+    OrganisationFactory,
+    PayGradeCostFactory,
+    PayGradeFactory,
+    PositionCostFactory,
+    PositionFactory,
+    PositionTownFactory,
+    ProgrammeCostFactory,
+    ProgrammeFactory,
+    RevenueAccountFactory,
+    ScenarioFactory,
+    TownFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def token_client(user) -> APIClient:
+    token, _created = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def ids(response) -> set[int]:
+    assert response.status_code == 200, response.data
+    return {row["id"] for row in response.data["results"]}
+
+
+def list_url(basename: str) -> str:
+    return reverse(f"api:{basename}-list")
+
+
+def detail_url(basename: str, obj) -> str:
+    return reverse(f"api:{basename}-detail", args=[obj.pk])
+
+
+# One row of a recipient's plan per endpoint (basename: builder).
+PLAN_ROWS = {
+    "grantnotice": lambda r: GrantNoticeBlockFactory(notice=GrantNoticeFactory(recipient=r)).notice,
+    "scenario": lambda r: ScenarioFactory(recipient=r),
+    "programmecost": lambda r: ProgrammeCostFactory(recipient=r),
+    "revenueaccount": lambda r: RevenueAccountFactory(recipient=r),
+    "position": lambda r: PositionFactory(recipient=r),
+    "occupancy": lambda r: OccupancyFactory(position=PositionFactory(recipient=r)),
+    "positioncost": lambda r: PositionCostFactory(position=PositionFactory(recipient=r)),
+    "forwardingagreement": lambda r: ForwardingAgreementFactory(recipient=r),
+    "costsplit": lambda r: CostSplitMemberFactory(split=CostSplitFactory(recipient=r)).split,
+}
+# Reference data: the same for every role.
+REFERENCE_ROWS = {
+    "organisation": lambda r: OrganisationFactory(),
+    "programme": lambda r: ProgrammeFactory(name="Anderes Programm", slug="anderes"),
+    "buildingblock": lambda r: BuildingBlockFactory(number=3),
+    "fundingrate": lambda r: FundingRateFactory(),
+    "paygrade": lambda r: PayGradeFactory(code="E 9b"),
+    "paygradecost": lambda r: PayGradeCostFactory(),
+}
+ALL_ROWS = PLAN_ROWS | REFERENCE_ROWS
+
+
+@pytest.fixture
+def leverkusen():
+    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
+
+
+@pytest.fixture
+def koeln():
+    return OrganisationFactory(name="Stadt Köln", slug="koeln")
+
+
+# --- Authentication ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("basename", sorted(ALL_ROWS))
+def test_anonymous_gets_nothing(basename, leverkusen):
+    obj = ALL_ROWS[basename](leverkusen)
+    client = APIClient()
+
+    assert client.get(list_url(basename)).status_code in (401, 403)
+    assert client.get(detail_url(basename, obj)).status_code in (401, 403)
+
+
+def test_anonymous_gets_no_api_root_and_no_overview():
+    client = APIClient()
+
+    assert client.get(reverse("api:api-root")).status_code in (401, 403)
+    assert client.get(reverse("api:overview")).status_code in (401, 403)
+
+
+def test_token_for_a_script(leverkusen):
+    UserFactory(username="skript", password="geheim-123", role="finance", organisation=leverkusen)
+    position = PositionFactory(recipient=leverkusen)
+    client = APIClient()
+
+    response = client.post(
+        reverse("api:auth-token"), {"username": "skript", "password": "geheim-123"}
+    )
+    assert response.status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+
+    assert ids(client.get(list_url("position"))) == {position.pk}
+
+
+def test_token_refused_for_wrong_password(leverkusen):
+    UserFactory(username="skript", password="geheim-123", role="finance", organisation=leverkusen)
+
+    response = APIClient().post(
+        reverse("api:auth-token"), {"username": "skript", "password": "falsch"}
+    )
+
+    assert response.status_code == 400
+    assert "token" not in response.json()
+    assert response.json()["non_field_errors"]
+
+
+def test_unknown_token_is_refused(leverkusen):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+
+    assert client.get(list_url("position")).status_code in (401, 403)
+
+
+def test_session_login_works_too(leverkusen):
+    position = PositionFactory(recipient=leverkusen)
+    client = APIClient()
+    client.force_login(UserFactory(role="council", organisation=leverkusen))
+
+    assert ids(client.get(list_url("position"))) == {position.pk}
+
+
+def test_user_without_role_gets_403(leverkusen):
+    PositionFactory(recipient=leverkusen)
+    client = token_client(UserFactory(organisation=leverkusen))
+
+    assert client.get(list_url("position")).status_code == 403
+    assert client.get(list_url("organisation")).status_code == 403
+
+
+def test_api_root_lists_the_endpoints(leverkusen):
+    client = token_client(UserFactory(role="council", organisation=leverkusen))
+
+    response = client.get(reverse("api:api-root"))
+
+    assert response.status_code == 200
+    assert response.json()["positions"].endswith("/api/positions/")
+    assert response.json()["overview"].endswith("/api/overview/")
+    assert len(response.json()) == 16  # 15 lists and the overview
+
+
+# --- Scope ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["finance", "coordinator", "council"])
+@pytest.mark.parametrize("basename", sorted(PLAN_ROWS))
+def test_recipient_roles_see_their_own_plan_only(basename, role, leverkusen, koeln):
+    own = PLAN_ROWS[basename](leverkusen)
+    foreign = PLAN_ROWS[basename](koeln)
+    client = token_client(UserFactory(role=role, organisation=leverkusen))
+
+    assert ids(client.get(list_url(basename))) == {own.pk}
+    assert client.get(detail_url(basename, own)).status_code == 200
+    assert client.get(detail_url(basename, foreign)).status_code == 404
+
+
+@pytest.mark.parametrize("basename", sorted(PLAN_ROWS))
+def test_admin_sees_every_plan(basename, leverkusen, koeln):
+    rows = {PLAN_ROWS[basename](leverkusen).pk, PLAN_ROWS[basename](koeln).pk}
+    client = token_client(UserFactory(role="admin", organisation=None))
+
+    assert ids(client.get(list_url(basename))) == rows
+
+
+@pytest.mark.parametrize("role", ["finance", "carrier", "town", "council"])
+@pytest.mark.parametrize("basename", sorted(REFERENCE_ROWS))
+def test_reference_data_is_visible_to_every_role(basename, role, leverkusen):
+    organisation = {"carrier": CarrierFactory, "town": TownFactory}.get(role, lambda: leverkusen)()
+    obj = REFERENCE_ROWS[basename](leverkusen)
+    client = token_client(UserFactory(role=role, organisation=organisation))
+
+    assert obj.pk in ids(client.get(list_url(basename)))
+    assert client.get(detail_url(basename, obj)).status_code == 200
+
+
+def test_organisation_bound_role_without_organisation_sees_nothing(leverkusen):
+    PositionFactory(recipient=leverkusen)
+    client = token_client(UserFactory(role="finance", organisation=None))
+
+    assert ids(client.get(list_url("position"))) == set()
+    assert ids(client.get(list_url("organisation"))) == set()
+
+
+def test_carrier_sees_only_what_it_employs(leverkusen, koeln):
+    caritas, awo = CarrierFactory(slug="caritas"), CarrierFactory(slug="awo")
+    at_caritas = PositionFactory(recipient=leverkusen, employer=caritas)
+    at_caritas_koeln = PositionFactory(recipient=koeln, employer=caritas)
+    at_awo = PositionFactory(recipient=leverkusen, employer=awo)
+    at_city = PositionFactory(recipient=leverkusen)
+    occupancy = OccupancyFactory(position=at_caritas)
+    OccupancyFactory(position=at_awo)
+    cost = PositionCostFactory(position=at_caritas_koeln)
+    PositionCostFactory(position=at_city)
+    agreement = ForwardingAgreementFactory(recipient=leverkusen, carrier=caritas)
+    agreement.positions.add(at_caritas)
+    ForwardingAgreementFactory(recipient=leverkusen, carrier=awo).positions.add(at_awo)
+    for basename in ("grantnotice", "scenario", "programmecost", "revenueaccount", "costsplit"):
+        PLAN_ROWS[basename](leverkusen)
+    client = token_client(UserFactory(role="carrier", organisation=caritas))
+
+    assert ids(client.get(list_url("position"))) == {at_caritas.pk, at_caritas_koeln.pk}
+    assert ids(client.get(list_url("occupancy"))) == {occupancy.pk}
+    assert ids(client.get(list_url("positioncost"))) == {cost.pk}
+    assert ids(client.get(list_url("forwardingagreement"))) == {agreement.pk}
+    for basename in ("grantnotice", "scenario", "programmecost", "revenueaccount", "costsplit"):
+        assert ids(client.get(list_url(basename))) == set(), basename
+    assert client.get(detail_url("position", at_awo)).status_code == 404
+    assert client.get(detail_url("position", at_city)).status_code == 404
+    forwarded = client.get(detail_url("forwardingagreement", agreement)).json()
+    assert forwarded["positions"] == [at_caritas.pk]
+
+
+def test_town_sees_the_positions_that_concern_it():
+    """Seed 002: a carrier's case manager works 50 % for Hückeswagen, 50 % for Wipperfürth;
+    seed 003: towns share the own share of their region's positions."""
+    county = CountyFactory(slug="oberbergischer-kreis")
+    hueckeswagen = TownFactory(slug="hueckeswagen", parent=county)
+    wipperfuerth = TownFactory(slug="wipperfuerth", parent=county)
+    shared = PositionFactory(recipient=county, employer=CarrierFactory())
+    PositionTownFactory(position=shared, town=hueckeswagen, share=Decimal("50"))
+    PositionTownFactory(position=shared, town=wipperfuerth, share=Decimal("50"))
+    own = PositionFactory(recipient=county, employer=hueckeswagen)
+    in_split = PositionFactory(recipient=county)
+    region = CostSplitFactory(recipient=county)
+    region.positions.add(in_split)
+    own_membership = CostSplitMemberFactory(split=region, organisation=hueckeswagen)
+    CostSplitMemberFactory(split=region, organisation=wipperfuerth)
+    elsewhere = PositionFactory(recipient=county)
+    PositionTownFactory(position=elsewhere, town=wipperfuerth)
+    paid = ForwardingAgreementFactory(recipient=county, payer=hueckeswagen)
+    ForwardingAgreementFactory(recipient=county)
+    client = token_client(UserFactory(role="town", organisation=hueckeswagen))
+
+    assert ids(client.get(list_url("position"))) == {shared.pk, own.pk, in_split.pk}
+    assert client.get(detail_url("position", elsewhere)).status_code == 404
+    assert ids(client.get(list_url("forwardingagreement"))) == {paid.pk}
+    assert ids(client.get(list_url("costsplit"))) == {region.pk}
+    # Nested rows go through restrict as well: a town sees its own membership of a split.
+    members = client.get(detail_url("costsplit", region)).json()["members"]
+    assert [m["id"] for m in members] == [own_membership.pk]
+    # The served towns of a position it may see are part of that position.
+    served = client.get(detail_url("position", shared)).json()["served_towns"]
+    assert {t["town_slug"] for t in served} == {"hueckeswagen", "wipperfuerth"}
+
+
+def test_nested_lists_of_a_position_in_scope(leverkusen):
+    position = PositionFactory(recipient=leverkusen, planned_start=date(2021, 1, 1))
+    first = OccupancyFactory(position=position, start=date(2021, 1, 1), end=date(2022, 6, 30))
+    second = OccupancyFactory(position=position, start=date(2022, 7, 1))
+    client = token_client(UserFactory(role="council", organisation=leverkusen))
+
+    occupancies = client.get(detail_url("position", position)).json()["occupancies"]
+
+    assert [o["id"] for o in occupancies] == [first.pk, second.pk]
+
+
+def test_rates_of_another_recipient_are_not_visible(leverkusen, koeln):
+    FundingRateFactory(valid_from=date(2023, 1, 1))
+    foreign = FundingRateFactory(recipient=koeln, valid_from=date(2023, 1, 1))
+    client = token_client(UserFactory(role="finance", organisation=leverkusen))
+
+    assert foreign.pk not in ids(client.get(list_url("fundingrate")))
+
+
+# --- No writes --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["admin", "finance", "council", "carrier"])
+@pytest.mark.parametrize("basename", sorted(ALL_ROWS))
+def test_writes_are_refused(basename, role, leverkusen):
+    obj = ALL_ROWS[basename](leverkusen)
+    organisation = CarrierFactory() if role == "carrier" else leverkusen
+    client = token_client(UserFactory(role=role, organisation=organisation))
+    model = type(obj)
+    before = model.objects.count()
+
+    assert client.post(list_url(basename), {}, format="json").status_code == 405
+    assert client.put(detail_url(basename, obj), {}, format="json").status_code == 405
+    assert client.patch(detail_url(basename, obj), {}, format="json").status_code == 405
+    assert client.delete(detail_url(basename, obj)).status_code == 405
+    assert model.objects.count() == before
+    assert model.objects.filter(pk=obj.pk).exists()
