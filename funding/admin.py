@@ -1,0 +1,137 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from funding.models import (
+    BuildingBlock,
+    FundingRate,
+    GrantNotice,
+    GrantNoticeBlock,
+    Programme,
+    ProgrammeCost,
+    RevenueAccount,
+    Scenario,
+)
+from kim_admin.admin import ScopedHistoryAdmin, ScopedTabularInline
+
+
+class BuildingBlockInline(ScopedTabularInline):
+    model = BuildingBlock
+    fields = ("number", "name")
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(ScopedHistoryAdmin):
+    list_display = ("name", "slug", "legal_basis")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (BuildingBlockInline,)
+
+
+@admin.register(BuildingBlock)
+class BuildingBlockAdmin(ScopedHistoryAdmin):
+    list_display = ("number", "name", "programme")
+    list_display_links = ("number", "name")
+    list_filter = ("programme",)
+    search_fields = ("name",)
+    list_select_related = ("programme",)
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(ScopedHistoryAdmin):
+    list_display = ("name", "recipient", "slug", "created_at")
+    list_filter = (("recipient", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "slug", "description")
+    list_select_related = ("recipient",)
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at",)
+
+
+@admin.register(FundingRate)
+class FundingRateAdmin(ScopedHistoryAdmin):
+    list_display = (
+        "kind",
+        "block",
+        "amount",
+        "valid_from",
+        "capped_at_cost",
+        "recipient",
+        "scenario",
+    )
+    list_filter = (
+        "programme",
+        "block",
+        "kind",
+        "capped_at_cost",
+        ("recipient", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("source",)
+    list_select_related = ("block", "recipient", "scenario")
+    date_hierarchy = "valid_from"
+    fieldsets = (
+        (None, {"fields": ("programme", "block", "kind", "amount", "valid_from")}),
+        (_("Geltung"), {"fields": ("capped_at_cost", "recipient", "scenario", "source")}),
+    )
+
+
+class GrantNoticeBlockInline(ScopedTabularInline):
+    model = GrantNoticeBlock
+    fields = ("block", "approved_fte", "max_personnel_funding")
+
+
+@admin.register(GrantNotice)
+class GrantNoticeAdmin(ScopedHistoryAdmin):
+    list_display = ("__str__", "reference", "period_start", "period_end", "programme")
+    list_filter = (("recipient", admin.RelatedOnlyFieldListFilter), "programme")
+    search_fields = ("reference", "recipient__name", "notes")
+    list_select_related = ("recipient", "programme")
+    date_hierarchy = "issued_on"
+    inlines = (GrantNoticeBlockInline,)
+    fieldsets = (
+        (None, {"fields": ("recipient", "programme", "reference", "issued_on")}),
+        (_("Bewilligungszeitraum"), {"fields": ("period_start", "period_end", "notes")}),
+    )
+
+
+@admin.register(GrantNoticeBlock)
+class GrantNoticeBlockAdmin(ScopedHistoryAdmin):
+    list_display = ("notice", "block", "approved_fte", "max_personnel_funding")
+    list_filter = ("block", ("notice__recipient", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("notice__reference", "notice__recipient__name")
+    list_select_related = ("notice__recipient", "block")
+    autocomplete_fields = ("notice",)
+
+
+@admin.register(ProgrammeCost)
+class ProgrammeCostAdmin(ScopedHistoryAdmin):
+    list_display = (
+        "year",
+        "category",
+        "block",
+        "status",
+        "amount",
+        "recipient",
+        "scenario",
+        "ledger_account",
+    )
+    list_filter = (
+        "year",
+        "status",
+        "category",
+        "block",
+        ("recipient", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("description", "budget_product", "ledger_account", "recipient__name")
+    list_select_related = ("block", "recipient", "scenario")
+    fieldsets = (
+        (None, {"fields": ("recipient", "scenario", "block", "year", "category", "status")}),
+        (_("Betrag und Buchung"), {"fields": ("amount", "budget_product", "ledger_account")}),
+        (None, {"fields": ("description",)}),
+    )
+
+
+@admin.register(RevenueAccount)
+class RevenueAccountAdmin(ScopedHistoryAdmin):
+    list_display = ("ledger_account", "category", "budget_product", "recipient")
+    list_filter = ("category", ("recipient", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("ledger_account", "budget_product", "recipient__name")
+    list_select_related = ("recipient",)

@@ -1,0 +1,108 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from carriers.choices import SplitMethod
+from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
+from kim_admin.admin import ScopedHistoryAdmin, ScopedTabularInline, live_rows
+from staffing import rules
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ScopedHistoryAdmin):
+    list_display = ("name", "slug", "kind", "parent", "levy_share")
+    list_filter = ("kind", ("parent", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "slug")
+    list_select_related = ("parent",)
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)
+    fields = ("name", "slug", "kind", "parent", "levy_share", "notes")
+
+
+@admin.register(ForwardingAgreement)
+class ForwardingAgreementAdmin(ScopedHistoryAdmin):
+    list_display = (
+        "carrier",
+        "recipient",
+        "scenario",
+        "reference",
+        "valid_from",
+        "valid_to",
+        "coverage_policy",
+        "payer",
+    )
+    list_filter = (
+        "coverage_policy",
+        ("recipient", admin.RelatedOnlyFieldListFilter),
+        ("carrier", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("reference", "carrier__name", "recipient__name", "notes")
+    list_select_related = ("carrier", "recipient", "scenario", "payer")
+    autocomplete_fields = ("carrier", "payer", "positions")
+    date_hierarchy = "valid_from"
+    fieldsets = (
+        (None, {"fields": ("recipient", "scenario", "carrier", "reference", "signed_on")}),
+        (_("Laufzeit"), {"fields": ("valid_from", "valid_to")}),
+        (
+            _("Übernahme der Mehrkosten"),
+            {"fields": ("coverage_policy", "coverage_percent", "coverage_flat_per_fte", "payer")},
+        ),
+        (_("Stellen"), {"fields": ("positions", "notes")}),
+    )
+
+
+class CostSplitMemberFormSet(BaseInlineFormSet):
+    """Fixed percentages of a split's towns must make 100 % (``rules.split_percents_error``)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        if self.instance.method != SplitMethod.FIXED_PERCENT:
+            return
+        message = rules.split_percents_error(row.get("percent") for row in live_rows(self))
+        if message:
+            raise ValidationError(message)
+
+
+class CostSplitMemberInline(ScopedTabularInline):
+    model = CostSplitMember
+    formset = CostSplitMemberFormSet
+    autocomplete_fields = ("organisation",)
+    fields = ("organisation", "percent")
+
+
+@admin.register(CostSplit)
+class CostSplitAdmin(ScopedHistoryAdmin):
+    list_display = ("name", "recipient", "scenario", "method", "employer_town", "valid_from")
+    list_filter = ("method", ("recipient", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "recipient__name", "employer_town__name")
+    list_select_related = ("recipient", "scenario", "employer_town")
+    autocomplete_fields = ("employer_town", "positions")
+    inlines = (CostSplitMemberInline,)
+    fieldsets = (
+        (None, {"fields": ("recipient", "scenario", "name", "employer_town", "method")}),
+        (_("Laufzeit"), {"fields": ("valid_from", "valid_to")}),
+        (_("Stellen"), {"fields": ("positions", "notes")}),
+    )
+
+
+@admin.register(CostSplitMember)
+class CostSplitMemberAdmin(ScopedHistoryAdmin):
+    """Read-only list: members are edited with their split, where the percentages are checked
+    together."""
+
+    list_display = ("organisation", "split", "percent")
+    list_filter = ("split__method", ("split__recipient", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("organisation__name", "split__name")
+    list_select_related = ("organisation", "split")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

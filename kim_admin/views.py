@@ -1,0 +1,185 @@
+"""The start page: a recipient's cost overview of a year, for the council's questions.
+
+Finance, coordinator and council users see their own organisation's programme (a county or a
+county-free city); administrators choose any recipient with ``?recipient=<slug>``. Carrier and
+town users get a note on what they can see until their own pages exist.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max, Min
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carriers.choices import RECIPIENT_KINDS, OrganisationKind
+from carriers.models import Organisation
+from funding.overview import cost_overview
+from kim_admin.roles import Role
+from staffing.models import Position
+
+# Years the page accepts at all; anything else is "unknown", not an error of the engine.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+KIND_LABELS = dict(OrganisationKind.choices)
+
+
+@login_required
+def home(request):
+    user = request.user
+    role = user.role
+    context = {"role": role}
+
+    if role is None:
+        return _note(
+            request,
+            context,
+            _(
+                "Ihrem Konto ist noch keine Rolle zugeordnet. Bitte wenden Sie sich an die "
+                "Administration."
+            ),
+        )
+    if role in (Role.CARRIER, Role.TOWN):
+        return _scope_note(request, context, role)
+
+    recipient, problem, recipients = _recipient(request, role)
+    context.update(recipient=recipient, recipients=recipients)
+    if problem:
+        # An unknown ?recipient= is "not found"; an account without a recipient is not.
+        status = 404 if request.GET.get("recipient") else 200
+        return _note(request, context, problem, status=status)
+
+    years, default_year = _years(recipient)
+    raw_year = request.GET.get("year", "").strip()
+    year = default_year
+    if raw_year:
+        try:
+            year = int(raw_year)
+        except ValueError:
+            year = None
+        if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+            context.update(years=years, year=default_year)
+            return _note(
+                request,
+                context,
+                _(
+                    "Das Jahr „%(year)s“ ist unbekannt. Bitte ein Jahr zwischen %(first)s und "
+                    "%(last)s wählen."
+                )
+                % {"year": raw_year, "first": FIRST_YEAR, "last": LAST_YEAR},
+                status=404,
+            )
+        if year not in years:
+            years = sorted({*years, year})
+
+    overview = cost_overview(recipient, year)
+    totals = overview.totals
+    context.update(
+        year=year,
+        years=years,
+        overview=overview,
+        totals=totals,
+        total_rows=_total_rows(overview),
+        bearers=[
+            (share, KIND_LABELS.get(share.organisation.kind, "")) for share in overview.by_bearer
+        ],
+        is_empty=not overview.positions and not totals.total_cost,
+    )
+    return render(request, "home.html", context)
+
+
+def _total_rows(overview) -> list[dict]:
+    """Positions (the council's "personnel") and the programme's own material costs."""
+    totals = overview.totals
+    rows = [
+        {
+            "label": _("Stellen (Personal einschl. Sachkosten der Arbeitsplätze)"),
+            "cost": totals.personnel_cost,
+            "funding": overview.position_funding,
+            "own_share": totals.personnel_cost - overview.position_funding,
+        }
+    ]
+    if totals.material_cost or overview.programme_funding:
+        rows.append(
+            {
+                "label": _("Sachkosten des Programms (Veranstaltungen, Maßnahmen, Begleitung)"),
+                "cost": totals.material_cost,
+                "funding": overview.programme_funding,
+                "own_share": totals.material_cost - overview.programme_funding,
+            }
+        )
+    return rows
+
+
+def _recipient(request, role):
+    """(recipient shown or None, German message why there is none, choices for admins)."""
+    slug = request.GET.get("recipient", "").strip()
+    user = request.user
+    if role == Role.ADMIN:
+        recipients = list(Organisation.objects.filter(kind__in=RECIPIENT_KINDS).order_by("name"))
+        if slug:
+            chosen = next((r for r in recipients if r.slug == slug), None)
+            if chosen is None:
+                return None, _unknown_recipient(slug), recipients
+            return chosen, None, recipients
+        own = next((r for r in recipients if r.pk == user.organisation_id), None)
+        if own or recipients:
+            return own or recipients[0], None, recipients
+        message = _("Es ist noch kein Zuwendungsempfänger (Kreis oder kreisfreie Stadt) erfasst.")
+        return None, message, recipients
+    organisation = user.organisation
+    if organisation is None or not organisation.is_recipient_kind:
+        message = _(
+            "Ihr Konto gehört zu keinem Zuwendungsempfänger (Kreis oder kreisfreie Stadt). "
+            "Bitte wenden Sie sich an die Administration."
+        )
+        return None, message, None
+    if slug and slug != organisation.slug:
+        # Never tell whether another recipient exists.
+        return None, _unknown_recipient(slug), None
+    return organisation, None, None
+
+
+def _unknown_recipient(slug: str) -> str:
+    return _("Der Zuwendungsempfänger „%(slug)s“ ist unbekannt.") % {"slug": slug}
+
+
+def _years(recipient: Organisation) -> tuple[list[int], int]:
+    """Years to offer and the default: this year, capped to the latest year with data."""
+    current = timezone.localdate().year
+    span = Position.objects.filter(recipient=recipient, scenario__isnull=True).aggregate(
+        first=Min("planned_start"), last_cost=Max("costs__year")
+    )
+    first = span["first"].year if span["first"] else None
+    last = span["last_cost"] or first
+    if last is None:
+        return [current], current
+    default = min(current, last)
+    start = min(first or default, default)
+    return list(range(start, max(current + 1, last) + 1)), default
+
+
+def _note(request, context, message, status=200):
+    context["message"] = message
+    return render(request, "home.html", context, status=status)
+
+
+def _scope_note(request, context, role):
+    organisation = request.user.organisation
+    visible = Position.objects.restrict(request.user).filter(scenario__isnull=True).count()
+    context.update(
+        organisation=organisation,
+        visible_positions=visible,
+        api_url=_api_root(),
+    )
+    return render(request, "home.html", context)
+
+
+def _api_root() -> str | None:
+    """The API's root, if the API already answers there."""
+    try:
+        resolve("/api/")
+    except Resolver404:
+        return None
+    return "/api/"

@@ -1,0 +1,436 @@
+"""The Django admin: every model registered, scoped to the user, inline rules in German."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.forms import CheckboxInput
+from django.urls import reverse
+from django.utils import formats
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import HistoricalChanges
+
+from carriers.models import CostSplitMember
+from kim_admin.admin import ScopedAdminMixin
+from staffing.models import Occupancy, Position, PositionTown
+from tests.factories import (
+    CarrierFactory,
+    CostSplitFactory,
+    CountyFactory,
+    GrantNoticeBlockFactory,
+    OccupancyFactory,
+    OrganisationFactory,
+    PositionCostFactory,
+    PositionFactory,
+    TownFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+APPS = ("carriers", "funding", "staffing", "kim_admin")
+
+
+@pytest.fixture
+def plan():
+    leverkusen = OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
+    koeln = OrganisationFactory(name="Stadt Köln", slug="koeln")
+    caritas = CarrierFactory(name="Caritasverband Leverkusen")
+    own = PositionFactory(recipient=leverkusen, title="Casemanagement KI")
+    at_caritas = PositionFactory(recipient=leverkusen, employer=caritas, title="Casemanagement C")
+    foreign = PositionFactory(recipient=koeln, title="Kölner Stelle")
+    for position in (own, at_caritas, foreign):
+        OccupancyFactory(position=position)
+        PositionCostFactory(position=position)
+    return {
+        "leverkusen": leverkusen,
+        "koeln": koeln,
+        "caritas": caritas,
+        "own": own,
+        "at_caritas": at_caritas,
+        "foreign": foreign,
+    }
+
+
+def staff(role, organisation, **kwargs):
+    return UserFactory(role=role, organisation=organisation, is_staff=True, **kwargs)
+
+
+@pytest.fixture
+def finance(plan):
+    return staff("finance", plan["leverkusen"])
+
+
+@pytest.fixture
+def council(plan):
+    return staff("council", plan["leverkusen"])
+
+
+def change_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def form_data(response) -> dict:
+    """What a browser would post back from an admin change page, unchanged."""
+    data = {}
+
+    def put(form):
+        for name, field in form.fields.items():
+            key = form.add_prefix(name)
+            value = form[name].value()
+            if isinstance(field.widget, CheckboxInput):
+                if value:
+                    data[key] = "on"
+            elif value is None:
+                data[key] = ""
+            elif isinstance(value, list | tuple):
+                data[key] = [str(v) for v in value]
+            elif getattr(field, "localize", False):
+                data[key] = formats.localize_input(value)
+            else:
+                data[key] = str(value)
+
+    put(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        put(inline.formset.management_form)
+        for form in inline.formset.forms:
+            put(form)
+    return data
+
+
+def inline_prefix(response, model) -> str:
+    for inline in response.context["inline_admin_formsets"]:
+        if inline.formset.model is model:
+            return inline.formset.prefix
+    raise AssertionError(f"no inline for {model}")
+
+
+def add_inline_rows(data, prefix, rows, parent_field, parent_pk):
+    start = int(data[f"{prefix}-TOTAL_FORMS"])
+    for i, row in enumerate(rows, start):
+        data[f"{prefix}-{i}-id"] = ""
+        data[f"{prefix}-{i}-{parent_field}"] = str(parent_pk)
+        for key, value in row.items():
+            data[f"{prefix}-{i}-{key}"] = str(value)
+    data[f"{prefix}-TOTAL_FORMS"] = str(start + len(rows))
+
+
+# --- registration -----------------------------------------------------------------------------
+
+
+def domain_models():
+    for label in APPS:
+        for model in apps.get_app_config(label).get_models():
+            if not issubclass(model, HistoricalChanges):
+                yield model
+
+
+@pytest.mark.parametrize("model", list(domain_models()), ids=lambda m: m._meta.label)
+def test_every_model_has_a_scoped_admin(model):
+    assert admin.site.is_registered(model)
+    model_admin = admin.site.get_model_admin(model)
+    assert isinstance(model_admin, ScopedAdminMixin)
+    if hasattr(model, "history"):
+        assert isinstance(model_admin, SimpleHistoryAdmin)
+
+
+def test_inlines_are_scoped_too():
+    for model in domain_models():
+        for inline in admin.site.get_model_admin(model).inlines:
+            assert issubclass(inline, ScopedAdminMixin), inline
+
+
+def test_admin_renders_every_list_and_add_page(client, plan):
+    GrantNoticeBlockFactory(notice__recipient=plan["leverkusen"])
+    client.force_login(UserFactory(role="admin", organisation=None))
+    for model in domain_models():
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert client.get(changelist).status_code == 200, changelist
+        add = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        assert add.status_code in (200, 403), opts.label
+        obj = model._default_manager.first()
+        if obj is not None:
+            assert client.get(change_url(obj)).status_code == 200, opts.label
+
+
+# --- scoping ----------------------------------------------------------------------------------
+
+
+def test_finance_lists_only_its_recipients_positions(client, finance, plan):
+    client.force_login(finance)
+    response = client.get(reverse("admin:staffing_position_changelist"))
+    assert response.status_code == 200
+    titles = {p.title for p in response.context["cl"].result_list}
+    assert titles == {"Casemanagement KI", "Casemanagement C"}
+
+
+def test_finance_gets_404_on_another_recipients_position(client, finance, plan):
+    client.force_login(finance)
+    foreign = plan["foreign"]
+    assert client.get(change_url(foreign)).status_code == 404
+    info = "admin:staffing_position"
+    assert client.get(reverse(f"{info}_history", args=[foreign.pk])).status_code == 404
+    assert client.get(reverse(f"{info}_delete", args=[foreign.pk])).status_code == 404
+    version = foreign.history.first().history_id
+    simple_history = reverse(f"{info}_simple_history", args=[foreign.pk, version])
+    assert client.get(simple_history).status_code == 404
+    # The rows of the foreign position are out of scope as well.
+    occupancy = foreign.occupancies.get()
+    assert client.get(change_url(occupancy)).status_code == 404
+
+
+def test_finance_cannot_save_another_recipients_position(client, finance, plan):
+    foreign = plan["foreign"]
+    admin_user = UserFactory(role="admin", organisation=None)
+    client.force_login(admin_user)
+    data = form_data(client.get(change_url(foreign)))
+    data["title"] = "Übernommen"
+    client.force_login(finance)
+    assert client.post(change_url(foreign), data).status_code == 404
+    version = foreign.history.first().history_id
+    revert = reverse("admin:staffing_position_simple_history", args=[foreign.pk, version])
+    assert client.post(revert, data).status_code == 404
+    delete = reverse("admin:staffing_position_delete", args=[foreign.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.title == "Kölner Stelle"
+
+
+def test_finance_saves_its_own_position_with_history(client, finance, plan):
+    client.force_login(finance)
+    own = plan["own"]
+    response = client.get(change_url(own))
+    assert response.status_code == 200
+    data = form_data(response)
+    data["title"] = "Casemanagement KI (neu)"
+    response = client.post(change_url(own), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    own.refresh_from_db()
+    assert own.title == "Casemanagement KI (neu)"
+    assert own.history.first().history_user == finance
+
+
+def test_finance_bulk_delete_skips_foreign_positions(client, finance, plan):
+    client.force_login(finance)
+    ids = [str(plan["foreign"].pk)]
+    response = client.post(
+        reverse("admin:staffing_position_changelist"),
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert Position.objects.filter(pk=plan["foreign"].pk).exists()
+
+
+def test_finance_cannot_create_a_position_for_another_recipient(client, finance, plan):
+    client.force_login(finance)
+    add = reverse("admin:staffing_position_add")
+    response = client.get(add)
+    choices = list(response.context["adminform"].form.fields["recipient"].queryset)
+    assert choices == [plan["leverkusen"]]
+    data = form_data(response)
+    data.update(
+        recipient=plan["koeln"].pk,
+        block=plan["own"].block.pk,
+        funding_kind="case_management",
+        title="Untergeschoben",
+        fte="1",
+        employer=plan["koeln"].pk,
+        planned_start="01.01.2024",
+    )
+    response = client.post(add, data)
+    assert response.status_code == 200
+    assert "recipient" in response.context["adminform"].form.errors
+    assert not Position.objects.filter(title="Untergeschoben").exists()
+
+
+def test_german_decimal_input_in_the_admin(client, finance, plan):
+    client.force_login(finance)
+    own = plan["own"]
+    data = form_data(client.get(change_url(own)))
+    assert data["fte"] == "1,000"  # not "1.000", which reads as a thousand
+    assert data["costs-0-employer_gross"] == "60.000,00"
+    data["occupancies-0-fte"] = "0,75"
+    data["costs-0-employer_gross"] = "61.234,50"
+    response = client.post(change_url(own), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert own.occupancies.get().fte == Decimal("0.75")
+    assert own.costs.get().employer_gross == Decimal("61234.50")
+
+
+@pytest.mark.parametrize("role", ["council", "carrier", "town"])
+def test_readers_get_no_change_rights_whatever_they_post(client, plan, role):
+    organisation = {"council": plan["leverkusen"], "carrier": plan["caritas"]}.get(role)
+    organisation = organisation or TownFactory()
+    user = staff(role, organisation)
+    admin_user = UserFactory(role="admin", organisation=None)
+    position = plan["at_caritas"]
+    client.force_login(admin_user)
+    data = form_data(client.get(change_url(position)))
+    data["title"] = "Geändert"
+    client.force_login(user)
+    response = client.post(change_url(position), data)
+    assert response.status_code in (403, 404)
+    delete = reverse("admin:staffing_position_delete", args=[position.pk])
+    assert client.post(delete, {"post": "yes"}).status_code in (403, 404)
+    version = position.history.first().history_id
+    revert = reverse("admin:staffing_position_simple_history", args=[position.pk, version])
+    assert client.post(revert, data).status_code in (403, 404)
+    assert client.post(reverse("admin:staffing_position_add"), data).status_code == 403
+    position.refresh_from_db()
+    assert position.title == "Casemanagement C"
+    assert Position.objects.count() == 3
+
+
+def test_council_reads_its_plan_in_the_admin_but_gets_403_on_save(client, council, plan):
+    client.force_login(council)
+    own = plan["own"]
+    response = client.get(change_url(own))
+    assert response.status_code == 200
+    assert not response.context["has_change_permission"]
+    assert client.post(change_url(own), {"title": "x"}).status_code == 403
+    own.refresh_from_db()
+    assert own.title == "Casemanagement KI"
+
+
+def test_council_without_staff_flag_is_sent_to_the_admin_login(client, plan):
+    user = UserFactory(role="council", organisation=plan["leverkusen"])
+    client.force_login(user)
+    response = client.post(change_url(plan["own"]), {"title": "x"})
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+    plan["own"].refresh_from_db()
+    assert plan["own"].title == "Casemanagement KI"
+
+
+def test_carrier_lists_only_its_own_positions(client, plan):
+    user = staff("carrier", plan["caritas"])
+    client.force_login(user)
+    response = client.get(reverse("admin:staffing_position_changelist"))
+    assert {p.title for p in response.context["cl"].result_list} == {"Casemanagement C"}
+    assert client.get(change_url(plan["own"])).status_code == 404
+    assert client.get(change_url(plan["at_caritas"])).status_code == 200
+
+
+def test_related_choices_are_scoped(client, finance, plan):
+    client.force_login(finance)
+    response = client.get(reverse("admin:staffing_occupancy_add"))
+    positions = set(response.context["adminform"].form.fields["position"].queryset)
+    assert positions == {plan["own"], plan["at_caritas"]}
+
+
+# --- inline rules -----------------------------------------------------------------------------
+
+
+def test_served_towns_must_sum_to_100_percent(client, finance, plan):
+    county = CountyFactory()
+    town_a, town_b = TownFactory(parent=county), TownFactory(parent=county)
+    client.force_login(finance)
+    own = plan["own"]
+    response = client.get(change_url(own))
+    data = form_data(response)
+    data["title"] = "Darf nicht gespeichert werden"
+    prefix = inline_prefix(response, PositionTown)
+    rows = [{"town": town_a.pk, "share": "60"}, {"town": town_b.pk, "share": "30"}]
+    add_inline_rows(data, prefix, rows, "position", own.pk)
+
+    response = client.post(change_url(own), data)
+
+    assert response.status_code == 200
+    message = "Die Anteile der Kommunen müssen zusammen 100 % ergeben (jetzt 90 %)."
+    inline = next(
+        i for i in response.context["inline_admin_formsets"] if i.formset.model is PositionTown
+    )
+    assert [str(e) for e in inline.formset.non_form_errors()] == [message]
+    assert message in response.content.decode()
+    assert PositionTown.objects.count() == 0
+    own.refresh_from_db()
+    assert own.title == "Casemanagement KI"
+
+
+def test_served_towns_of_100_percent_are_saved(client, finance, plan):
+    county = CountyFactory()
+    town_a, town_b = TownFactory(parent=county), TownFactory(parent=county)
+    client.force_login(finance)
+    own = plan["own"]
+    response = client.get(change_url(own))
+    data = form_data(response)
+    prefix = inline_prefix(response, PositionTown)
+    rows = [{"town": town_a.pk, "share": "50"}, {"town": town_b.pk, "share": "50"}]
+    add_inline_rows(data, prefix, rows, "position", own.pk)
+    assert client.post(change_url(own), data).status_code == 302
+    assert set(own.served_towns.values_list("share", flat=True)) == {Decimal("50")}
+
+
+def test_occupancies_of_one_form_together_may_not_exceed_the_fte(client, finance, plan):
+    client.force_login(finance)
+    own = plan["own"]
+    response = client.get(change_url(own))
+    data = form_data(response)
+    prefix = inline_prefix(response, Occupancy)
+    add_inline_rows(data, prefix, [{"start": "01.07.2024", "fte": "0,5"}], "position", own.pk)
+    response = client.post(change_url(own), data)
+    assert response.status_code == 200
+    assert "übersteigt den Stellenanteil" in response.content.decode()
+    assert own.occupancies.count() == 1
+
+
+def split_post(client, split, method, percents):
+    towns = [TownFactory(parent=split.recipient) for _ in percents]
+    response = client.get(change_url(split))
+    data = form_data(response)
+    data["method"] = method
+    prefix = inline_prefix(response, CostSplitMember)
+    rows = [{"organisation": t.pk, "percent": p} for t, p in zip(towns, percents, strict=True)]
+    add_inline_rows(data, prefix, rows, "split", split.pk)
+    return client.post(change_url(split), data)
+
+
+def test_fixed_percent_split_must_sum_to_100_percent(client):
+    county = CountyFactory()
+    split = CostSplitFactory(recipient=county, valid_from=date(2024, 1, 1))
+    client.force_login(staff("coordinator", county))
+    response = split_post(client, split, "fixed_percent", ["40", "40"])
+    assert response.status_code == 200
+    assert "Die Anteile müssen zusammen 100 % ergeben (jetzt 80 %)." in response.content.decode()
+    assert CostSplitMember.objects.count() == 0
+    split.refresh_from_db()
+    assert split.method == "equal"
+
+
+def test_equal_split_ignores_percentages(client):
+    county = CountyFactory()
+    split = CostSplitFactory(recipient=county, valid_from=date(2024, 1, 1))
+    client.force_login(staff("coordinator", county))
+    assert split_post(client, split, "equal", ["", ""]).status_code == 302
+    assert CostSplitMember.objects.filter(split=split).count() == 2
+
+
+def test_fixed_percent_split_of_100_percent_is_saved(client):
+    county = CountyFactory()
+    split = CostSplitFactory(recipient=county, valid_from=date(2024, 1, 1))
+    client.force_login(staff("coordinator", county))
+    assert split_post(client, split, "fixed_percent", ["60", "40"]).status_code == 302
+    assert CostSplitMember.objects.filter(split=split).count() == 2
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def test_user_admin_shows_organisation_and_role(client, plan):
+    UserFactory(username="rat-lev", role="council", organisation=plan["leverkusen"])
+    client.force_login(UserFactory(role="admin", organisation=None))
+    response = client.get(reverse("admin:kim_admin_user_changelist"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "rat-lev" in html
+    assert "Stadt Leverkusen" in html
+    assert "Rat" in html
+
+
+def test_only_admins_see_users(client, finance):
+    client.force_login(finance)
+    assert client.get(reverse("admin:kim_admin_user_changelist")).status_code == 403
+    assert client.get(change_url(finance)).status_code in (403, 404)

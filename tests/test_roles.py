@@ -1,0 +1,172 @@
+"""Roles: the groups' permissions, ``User.role`` and what each role sees (``restrict``)."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from kim_admin.roles import PLAN_MODELS, REFERENCE_MODELS, Role, role_permissions, sync_role_groups
+from kim_admin.scoping import CHANGE, VIEW
+from staffing.models import Position
+from tests.factories import (
+    CarrierFactory,
+    CostSplitFactory,
+    CostSplitMemberFactory,
+    CountyFactory,
+    OrganisationFactory,
+    PositionFactory,
+    PositionTownFactory,
+    TownFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def group_permissions(role: Role) -> set[tuple[str, str]]:
+    group = Group.objects.get(name=role.value)
+    return set(group.permissions.values_list("content_type__app_label", "codename"))
+
+
+def test_role_groups_hold_their_permissions_right_after_migrate():
+    for role, wanted in role_permissions().items():
+        assert group_permissions(role) == set(wanted), role
+
+
+class TestGroups:
+    @pytest.fixture(autouse=True)
+    def role_groups(self, db):
+        sync_role_groups()
+
+    @pytest.mark.parametrize("role", list(Role))
+    def test_group_holds_exactly_the_roles_permissions(self, role):
+        assert group_permissions(role) == set(role_permissions()[role])
+
+    def test_every_permission_named_exists(self):
+        wanted = {key for keys in role_permissions().values() for key in keys}
+        assert wanted <= group_permissions(Role.ADMIN) | group_permissions(Role.FINANCE)
+
+    def test_sync_is_idempotent(self):
+        sync_role_groups()
+        sync_role_groups()
+        assert Group.objects.filter(name__in=[r.value for r in Role]).count() == len(Role)
+        assert group_permissions(Role.FINANCE) == set(role_permissions()[Role.FINANCE])
+
+    @pytest.mark.parametrize("role", [Role.FINANCE, Role.COORDINATOR])
+    def test_plan_editors_may_change_every_plan_model(self, role):
+        user = UserFactory(role=role.value)
+        for app, model in PLAN_MODELS:
+            for action in ("view", "add", "change", "delete"):
+                assert user.has_perm(f"{app}.{action}_{model}"), (app, model, action)
+        for app, model in REFERENCE_MODELS:
+            assert user.has_perm(f"{app}.view_{model}")
+            assert not user.has_perm(f"{app}.change_{model}")
+
+    @pytest.mark.parametrize("role", [Role.CARRIER, Role.TOWN, Role.COUNCIL])
+    def test_readers_only_read(self, role):
+        user = UserFactory(role=role.value)
+        for app, model in PLAN_MODELS + REFERENCE_MODELS:
+            assert user.has_perm(f"{app}.view_{model}"), (app, model)
+            for action in ("add", "change", "delete"):
+                assert not user.has_perm(f"{app}.{action}_{model}"), (app, model, action)
+
+    def test_admin_group_may_change_reference_data(self):
+        group = group_permissions(Role.ADMIN)
+        for app, model in REFERENCE_MODELS:
+            assert (app, f"change_{model}") in group
+
+    def test_nobody_but_admins_manages_users(self):
+        for role in Role:
+            assert ("kim_admin", "change_user") not in group_permissions(role)
+
+
+class TestUserRole:
+    def test_role_from_group(self):
+        assert UserFactory(role="council").role == Role.COUNCIL
+        assert UserFactory(role="carrier").role == Role.CARRIER
+
+    def test_superuser_is_admin(self):
+        assert UserFactory(is_superuser=True).role == Role.ADMIN
+
+    def test_no_group_no_role(self):
+        assert UserFactory().role is None
+
+
+@pytest.fixture
+def plan():
+    """Two recipients, a county with two towns, a carrier working for both recipients."""
+    leverkusen = OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
+    koeln = OrganisationFactory(name="Stadt Köln", slug="koeln")
+    county = CountyFactory(name="Oberbergischer Kreis")
+    hueckeswagen = TownFactory(name="Hückeswagen", parent=county)
+    wipperfuerth = TownFactory(name="Wipperfürth", parent=county)
+    caritas = CarrierFactory(name="Caritasverband")
+    awo = CarrierFactory(name="Arbeiterwohlfahrt")
+    positions = {
+        "lev_ki": PositionFactory(recipient=leverkusen, title="KI Leverkusen"),
+        "lev_caritas": PositionFactory(recipient=leverkusen, employer=caritas, title="Caritas LEV"),
+        "lev_awo": PositionFactory(recipient=leverkusen, employer=awo, title="AWO LEV"),
+        "koeln_caritas": PositionFactory(recipient=koeln, employer=caritas, title="Caritas K"),
+        "koeln": PositionFactory(recipient=koeln, title="Köln KI"),
+        "town_own": PositionFactory(recipient=county, employer=hueckeswagen, title="Eigene Stelle"),
+        "shared": PositionFactory(recipient=county, employer=caritas, title="Geteilte Stelle"),
+        "split": PositionFactory(recipient=county, title="Region Süd"),
+        "other_town": PositionFactory(recipient=county, employer=wipperfuerth, title="Andere"),
+    }
+    PositionTownFactory(position=positions["shared"], town=hueckeswagen, share=50)
+    PositionTownFactory(position=positions["shared"], town=wipperfuerth, share=50)
+    split = CostSplitFactory(recipient=county)
+    split.positions.add(positions["split"])
+    CostSplitMemberFactory(split=split, organisation=hueckeswagen)
+    return {
+        "leverkusen": leverkusen,
+        "county": county,
+        "hueckeswagen": hueckeswagen,
+        "caritas": caritas,
+        **positions,
+    }
+
+
+def visible(user, action=VIEW) -> set[str]:
+    return set(Position.objects.restrict(user, action).values_list("title", flat=True))
+
+
+class TestRestrict:
+    @pytest.fixture(autouse=True)
+    def role_groups(self, db):
+        sync_role_groups()
+
+    def test_finance_sees_and_changes_its_recipients_plan(self, plan):
+        user = UserFactory(role="finance", organisation=plan["leverkusen"])
+        assert visible(user) == {"KI Leverkusen", "Caritas LEV", "AWO LEV"}
+        assert visible(user, CHANGE) == visible(user)
+
+    def test_council_reads_its_recipients_plan_and_changes_nothing(self, plan):
+        user = UserFactory(role="council", organisation=plan["leverkusen"])
+        assert visible(user) == {"KI Leverkusen", "Caritas LEV", "AWO LEV"}
+        assert visible(user, CHANGE) == set()
+
+    def test_carrier_sees_only_positions_it_employs(self, plan):
+        user = UserFactory(role="carrier", organisation=plan["caritas"])
+        assert visible(user) == {"Caritas LEV", "Caritas K", "Geteilte Stelle"}
+        assert visible(user, CHANGE) == set()
+
+    def test_town_sees_what_it_employs_serves_or_shares(self, plan):
+        user = UserFactory(role="town", organisation=plan["hueckeswagen"])
+        assert visible(user) == {"Eigene Stelle", "Geteilte Stelle", "Region Süd"}
+        assert visible(user, CHANGE) == set()
+
+    def test_county_coordinator_sees_the_whole_county_plan(self, plan):
+        user = UserFactory(role="coordinator", organisation=plan["county"])
+        assert visible(user) == {"Eigene Stelle", "Geteilte Stelle", "Region Süd", "Andere"}
+
+    def test_admin_sees_everything(self, plan):
+        user = UserFactory(role="admin", organisation=None)
+        assert len(visible(user)) == 9
+        assert len(visible(user, CHANGE)) == 9
+
+    def test_without_organisation_or_role_nothing(self, plan):
+        assert visible(UserFactory(role="finance", organisation=None)) == set()
+        assert visible(UserFactory(organisation=plan["leverkusen"])) == set()
+
+    def test_inactive_user_sees_nothing(self, plan):
+        user = UserFactory(role="finance", organisation=plan["leverkusen"], is_active=False)
+        assert visible(user) == set()
