@@ -10,6 +10,7 @@ from funding.choices import (
     ProgrammeCostCategory,
     RevenueCategory,
 )
+from kim_admin.formatting import de_fte, de_money
 from kim_admin.roles import Role
 from kim_admin.scoping import ScopedModel
 from kim_admin.validators import period_error, validate_non_negative
@@ -183,7 +184,23 @@ class FundingRate(ScopedModel):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ab {self.valid_from:%d.%m.%Y}: {self.amount} €"
+        return f"{self.get_kind_display()} ab {self.valid_from:%d.%m.%Y}: {de_money(self.amount)}"
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        """Programme-wide rates are public; a recipient's own and its scenarios' are not."""
+        return (
+            Q(recipient__isnull=True, scenario__isnull=True)
+            | Q(recipient_id=organisation_id)
+            | Q(scenario__recipient_id=organisation_id)
+        )
+
+    @classmethod
+    def change_scope_q(cls, role, organisation_id):
+        """Only admins change programme-wide rates; a recipient changes its own."""
+        if role in (Role.CARRIER, Role.TOWN, Role.COUNCIL):
+            return None
+        return Q(recipient_id=organisation_id) | Q(scenario__recipient_id=organisation_id)
 
     def clean(self):
         errors = {}
@@ -292,7 +309,7 @@ class GrantNoticeBlock(ScopedModel):
         ]
 
     def __str__(self):
-        return f"{self.block}: {self.approved_fte} VZ"
+        return f"{self.block}: {de_fte(self.approved_fte)} VZ"
 
     @classmethod
     def scope_q(cls, role, organisation_id):
@@ -346,7 +363,7 @@ class ProgrammeCost(ScopedModel):
         ]
 
     def __str__(self):
-        return f"{self.get_category_display()} {self.year}: {self.amount} €"
+        return f"{self.get_category_display()} {self.year}: {de_money(self.amount)}"
 
     @classmethod
     def scope_q(cls, role, organisation_id):

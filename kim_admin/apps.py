@@ -19,4 +19,6 @@ class KimAdminConfig(AppConfig):
         from kim_admin import roles
 
         connection_created.connect(_sqlite_pragmas)
-        post_migrate.connect(roles.sync_role_groups, sender=self)
+        # No sender: post_migrate is sent once per app, and only after the last one do the
+        # permissions of every app exist (auth creates them in its own handler per app).
+        post_migrate.connect(roles.sync_role_groups, dispatch_uid="kim_admin.sync_role_groups")

@@ -3,6 +3,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from kim_admin.roles import Role
 
@@ -17,6 +18,11 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="users",
+    )
+    # Who may do what is audited too: role changes are group changes. No password hashes.
+    history = HistoricalRecords(
+        m2m_fields=[AbstractUser.groups.field],
+        excluded_fields=["password", "last_login"],
     )
 
     class Meta:

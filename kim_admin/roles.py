@@ -32,17 +32,17 @@ PLAN_MODELS = [
     ("staffing", "positiontown"),
     ("staffing", "occupancy"),
     ("staffing", "positioncost"),
-    ("staffing", "paygradecost"),
     ("carriers", "forwardingagreement"),
     ("carriers", "costsplit"),
     ("carriers", "costsplitmember"),
 ]
-# Reference data everybody may read.
+# Reference data everybody may read and only admins change (shared by all recipients).
 REFERENCE_MODELS = [
     ("carriers", "organisation"),
     ("funding", "programme"),
     ("funding", "buildingblock"),
     ("staffing", "paygrade"),
+    ("staffing", "paygradecost"),
 ]
 
 ROLES_WHO_EDIT_PLANS = {Role.FINANCE, Role.COORDINATOR, Role.ADMIN}

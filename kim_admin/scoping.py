@@ -31,7 +31,10 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         if action != VIEW and role not in ROLES_WHO_EDIT_PLANS:
             return self.none()
-        q = self.model.scope_q(role, user.organisation_id)
+        if action == VIEW:
+            q = self.model.scope_q(role, user.organisation_id)
+        else:
+            q = self.model.change_scope_q(role, user.organisation_id)
         if q is None:
             return self.none()
         return self.filter(q)
@@ -47,4 +50,10 @@ class ScopedModel(models.Model):
 
     @classmethod
     def scope_q(cls, role: Role, organisation_id: int) -> models.Q | None:
+        """The rows the role may see; None: none."""
         return models.Q()
+
+    @classmethod
+    def change_scope_q(cls, role: Role, organisation_id: int) -> models.Q | None:
+        """The rows the role may change; by default the rows it sees."""
+        return cls.scope_q(role, organisation_id)

@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from carriers.choices import OrganisationKind
 from funding.choices import POSITION_KINDS, CostStatus, FundingKind
+from kim_admin.formatting import de_fte
 from kim_admin.roles import Role
 from kim_admin.scoping import ScopedModel
 from kim_admin.validators import (
@@ -245,7 +246,7 @@ class PositionTown(ScopedModel):
         ]
 
     def __str__(self):
-        return f"{self.town}: {self.share} %"
+        return f"{self.town}: {de_fte(self.share)} %"
 
     @classmethod
     def scope_q(cls, role, organisation_id):
@@ -288,7 +289,7 @@ class Occupancy(ScopedModel):
 
     def __str__(self):
         end = f"{self.end:%d.%m.%Y}" if self.end else "offen"
-        return f"{self.start:%d.%m.%Y} – {end}: {self.fte} VZ"
+        return f"{self.start:%d.%m.%Y} – {end}: {de_fte(self.fte)} VZ"
 
     @classmethod
     def scope_q(cls, role, organisation_id):
