@@ -10,6 +10,7 @@ from funding.choices import (
     ProgrammeCostCategory,
     RevenueCategory,
 )
+from kim_admin.fields import YearField
 from kim_admin.formatting import de_fte, de_money
 from kim_admin.roles import Role
 from kim_admin.scoping import ScopedModel
@@ -341,7 +342,7 @@ class ProgrammeCost(ScopedModel):
     block = models.ForeignKey(
         BuildingBlock, verbose_name=_("Baustein"), on_delete=models.PROTECT, related_name="+"
     )
-    year = models.PositiveSmallIntegerField(_("Jahr"))
+    year = YearField(_("Jahr"))
     category = models.CharField(_("Art"), max_length=30, choices=ProgrammeCostCategory.choices)
     status = models.CharField(_("Stand"), max_length=10, choices=CostStatus.choices)
     amount = models.DecimalField(_("Betrag (€)"), **MONEY, validators=[validate_non_negative])

@@ -5,11 +5,12 @@ scope the pages use; an object outside the scope is not in the queryset, so its 
 """
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission
 
 from kim_admin.permissions import RolePermission
-from kim_admin.scoping import VIEW
+from kim_admin.scoping import CHANGE, VIEW
 
 
 class ReadOnlyRolePermission(RolePermission):
@@ -89,3 +90,47 @@ def related_value(path: str) -> serializers.ReadOnlyField:
     """A field of a related object by dotted path, e.g. ``recipient.slug`` or ``block.number``
     (the value as it is: a number stays a number); no related object: null."""
     return serializers.ReadOnlyField(source=path, allow_null=True)
+
+
+def view_description(view, html=False):
+    """The German text shown on the browsable API page: a view's ``description``, never its
+    (English, developer-facing) docstring."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    text = str(getattr(view, "description", ""))
+    return mark_safe(f"<p>{escape(text)}</p>") if html and text else text
+
+
+class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
+    """A writable endpoint: reads as :class:`RestrictedReadOnlyViewSet`; writes need the model's
+    add/change/delete permission and find their object in the user's *change* scope (outside
+    it: 404). Subclasses save through a service inside ``perform_*``; after the write the
+    object must still be in the user's change scope, or the transaction is rolled back."""
+
+    permission_classes = [RolePermission]
+
+    def get_queryset(self):
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return super().get_queryset()
+        return self.queryset.model.objects.restrict(self.request.user, CHANGE)
+
+    def ensure_in_scope(self, obj):
+        from rest_framework.exceptions import PermissionDenied
+
+        model = type(obj)
+        if not model.objects.restrict(self.request.user, CHANGE).filter(pk=obj.pk).exists():
+            raise PermissionDenied(_("Dieses Objekt liegt außerhalb Ihres Zuständigkeitsbereichs."))
+
+
+def django_errors_to_drf(error):
+    """A Django ValidationError (field -> messages) as DRF's 400 body, keys unchanged."""
+    from django.core.exceptions import NON_FIELD_ERRORS
+    from rest_framework.exceptions import ValidationError
+    from rest_framework.settings import api_settings
+
+    detail = {
+        (api_settings.NON_FIELD_ERRORS_KEY if key == NON_FIELD_ERRORS else key): messages
+        for key, messages in error.message_dict.items()
+    }
+    return ValidationError(detail)

@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from carriers.choices import OrganisationKind
 from funding.choices import POSITION_KINDS, CostStatus, FundingKind
+from kim_admin.fields import YearField
 from kim_admin.formatting import de_fte
 from kim_admin.roles import Role
 from kim_admin.scoping import ScopedModel
@@ -49,7 +50,7 @@ class PayGradeCost(ScopedModel):
     pay_grade = models.ForeignKey(
         PayGrade, verbose_name=_("Entgeltgruppe"), on_delete=models.CASCADE, related_name="costs"
     )
-    year = models.PositiveSmallIntegerField(_("Jahr"))
+    year = YearField(_("Jahr"))
     employer_gross_per_fte = models.DecimalField(
         _("Arbeitgeberbrutto je Vollzeitstelle (€)"), **MONEY, validators=[validate_non_negative]
     )
@@ -331,7 +332,7 @@ class PositionCost(ScopedModel):
     position = models.ForeignKey(
         Position, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="costs"
     )
-    year = models.PositiveSmallIntegerField(_("Jahr"))
+    year = YearField(_("Jahr"))
     status = models.CharField(_("Stand"), max_length=10, choices=CostStatus.choices)
     employer_gross = models.DecimalField(
         _("Arbeitgeberbrutto (€)"), **MONEY, validators=[validate_non_negative]

@@ -118,3 +118,11 @@ def position_save(
         # Nothing of it stays: the transaction is rolled back.
         raise ValidationError(errors)
     return position
+
+
+@transaction.atomic
+def position_delete(*, position: Position, actor) -> None:
+    """Delete a position with its towns, occupancy and costs; the history keeps who did it."""
+    for row in (*position.served_towns.all(), *position.occupancies.all(), *position.costs.all()):
+        _with_actor(row, actor).delete()
+    _with_actor(position, actor).delete()

@@ -134,3 +134,13 @@ def test_position_history_records_changes():
     assert Position.history.count() == 2
     assert Occupancy.history.count() == 0
     assert PositionCost.history.count() == 0
+
+
+def test_years_are_shown_without_grouping_and_checked():
+    from django.contrib.admin.utils import display_for_field
+
+    field = PositionCost._meta.get_field("year")
+    # USE_THOUSAND_SEPARATOR groups integers ("2.022"); a year is shown as it is.
+    assert display_for_field(2022, field, "-") == "2022"
+    cost = PositionCostFactory.build(position=PositionFactory(), year=1989)
+    assert errors_of(cost)["year"] == ["Bitte ein Jahr ab 1990 angeben."]

@@ -95,6 +95,12 @@ class CostOverviewView(APIView):
     of a recipient's year, in the one shape the command and the reports share
     (``funding.overview.overview_payload``)."""
 
+    description = _(
+        "Kostenübersicht eines Zuwendungsempfängers für ein Jahr: Kosten, Landesförderung, "
+        "Eigenanteil, Kostenträger und Hinweise des Fördergebers. Parameter: recipient "
+        "(Kürzel), year (Jahr), optional scenario (Kürzel eines Szenarios)."
+    )
+
     permission_classes = [HasRole]
     name = _("Kostenübersicht")
 

@@ -1,6 +1,10 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from carriers.choices import RECIPIENT_KINDS
+from carriers.models import Organisation
 from kim_admin.api import KimModelSerializer, choice_label, related_value
+from kim_admin.roles import Role
 from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
 
 
@@ -135,3 +139,63 @@ class PositionCostSerializer(KimModelSerializer):
             "one_off",
             "note",
         ]
+
+
+class ServedTownWriteSerializer(serializers.Serializer):
+    town = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind="town"), label=_("Kommune")
+    )
+    share = serializers.DecimalField(max_digits=7, decimal_places=4, label=_("Anteil (%)"))
+
+
+class OccupancyWriteSerializer(serializers.Serializer):
+    start = serializers.DateField(label=_("Besetzt ab"))
+    end = serializers.DateField(required=False, allow_null=True, label=_("Besetzt bis"))
+    fte = serializers.DecimalField(max_digits=4, decimal_places=3, label=_("Besetzter Anteil"))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PositionWriteSerializer(serializers.ModelSerializer):
+    """What a client sends to create or change a position; ``served_towns`` and
+    ``occupancies``, when sent, replace the stored ones. The rules are the models' and
+    ``staffing.services.position_save``'s; this only checks the shape and the scope."""
+
+    recipient = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind__in=RECIPIENT_KINDS),
+        label=_("Zuwendungsempfänger"),
+    )
+    served_towns = ServedTownWriteSerializer(many=True, required=False)
+    occupancies = OccupancyWriteSerializer(many=True, required=False)
+
+    class Meta:
+        model = Position
+        fields = [
+            "recipient",
+            "scenario",
+            "origin",
+            "block",
+            "funding_kind",
+            "title",
+            "fte",
+            "employer",
+            "department",
+            "pay_grade",
+            "budget_product",
+            "ledger_account",
+            "cost_centre",
+            "planned_start",
+            "end_date",
+            "notes",
+            "served_towns",
+            "occupancies",
+        ]
+        # The model's own rules run in the service (full_clean), with their German messages.
+        validators = []
+
+    def validate_recipient(self, recipient):
+        user = self.context["request"].user
+        if user.role != Role.ADMIN and recipient.id != user.organisation_id:
+            raise serializers.ValidationError(
+                _("Stellen anderer Zuwendungsempfänger können Sie nicht bearbeiten.")
+            )
+        return recipient

@@ -1,7 +1,13 @@
-from kim_admin.api import RestrictedReadOnlyViewSet
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework import status
+from rest_framework.response import Response
+
+from kim_admin.api import RestrictedModelViewSet, RestrictedReadOnlyViewSet, django_errors_to_drf
 from staffing import filtersets
 from staffing.api import serializers
 from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
+from staffing.services import OccupancyPeriod, ServedTown, position_delete, position_save
 
 
 class PayGradeViewSet(RestrictedReadOnlyViewSet):
@@ -16,7 +22,9 @@ class PayGradeCostViewSet(RestrictedReadOnlyViewSet):
     filterset_class = filtersets.PayGradeCostFilterSet
 
 
-class PositionViewSet(RestrictedReadOnlyViewSet):
+class PositionViewSet(RestrictedModelViewSet):
+    """Positions with their served towns and occupancy; writes go through position_save."""
+
     queryset = Position.objects.select_related(
         "recipient", "scenario", "block", "employer", "pay_grade"
     )
@@ -26,6 +34,57 @@ class PositionViewSet(RestrictedReadOnlyViewSet):
     }
     serializer_class = serializers.PositionSerializer
     filterset_class = filtersets.PositionFilterSet
+
+    def get_serializer_class(self):
+        if self.request.method in ("POST", "PUT", "PATCH"):
+            return serializers.PositionWriteSerializer
+        return serializers.PositionSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        position = self._save(serializer.validated_data, Position())
+        return Response(self._read(position), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        position = self.get_object()
+        serializer = self.get_serializer(position, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return Response(self._read(self._save(serializer.validated_data, position)))
+
+    @transaction.atomic
+    def _save(self, validated_data, position):
+        data = dict(validated_data)
+        towns = data.pop("served_towns", None)
+        periods = data.pop("occupancies", None)
+        for field, value in data.items():
+            setattr(position, field, value)
+        try:
+            position_save(
+                position=position,
+                actor=self.request.user,
+                served_towns=None
+                if towns is None
+                else [ServedTown(t["town"].id, t["share"]) for t in towns],
+                occupancies=None
+                if periods is None
+                else [
+                    OccupancyPeriod(p["start"], p.get("end"), p["fte"], p.get("note", ""))
+                    for p in periods
+                ],
+            )
+        except ValidationError as error:
+            raise django_errors_to_drf(error) from error
+        # Re-checked inside the transaction: a write may not leave the user's scope.
+        self.ensure_in_scope(position)
+        return position
+
+    def _read(self, position):
+        position = RestrictedReadOnlyViewSet.get_queryset(self).get(pk=position.pk)
+        return serializers.PositionSerializer(position, context=self.get_serializer_context()).data
+
+    def perform_destroy(self, instance):
+        position_delete(position=instance, actor=self.request.user)
 
 
 class OccupancyViewSet(RestrictedReadOnlyViewSet):
