@@ -13,6 +13,9 @@ from carriers.choices import (
 from kim_admin.roles import Role
 from kim_admin.scoping import ScopedModel
 from kim_admin.validators import (
+    NOT_NEGATIVE,
+    PERCENT_RANGE,
+    period_constraint,
     period_error,
     validate_non_negative,
     validate_percent,
@@ -58,7 +61,7 @@ class Organisation(ScopedModel):
             models.CheckConstraint(
                 name="organisation_levy_share_percent",
                 condition=Q(levy_share__isnull=True) | Q(levy_share__gte=0, levy_share__lte=100),
-                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+                violation_error_message=PERCENT_RANGE,
             ),
         ]
 
@@ -158,21 +161,17 @@ class ForwardingAgreement(ScopedModel):
         verbose_name_plural = _("Weiterleitungsverträge")
         ordering = ["recipient", "carrier", "valid_from"]
         constraints = [
-            models.CheckConstraint(
-                name="forwarding_agreement_period",
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
-            ),
+            period_constraint("forwarding_agreement_period", "valid_from", "valid_to"),
             models.CheckConstraint(
                 name="forwarding_agreement_coverage_percent",
                 condition=Q(coverage_percent__isnull=True)
                 | Q(coverage_percent__gte=0, coverage_percent__lte=100),
-                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+                violation_error_message=PERCENT_RANGE,
             ),
             models.CheckConstraint(
                 name="forwarding_agreement_flat_not_negative",
                 condition=Q(coverage_flat_per_fte__isnull=True) | Q(coverage_flat_per_fte__gte=0),
-                violation_error_message=_("Der Betrag darf nicht negativ sein."),
+                violation_error_message=NOT_NEGATIVE,
             ),
         ]
 
@@ -251,11 +250,7 @@ class CostSplit(ScopedModel):
         verbose_name_plural = _("Kostenaufteilungen")
         ordering = ["recipient", "name"]
         constraints = [
-            models.CheckConstraint(
-                name="cost_split_period",
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
-            ),
+            period_constraint("cost_split_period", "valid_from", "valid_to"),
         ]
 
     def __str__(self):
@@ -313,7 +308,7 @@ class CostSplitMember(ScopedModel):
             models.CheckConstraint(
                 name="cost_split_member_percent",
                 condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100),
-                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+                violation_error_message=PERCENT_RANGE,
             ),
         ]
 

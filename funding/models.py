@@ -13,8 +13,13 @@ from funding.choices import (
 from kim_admin.fields import YearField
 from kim_admin.formatting import de_fte, de_money
 from kim_admin.roles import Role
-from kim_admin.scoping import ScopedModel
-from kim_admin.validators import period_error, validate_non_negative
+from kim_admin.scoping import RecipientScopedModel, ScopedModel
+from kim_admin.validators import (
+    NOT_NEGATIVE,
+    period_constraint,
+    period_error,
+    validate_non_negative,
+)
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FTE = {"max_digits": 6, "decimal_places": 3}
@@ -63,7 +68,7 @@ class BuildingBlock(ScopedModel):
         return f"Baustein {self.number}: {self.name}"
 
 
-class Scenario(ScopedModel):
+class Scenario(RecipientScopedModel):
     """A named copy of a recipient's plan; rows with ``scenario=None`` are the real plan.
 
     Positions, programme costs, forwarding agreements, cost splits and rate overrides carry a
@@ -97,12 +102,6 @@ class Scenario(ScopedModel):
 
     def __str__(self):
         return self.name
-
-    @classmethod
-    def scope_q(cls, role, organisation_id):
-        if role in (Role.CARRIER, Role.TOWN):
-            return None
-        return Q(recipient_id=organisation_id)
 
 
 class FundingRate(ScopedModel):
@@ -180,7 +179,7 @@ class FundingRate(ScopedModel):
             models.CheckConstraint(
                 name="funding_rate_amount_not_negative",
                 condition=Q(amount__gte=0),
-                violation_error_message=_("Der Betrag darf nicht negativ sein."),
+                violation_error_message=NOT_NEGATIVE,
             ),
         ]
 
@@ -217,7 +216,7 @@ class FundingRate(ScopedModel):
             raise ValidationError(errors)
 
 
-class GrantNotice(ScopedModel):
+class GrantNotice(RecipientScopedModel):
     """A grant notice (Bewilligungsbescheid): FTE per block approved for a period.
 
     Seed 001: Leverkusen's notice of 15.02.2021, first until 31.12.2022 (later made permanent:
@@ -248,21 +247,11 @@ class GrantNotice(ScopedModel):
         verbose_name_plural = _("Bewilligungsbescheide")
         ordering = ["recipient", "period_start"]
         constraints = [
-            models.CheckConstraint(
-                name="grant_notice_period",
-                condition=Q(period_end__isnull=True) | Q(period_end__gte=models.F("period_start")),
-                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
-            ),
+            period_constraint("grant_notice_period", "period_start", "period_end"),
         ]
 
     def __str__(self):
         return f"Bescheid vom {self.issued_on:%d.%m.%Y} ({self.recipient})"
-
-    @classmethod
-    def scope_q(cls, role, organisation_id):
-        if role in (Role.CARRIER, Role.TOWN):
-            return None
-        return Q(recipient_id=organisation_id)
 
     def clean(self):
         errors = period_error(self.period_start, self.period_end, "period_end")
@@ -270,7 +259,7 @@ class GrantNotice(ScopedModel):
             raise ValidationError(errors)
 
 
-class GrantNoticeBlock(ScopedModel):
+class GrantNoticeBlock(RecipientScopedModel):
     """What a notice approves for one block: FTE and, where set, a yearly maximum.
 
     Seed 001: block 1 at most 160,000 EUR a year for coordination and assistance.
@@ -312,14 +301,10 @@ class GrantNoticeBlock(ScopedModel):
     def __str__(self):
         return f"{self.block}: {de_fte(self.approved_fte)} VZ"
 
-    @classmethod
-    def scope_q(cls, role, organisation_id):
-        if role in (Role.CARRIER, Role.TOWN):
-            return None
-        return Q(notice__recipient_id=organisation_id)
+    recipient_path = "notice__recipient"
 
 
-class ProgrammeCost(ScopedModel):
+class ProgrammeCost(RecipientScopedModel):
     """A cost of the programme not bound to a position: events, measures, external support.
 
     Seed 001: 49,000 EUR a year for events, measures and external process support (block 1).
@@ -359,21 +344,15 @@ class ProgrammeCost(ScopedModel):
             models.CheckConstraint(
                 name="programme_cost_amount_not_negative",
                 condition=Q(amount__gte=0),
-                violation_error_message=_("Der Betrag darf nicht negativ sein."),
+                violation_error_message=NOT_NEGATIVE,
             ),
         ]
 
     def __str__(self):
         return f"{self.get_category_display()} {self.year}: {de_money(self.amount)}"
 
-    @classmethod
-    def scope_q(cls, role, organisation_id):
-        if role in (Role.CARRIER, Role.TOWN):
-            return None
-        return Q(recipient_id=organisation_id)
 
-
-class RevenueAccount(ScopedModel):
+class RevenueAccount(RecipientScopedModel):
     """Where a recipient books the grant revenue (seed 001: 414101 personnel, 414100 material)."""
 
     recipient = models.ForeignKey(
@@ -401,9 +380,3 @@ class RevenueAccount(ScopedModel):
 
     def __str__(self):
         return f"{self.ledger_account} ({self.get_category_display()})"
-
-    @classmethod
-    def scope_q(cls, role, organisation_id):
-        if role in (Role.CARRIER, Role.TOWN):
-            return None
-        return Q(recipient_id=organisation_id)

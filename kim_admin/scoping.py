@@ -57,3 +57,20 @@ class ScopedModel(models.Model):
     def change_scope_q(cls, role: Role, organisation_id: int) -> models.Q | None:
         """The rows the role may change; by default the rows it sees."""
         return cls.scope_q(role, organisation_id)
+
+
+class RecipientScopedModel(ScopedModel):
+    """Rows of a recipient's own administration (grant notices, programme costs, accounts,
+    scenarios): its finance, coordination and council users see them; carriers and towns not.
+    ``recipient_path`` leads from the row to the recipient."""
+
+    recipient_path = "recipient"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        if role in (Role.CARRIER, Role.TOWN):
+            return None
+        return models.Q(**{f"{cls.recipient_path}_id": organisation_id})

@@ -11,6 +11,10 @@ from kim_admin.formatting import de_fte
 from kim_admin.roles import Role
 from kim_admin.scoping import ScopedModel
 from kim_admin.validators import (
+    FTE_RANGE,
+    NOT_NEGATIVE,
+    PERCENT_RANGE,
+    period_constraint,
     period_error,
     validate_fte,
     validate_non_negative,
@@ -21,7 +25,6 @@ from staffing import rules
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FTE = {"max_digits": 4, "decimal_places": 3}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
-MONEY_NOT_NEGATIVE = _("Der Betrag darf nicht negativ sein.")
 
 
 class PayGrade(ScopedModel):
@@ -72,7 +75,7 @@ class PayGradeCost(ScopedModel):
             models.CheckConstraint(
                 name="pay_grade_cost_not_negative",
                 condition=Q(employer_gross_per_fte__gte=0),
-                violation_error_message=MONEY_NOT_NEGATIVE,
+                violation_error_message=NOT_NEGATIVE,
             ),
         ]
 
@@ -154,15 +157,9 @@ class Position(ScopedModel):
             models.CheckConstraint(
                 name="position_fte_range",
                 condition=Q(fte__gt=0, fte__lte=1),
-                violation_error_message=_(
-                    "Der Stellenanteil muss größer als 0 und höchstens 1 sein (z. B. 0,5)."
-                ),
+                violation_error_message=FTE_RANGE,
             ),
-            models.CheckConstraint(
-                name="position_period",
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("planned_start")),
-                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
-            ),
+            period_constraint("position_period", "planned_start", "end_date"),
         ]
 
     def __str__(self):
@@ -242,7 +239,7 @@ class PositionTown(ScopedModel):
             models.CheckConstraint(
                 name="position_town_share_percent",
                 condition=Q(share__gt=0, share__lte=100),
-                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+                violation_error_message=PERCENT_RANGE,
             ),
         ]
 
@@ -277,15 +274,9 @@ class Occupancy(ScopedModel):
             models.CheckConstraint(
                 name="occupancy_fte_range",
                 condition=Q(fte__gt=0, fte__lte=1),
-                violation_error_message=_(
-                    "Der Stellenanteil muss größer als 0 und höchstens 1 sein (z. B. 0,5)."
-                ),
+                violation_error_message=FTE_RANGE,
             ),
-            models.CheckConstraint(
-                name="occupancy_period",
-                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
-                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
-            ),
+            period_constraint("occupancy_period", "start", "end"),
         ]
 
     def __str__(self):
@@ -375,13 +366,13 @@ class PositionCost(ScopedModel):
                 name="position_cost_not_negative",
                 condition=Q(employer_gross__gte=0, material__gte=0, one_off__gte=0)
                 & (Q(overhead_amount__isnull=True) | Q(overhead_amount__gte=0)),
-                violation_error_message=MONEY_NOT_NEGATIVE,
+                violation_error_message=NOT_NEGATIVE,
             ),
             models.CheckConstraint(
                 name="position_cost_overhead_rate_percent",
                 condition=Q(overhead_rate__isnull=True)
                 | Q(overhead_rate__gte=0, overhead_rate__lte=100),
-                violation_error_message=_("Der Anteil muss zwischen 0 und 100 % liegen."),
+                violation_error_message=PERCENT_RANGE,
             ),
             models.CheckConstraint(
                 name="position_cost_overhead_rate_or_amount",
