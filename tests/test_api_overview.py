@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from funding.overview import cost_overview, overview_payload
 from staffing.models import Occupancy, Position, PositionCost
+from tests.api_helpers import token_client
 from tests.factories import (
     BuildingBlockFactory,
     CarrierFactory,
@@ -32,13 +32,6 @@ pytestmark = pytest.mark.django_db
 
 YEAR_MESSAGE = "Bitte ein Jahr zwischen 1990 und 2100 angeben."
 RECIPIENT_MESSAGE = "Bitte das Kürzel eines Kreises oder einer kreisfreien Stadt angeben."
-
-
-def token_client(user) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 URL = reverse("api:overview")

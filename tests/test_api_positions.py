@@ -9,10 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from staffing.models import Occupancy, Position, PositionCost, PositionTown
+from tests.api_helpers import ids, token_client
 from tests.factories import (
     BuildingBlockFactory,
     CarrierFactory,
@@ -28,20 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(user) -> APIClient:
-    """A client that authenticates like a script: ``Authorization: Token …`` on every request,
-    so each request loads the user afresh (nothing cached between requests)."""
-    token, _created = Token.objects.get_or_create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-def ids(response) -> set[int]:
-    assert response.status_code == 200, response.data
-    return {row["id"] for row in response.data["results"]}
 
 
 @pytest.fixture

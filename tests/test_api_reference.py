@@ -10,8 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
 from funding.models import (
@@ -25,6 +23,7 @@ from funding.models import (
     Scenario,
 )
 from staffing.models import PayGrade, PayGradeCost, Position
+from tests.api_helpers import ids, token_client
 from tests.factories import (
     BuildingBlockFactory,
     CarrierFactory,
@@ -48,22 +47,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(user) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-def results(response) -> list[dict]:
-    assert response.status_code == 200, response.data
-    return response.data["results"]
-
-
-def ids(response) -> set[int]:
-    return {row["id"] for row in results(response)}
 
 
 @pytest.fixture

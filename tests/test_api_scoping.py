@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.api_helpers import detail_url, ids, list_url, token_client
 from tests.factories import (
     BuildingBlockFactory,
     CarrierFactory,
@@ -35,26 +35,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(user) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-def ids(response) -> set[int]:
-    assert response.status_code == 200, response.data
-    return {row["id"] for row in response.data["results"]}
-
-
-def list_url(basename: str) -> str:
-    return reverse(f"api:{basename}-list")
-
-
-def detail_url(basename: str, obj) -> str:
-    return reverse(f"api:{basename}-detail", args=[obj.pk])
 
 
 # One row of a recipient's plan per endpoint (basename: builder).
