@@ -20,12 +20,13 @@ from kim_admin.validators import (
     validate_non_negative,
     validate_percent,
 )
+from kim_admin.versioning import VersionedModel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
 
 
-class Organisation(ScopedModel):
+class Organisation(VersionedModel, ScopedModel):
     """A body that receives, employs or pays: county, county-free city, town, welfare carrier.
 
     Towns belong to their county (``parent``) and pay the county levy by ``levy_share``.
@@ -88,7 +89,7 @@ class Organisation(ScopedModel):
             raise ValidationError(errors)
 
 
-class ForwardingAgreement(ScopedModel):
+class ForwardingAgreement(VersionedModel, ScopedModel):
     """A forwarding agreement (Weiterleitungsvertrag): funded positions passed to a carrier.
 
     The funding passes through to the carrier; ``coverage_policy`` says how much of the carrier's
@@ -201,7 +202,7 @@ class ForwardingAgreement(ScopedModel):
             raise ValidationError(errors)
 
 
-class CostSplit(ScopedModel):
+class CostSplit(VersionedModel, ScopedModel):
     """How the own share of some positions is shared between towns.
 
     Seed 003 (Kreis Coesfeld): a region with an employer town (Anstellungskörperschaft) that

@@ -20,6 +20,7 @@ from kim_admin.validators import (
     period_error,
     validate_non_negative,
 )
+from kim_admin.versioning import VersionedModel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FTE = {"max_digits": 6, "decimal_places": 3}
@@ -68,7 +69,7 @@ class BuildingBlock(ScopedModel):
         return f"Baustein {self.number}: {self.name}"
 
 
-class Scenario(RecipientScopedModel):
+class Scenario(VersionedModel, RecipientScopedModel):
     """A named copy of a recipient's plan; rows with ``scenario=None`` are the real plan.
 
     Positions, programme costs, forwarding agreements, cost splits and rate overrides carry a
@@ -104,7 +105,7 @@ class Scenario(RecipientScopedModel):
         return self.name
 
 
-class FundingRate(ScopedModel):
+class FundingRate(VersionedModel, ScopedModel):
     """A flat amount the state pays, valid from a date until the next rate of the same kind.
 
     The amount is per FTE and year (prorated by filled FTE-months) or, for the events budget, a
@@ -216,7 +217,7 @@ class FundingRate(ScopedModel):
             raise ValidationError(errors)
 
 
-class GrantNotice(RecipientScopedModel):
+class GrantNotice(VersionedModel, RecipientScopedModel):
     """A grant notice (Bewilligungsbescheid): FTE per block approved for a period.
 
     Seed 001: Leverkusen's notice of 15.02.2021, first until 31.12.2022 (later made permanent:
@@ -304,7 +305,7 @@ class GrantNoticeBlock(RecipientScopedModel):
     recipient_path = "notice__recipient"
 
 
-class ProgrammeCost(RecipientScopedModel):
+class ProgrammeCost(VersionedModel, RecipientScopedModel):
     """A cost of the programme not bound to a position: events, measures, external support.
 
     Seed 001: 49,000 EUR a year for events, measures and external process support (block 1).
@@ -352,7 +353,7 @@ class ProgrammeCost(RecipientScopedModel):
         return f"{self.get_category_display()} {self.year}: {de_money(self.amount)}"
 
 
-class RevenueAccount(RecipientScopedModel):
+class RevenueAccount(VersionedModel, RecipientScopedModel):
     """Where a recipient books the grant revenue (seed 001: 414101 personnel, 414100 material)."""
 
     recipient = models.ForeignKey(

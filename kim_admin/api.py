@@ -7,10 +7,12 @@ scope the pages use; an object outside the scope is not in the queryset, so its 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 
 from kim_admin.permissions import RolePermission
 from kim_admin.scoping import CHANGE, VIEW
+from kim_admin.versioning import parse_etag
 
 
 class ReadOnlyRolePermission(RolePermission):
@@ -115,6 +117,15 @@ class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
             return super().get_queryset()
         return self.queryset.model.objects.restrict(self.request.user, CHANGE)
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = self.get_object().etag
+        return response
+
+    def expected_version(self):
+        """The version the client read (If-Match), None if it sent none; a stale one: 412."""
+        return parse_etag(self.request.headers.get("If-Match"))
+
     def ensure_in_scope(self, obj):
         from rest_framework.exceptions import PermissionDenied
 
@@ -134,3 +145,12 @@ def django_errors_to_drf(error):
         for key, messages in error.message_dict.items()
     }
     return ValidationError(detail)
+
+
+class PreconditionFailed(APIException):
+    status_code = 412
+    default_detail = _(
+        "Das Objekt wurde inzwischen von jemand anderem geändert. Bitte neu laden und die "
+        "Änderung erneut vornehmen."
+    )
+    default_code = "precondition_failed"

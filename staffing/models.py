@@ -20,6 +20,7 @@ from kim_admin.validators import (
     validate_non_negative,
     validate_percent,
 )
+from kim_admin.versioning import VersionedModel
 from staffing import rules
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -43,7 +44,7 @@ class PayGrade(ScopedModel):
         return self.code
 
 
-class PayGradeCost(ScopedModel):
+class PayGradeCost(VersionedModel, ScopedModel):
     """Average employer gross cost of one full-time post in a pay grade and year.
 
     As position-budgeting suites cost a vacancy with a reference person: where no cost is
@@ -83,7 +84,7 @@ class PayGradeCost(ScopedModel):
         return f"{self.pay_grade} {self.year}"
 
 
-class Position(ScopedModel):
+class Position(VersionedModel, ScopedModel):
     """A funded position (Stelle) of a recipient's plan, in one building block.
 
     The employer is the recipient itself (``department`` names the unit, e.g. the KI), a
@@ -251,7 +252,7 @@ class PositionTown(ScopedModel):
         return Q(position__in=Position.objects.filter(Position.scope_q(role, organisation_id)))
 
 
-class Occupancy(ScopedModel):
+class Occupancy(VersionedModel, ScopedModel):
     """A period in which (part of) a position is filled. No personal data: no holder's name.
 
     A position is vacant on every day no occupancy covers.
@@ -312,7 +313,7 @@ class Occupancy(ScopedModel):
             raise ValidationError(errors)
 
 
-class PositionCost(ScopedModel):
+class PositionCost(VersionedModel, ScopedModel):
     """The cost of a position in one year, as incurred in that year (a half-year vacancy halves it).
 
     ``status`` says whether the figures are planned, a carrier's forecast or actual payments.

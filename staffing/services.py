@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kim_admin.versioning import bump_version
 from staffing import rules
 from staffing.models import Occupancy, Position, PositionTown
 
@@ -56,9 +57,12 @@ def position_save(
     actor,
     served_towns: Sequence[ServedTown] | None = None,
     occupancies: Sequence[OccupancyPeriod] | None = None,
+    expected_version: int | None = None,
 ) -> Position:
     """Create or update ``position``; ``served_towns``/``occupancies`` replace the stored ones
-    when given (None keeps them). Raises ValidationError with German messages per field."""
+    when given (None keeps them). Raises ValidationError with German messages per field, and
+    VersionConflict when ``expected_version`` is given and someone saved in between."""
+    bump_version(position, expected_version)
     errors: dict[str, list[str]] = {}
     if occupancies is not None and position.pk:
         # Replaced periods must not count against the (new) FTE; a rollback restores them.
@@ -121,8 +125,9 @@ def position_save(
 
 
 @transaction.atomic
-def position_delete(*, position: Position, actor) -> None:
+def position_delete(*, position: Position, actor, expected_version: int | None = None) -> None:
     """Delete a position with its towns, occupancy and costs; the history keeps who did it."""
+    bump_version(position, expected_version)
     for row in (*position.served_towns.all(), *position.occupancies.all(), *position.costs.all()):
         _with_actor(row, actor).delete()
     _with_actor(position, actor).delete()

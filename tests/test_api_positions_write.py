@@ -209,3 +209,26 @@ def test_fte_and_occupancy_lowered_together(city):
     )
     assert response.status_code == 200, response.data
     assert response.data["fte"] == "0.500"
+
+
+def test_stale_if_match_answers_412_and_changes_nothing(city):
+    client, _user = client_for("finance", city)
+    position = PositionFactory(recipient=city, title="Original")
+    url = f"/api/positions/{position.pk}/"
+    etag = client.get(url)["ETag"]
+    assert etag == f'"staffing.position-{position.pk}-v1"'
+
+    # Someone else saves in between (version 1 -> 2).
+    first = client.patch(url, {"title": "Erste Änderung"}, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 200
+    assert first["ETag"] == f'"staffing.position-{position.pk}-v2"'
+
+    stale = client.patch(url, {"title": "Zweite Änderung"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert "inzwischen von jemand anderem geändert" in stale.data["detail"]
+    assert client.delete(url, HTTP_IF_MATCH=etag).status_code == 412
+    position.refresh_from_db()
+    assert (position.title, position.version) == ("Erste Änderung", 2)
+
+    fresh = client.patch(url, {"title": "Dritte"}, format="json", HTTP_IF_MATCH=first["ETag"])
+    assert fresh.status_code == 200

@@ -3,7 +3,13 @@ from django.db import transaction
 from rest_framework import status
 from rest_framework.response import Response
 
-from kim_admin.api import RestrictedModelViewSet, RestrictedReadOnlyViewSet, django_errors_to_drf
+from kim_admin.api import (
+    PreconditionFailed,
+    RestrictedModelViewSet,
+    RestrictedReadOnlyViewSet,
+    django_errors_to_drf,
+)
+from kim_admin.versioning import VersionConflict
 from staffing import filtersets
 from staffing.api import serializers
 from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
@@ -44,16 +50,21 @@ class PositionViewSet(RestrictedModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         position = self._save(serializer.validated_data, Position())
-        return Response(self._read(position), status=status.HTTP_201_CREATED)
+        response = Response(self._read(position), status=status.HTTP_201_CREATED)
+        response["ETag"] = position.etag
+        return response
 
     def update(self, request, *args, partial=False, **kwargs):
         position = self.get_object()
         serializer = self.get_serializer(position, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        return Response(self._read(self._save(serializer.validated_data, position)))
+        position = self._save(serializer.validated_data, position, self.expected_version())
+        response = Response(self._read(position))
+        response["ETag"] = position.etag
+        return response
 
     @transaction.atomic
-    def _save(self, validated_data, position):
+    def _save(self, validated_data, position, expected_version=None):
         data = dict(validated_data)
         towns = data.pop("served_towns", None)
         periods = data.pop("occupancies", None)
@@ -72,9 +83,12 @@ class PositionViewSet(RestrictedModelViewSet):
                     OccupancyPeriod(p["start"], p.get("end"), p["fte"], p.get("note", ""))
                     for p in periods
                 ],
+                expected_version=expected_version,
             )
         except ValidationError as error:
             raise django_errors_to_drf(error) from error
+        except VersionConflict as conflict:
+            raise PreconditionFailed() from conflict
         # Re-checked inside the transaction: a write may not leave the user's scope.
         self.ensure_in_scope(position)
         return position
@@ -84,7 +98,12 @@ class PositionViewSet(RestrictedModelViewSet):
         return serializers.PositionSerializer(position, context=self.get_serializer_context()).data
 
     def perform_destroy(self, instance):
-        position_delete(position=instance, actor=self.request.user)
+        try:
+            position_delete(
+                position=instance, actor=self.request.user, expected_version=self.expected_version()
+            )
+        except VersionConflict as conflict:
+            raise PreconditionFailed() from conflict
 
 
 class OccupancyViewSet(RestrictedReadOnlyViewSet):
