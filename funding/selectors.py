@@ -1,12 +1,14 @@
-"""Reads for the cost engine: a recipient's year as a ``calculations.YearPlan``.
+"""Reads for the cost engine: a recipient's years as ``calculations.YearPlan`` objects.
 
-Loads any number of recipients in a fixed number of queries (no query per position), so the
-overview of one town and of the whole state cost the same number of round trips.
+Loads any number of recipients and years in a fixed number of queries (no query per position
+or year), so the overview of one town for one year and of the whole state over ten years cost
+the same number of round trips.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Q
@@ -34,10 +36,15 @@ def _org(row: dict, prefix: str = "") -> calc.Org:
     return calc.Org(*(row[prefix + f] for f in ORG_FIELDS))
 
 
-def _overlaps_year(start_field: str, end_field: str, year: int) -> Q:
-    return Q(**{f"{start_field}__lte": date(year, 12, 31)}) & (
-        Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": date(year, 1, 1)})
+def _overlaps(start_field: str, end_field: str, first: int, last: int) -> Q:
+    """Rows whose period [start, end or open] touches the years first..last."""
+    return Q(**{f"{start_field}__lte": date(last, 12, 31)}) & (
+        Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": date(first, 1, 1)})
     )
+
+
+def _in_year(start: date, end: date | None, year: int) -> bool:
+    return start <= date(year, 12, 31) and (end is None or end >= date(year, 1, 1))
 
 
 def year_plan(
@@ -49,16 +56,26 @@ def year_plan(
 
 def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[int, calc.YearPlan]:
     """The year of several recipients at once, keyed by recipient id (about 14 queries)."""
+    plans = multi_year_plans(recipients, [year], scenario=scenario)
+    return {recipient_id: plan for (recipient_id, _year), plan in plans.items()}
+
+
+def multi_year_plans(
+    recipients, years: Iterable[int], scenario: Scenario | None = None
+) -> dict[tuple[int, int], calc.YearPlan]:
+    """Several recipients over several years, keyed by (recipient id, year), in the same
+    fixed number of queries as one year."""
     recipients = list(recipients)
+    years = sorted(set(years))
+    first, last = years[0], years[-1]
     recipient_ids = [r.id for r in recipients]
     scenario_id = scenario.id if scenario else None
 
+    position_scope = Q(recipient_id__in=recipient_ids, scenario_id=scenario_id) & _overlaps(
+        "planned_start", "end_date", first, last
+    )
     positions = list(
-        Position.objects.filter(
-            _overlaps_year("planned_start", "end_date", year),
-            recipient_id__in=recipient_ids,
-            scenario_id=scenario_id,
-        )
+        Position.objects.filter(position_scope)
         .order_by("block__number", "title", "pk")
         .values(
             "id",
@@ -78,26 +95,24 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
             *(f"employer__{f}" for f in ORG_FIELDS),
         )
     )
-    position_q = Position.objects.filter(
-        _overlaps_year("planned_start", "end_date", year),
-        recipient_id__in=recipient_ids,
-        scenario_id=scenario_id,
-    ).values("id")
+    position_q = Position.objects.filter(position_scope).values("id")
 
     occupancies = defaultdict(list)
-    for o in (
-        Occupancy.objects.filter(_overlaps_year("start", "end", year), position_id__in=position_q)
+    for position_id, start, end, fte in (
+        Occupancy.objects.filter(_overlaps("start", "end", first, last), position_id__in=position_q)
         .order_by("start", "pk")
         .values_list("position_id", "start", "end", "fte")
     ):
-        occupancies[o[0]].append(calc.Period(o[1], o[2], o[3]))
+        occupancies[position_id].append(calc.Period(start, end, fte))
 
-    costs: dict[int, tuple[int, calc.CostFigures]] = {}
+    # (position id, year) -> (precedence, figures)
+    costs: dict[tuple[int, int], tuple[int, calc.CostFigures]] = {}
     for c in (
-        PositionCost.objects.filter(year=year, position_id__in=position_q)
+        PositionCost.objects.filter(year__gte=first, year__lte=last, position_id__in=position_q)
         .order_by()
         .values(
             "position_id",
+            "year",
             "status",
             "employer_gross",
             "material",
@@ -106,23 +121,27 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
             "one_off",
         )
     ):
+        key = (c["position_id"], c["year"])
         rank = COST_PRECEDENCE[c["status"]]
-        if c["position_id"] not in costs or costs[c["position_id"]][0] < rank:
-            figures = calc.CostFigures(
-                employer_gross=c["employer_gross"],
-                material=c["material"],
-                overhead_rate=c["overhead_rate"],
-                overhead_amount=c["overhead_amount"],
-                one_off=c["one_off"],
-                source=c["status"],
+        if key not in costs or costs[key][0] < rank:
+            costs[key] = (
+                rank,
+                calc.CostFigures(
+                    employer_gross=c["employer_gross"],
+                    material=c["material"],
+                    overhead_rate=c["overhead_rate"],
+                    overhead_amount=c["overhead_amount"],
+                    one_off=c["one_off"],
+                    source=c["status"],
+                ),
             )
-            costs[c["position_id"]] = (rank, figures)
 
-    cost_table = dict(
-        PayGradeCost.objects.filter(year=year)
+    cost_table = {
+        (grade, year): amount
+        for grade, year, amount in PayGradeCost.objects.filter(year__gte=first, year__lte=last)
         .order_by()
-        .values_list("pay_grade_id", "employer_gross_per_fte")
-    )
+        .values_list("pay_grade_id", "year", "employer_gross_per_fte")
+    }
 
     served = defaultdict(list)
     for row in (
@@ -132,41 +151,46 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
     ):
         served[row["position_id"]].append((_org(row, "town__"), row["share"]))
 
-    # position id -> (valid_from, policy row); where agreements follow each other within the
-    # year, the latest one applies.
-    coverage: dict[int, tuple[date, dict]] = {}
-    agreement_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps_year(
-        "valid_from", "valid_to", year
+    # position id -> [(valid_from, valid_to, policy row)]; in a year the latest agreement in
+    # force applies. Scoped by the agreements only: a second IN over the positions makes
+    # SQLite probe every (agreement, position) pair; rows of other positions are never used.
+    agreements = defaultdict(list)
+    agreement_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
+        "valid_from", "valid_to", first, last
     )
-    # Scoped by the agreements only: a second IN over the positions makes SQLite probe every
-    # (agreement, position) pair of the composite index; rows of positions outside the year
-    # are simply never looked up.
+    prefix = "forwardingagreement__"
     for row in ForwardingAgreement.positions.through.objects.filter(
         forwardingagreement__in=ForwardingAgreement.objects.filter(agreement_scope),
     ).values(
         "position_id",
-        "forwardingagreement__valid_from",
-        "forwardingagreement__coverage_policy",
-        "forwardingagreement__coverage_percent",
-        "forwardingagreement__coverage_flat_per_fte",
-        *(f"forwardingagreement__payer__{f}" for f in ORG_FIELDS),
+        prefix + "valid_from",
+        prefix + "valid_to",
+        prefix + "coverage_policy",
+        prefix + "coverage_percent",
+        prefix + "coverage_flat_per_fte",
+        *(f"{prefix}payer__{f}" for f in ORG_FIELDS),
     ):
-        valid_from = row["forwardingagreement__valid_from"]
-        if row["position_id"] not in coverage or coverage[row["position_id"]][0] < valid_from:
-            coverage[row["position_id"]] = (valid_from, row)
+        agreements[row["position_id"]].append(row)
 
-    split_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps_year(
-        "valid_from", "valid_to", year
+    split_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
+        "valid_from", "valid_to", first, last
     )
     split_rows = list(
         CostSplit.objects.filter(split_scope)
-        .order_by("valid_from")
-        .values("id", "name", "method", *(f"employer_town__{f}" for f in ORG_FIELDS))
+        .order_by("valid_from", "pk")
+        .values(
+            "id",
+            "name",
+            "method",
+            "valid_from",
+            "valid_to",
+            *(f"employer_town__{f}" for f in ORG_FIELDS),
+        )
     )
     members = defaultdict(list)
     for row in (
         CostSplitMember.objects.filter(split_id__in=[s["id"] for s in split_rows])
-        .order_by("organisation__name")
+        .order_by("organisation__name", "pk")
         .values("split_id", "percent", *(f"organisation__{f}" for f in ORG_FIELDS))
     ):
         members[row["split_id"]].append((_org(row, "organisation__"), row["percent"]))
@@ -180,21 +204,17 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
         )
         for s in split_rows
     }
-    position_split: dict[int, calc.Split] = {}
+    split_periods = {s["id"]: (s["valid_from"], s["valid_to"]) for s in split_rows}
+    position_splits = defaultdict(list)
     for position_id, split_id in CostSplit.positions.through.objects.filter(
         costsplit_id__in=list(splits)
     ).values_list("position_id", "costsplit_id"):
-        position_split[position_id] = splits[split_id]
+        position_splits[position_id].append(split_id)
 
     blocks = dict(BuildingBlock.objects.values_list("number", "name"))
     rates = _rates(recipient_ids, scenario_id)
-    grants = _grant_blocks(recipient_ids, year)
-
-    programme_costs = defaultdict(list)
-    best_programme_cost = _programme_costs(recipient_ids, year, scenario_id)
-    for recipient_id, item in best_programme_cost:
-        programme_costs[recipient_id].append(item)
-
+    grants = _grant_blocks(recipient_ids, first, last)
+    programme_costs = _programme_costs(recipient_ids, first, last, scenario_id)
     revenue_accounts = defaultdict(dict)
     for rid, category, product, account in RevenueAccount.objects.filter(
         recipient_id__in=recipient_ids
@@ -204,58 +224,75 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
     recipient_orgs = {
         r.id: calc.Org(r.id, r.slug, r.name, r.kind, r.levy_share) for r in recipients
     }
-    by_recipient = defaultdict(list)
-    for p in positions:
-        recipient = recipient_orgs[p["recipient_id"]]
-        cover = None
-        if p["id"] in coverage:
-            row = coverage[p["id"]][1]
-            prefix = "forwardingagreement__"
-            cover = calc.Coverage(
-                policy=row[prefix + "coverage_policy"],
-                # No payer named: the recipient covers (Leverkusen, seed 000).
-                payer=_org(row, prefix + "payer__") if row[prefix + "payer__id"] else recipient,
-                percent=row[prefix + "coverage_percent"],
-                flat_per_fte=row[prefix + "coverage_flat_per_fte"],
+    plans = {}
+    for year in years:
+        by_recipient = defaultdict(list)
+        for p in positions:
+            if not _in_year(p["planned_start"], p["end_date"], year):
+                continue
+            recipient = recipient_orgs[p["recipient_id"]]
+            by_recipient[p["recipient_id"]].append(
+                calc.PositionPlan(
+                    id=p["id"],
+                    title=p["title"],
+                    block=p["block__number"],
+                    funding_kind=p["funding_kind"],
+                    fte=p["fte"],
+                    employer=_org(p, "employer__"),
+                    start=p["planned_start"],
+                    end=p["end_date"],
+                    department=p["department"],
+                    pay_grade=p["pay_grade__code"] or "",
+                    budget_product=p["budget_product"],
+                    ledger_account=p["ledger_account"],
+                    cost_centre=p["cost_centre"],
+                    occupancies=tuple(
+                        o for o in occupancies[p["id"]] if _in_year(o.start, o.end, year)
+                    ),
+                    cost=costs[(p["id"], year)][1] if (p["id"], year) in costs else None,
+                    cost_table_per_fte=cost_table.get((p["pay_grade_id"], year)),
+                    served_towns=tuple(served[p["id"]]),
+                    coverage=_coverage(agreements[p["id"]], year, recipient),
+                    split=_split(position_splits[p["id"]], splits, split_periods, year),
+                )
             )
-        by_recipient[p["recipient_id"]].append(
-            calc.PositionPlan(
-                id=p["id"],
-                title=p["title"],
-                block=p["block__number"],
-                funding_kind=p["funding_kind"],
-                fte=p["fte"],
-                employer=_org(p, "employer__"),
-                start=p["planned_start"],
-                end=p["end_date"],
-                department=p["department"],
-                pay_grade=p["pay_grade__code"] or "",
-                budget_product=p["budget_product"],
-                ledger_account=p["ledger_account"],
-                cost_centre=p["cost_centre"],
-                occupancies=tuple(occupancies[p["id"]]),
-                cost=costs[p["id"]][1] if p["id"] in costs else None,
-                cost_table_per_fte=cost_table.get(p["pay_grade_id"]),
-                served_towns=tuple(served[p["id"]]),
-                coverage=cover,
-                split=position_split.get(p["id"]),
+        for r in recipients:
+            plans[(r.id, year)] = calc.YearPlan(
+                recipient=recipient_orgs[r.id],
+                year=year,
+                positions=tuple(by_recipient[r.id]),
+                programme_costs=tuple(programme_costs.get((r.id, year), ())),
+                rates=rates.get(r.id, rates[None]),
+                grant_blocks=grants.get((r.id, year)),
+                revenue_accounts=revenue_accounts[r.id],
+                block_names=blocks,
+                scenario=scenario.slug if scenario else None,
             )
-        )
+    return plans
 
-    return {
-        r.id: calc.YearPlan(
-            recipient=recipient_orgs[r.id],
-            year=year,
-            positions=tuple(by_recipient[r.id]),
-            programme_costs=tuple(programme_costs[r.id]),
-            rates=rates.get(r.id, rates[None]),
-            grant_blocks=grants.get(r.id),
-            revenue_accounts=revenue_accounts[r.id],
-            block_names=blocks,
-            scenario=scenario.slug if scenario else None,
-        )
-        for r in recipients
-    }
+
+def _coverage(rows, year, recipient: calc.Org) -> calc.Coverage | None:
+    """The forwarding agreement in force in the year (the latest one, where they follow each
+    other within the year); no payer named: the recipient covers (Leverkusen, seed 000)."""
+    prefix = "forwardingagreement__"
+    in_force = [r for r in rows if _in_year(r[prefix + "valid_from"], r[prefix + "valid_to"], year)]
+    if not in_force:
+        return None
+    row = max(in_force, key=lambda r: r[prefix + "valid_from"])
+    return calc.Coverage(
+        policy=row[prefix + "coverage_policy"],
+        payer=_org(row, prefix + "payer__") if row[prefix + "payer__id"] else recipient,
+        percent=row[prefix + "coverage_percent"],
+        flat_per_fte=row[prefix + "coverage_flat_per_fte"],
+    )
+
+
+def _split(split_ids, splits, periods, year) -> calc.Split | None:
+    """The cost split in force in the year (the latest one, where they follow each other)."""
+    in_force = [i for i in split_ids if _in_year(*periods[i], year)]
+    if not in_force:
+        return None
+    return splits[max(in_force, key=lambda i: (periods[i][0], i))]
 
 
 def _rates(recipient_ids, scenario_id) -> dict[int | None, tuple[calc.Rate, ...]]:
@@ -265,16 +302,18 @@ def _rates(recipient_ids, scenario_id) -> dict[int | None, tuple[calc.Rate, ...]
     scenario_scope = Q(scenario__isnull=True)
     if scenario_id:
         scenario_scope |= Q(scenario_id=scenario_id)
-    for kind, number, amount, valid_from, capped, rid, sid in FundingRate.objects.filter(
-        scope & scenario_scope
-    ).values_list(
-        "kind",
-        "block__number",
-        "amount",
-        "valid_from",
-        "capped_at_cost",
-        "recipient_id",
-        "scenario_id",
+    for kind, number, amount, valid_from, capped, rid, sid in (
+        FundingRate.objects.filter(scope & scenario_scope)
+        .order_by()
+        .values_list(
+            "kind",
+            "block__number",
+            "amount",
+            "valid_from",
+            "capped_at_cost",
+            "recipient_id",
+            "scenario_id",
+        )
     ):
         specificity = 2 if sid else 1 if rid else 0
         rate = calc.Rate(kind, number, amount, valid_from, capped, specificity)
@@ -288,49 +327,61 @@ def _rates(recipient_ids, scenario_id) -> dict[int | None, tuple[calc.Rate, ...]
     return result
 
 
-def _grant_blocks(recipient_ids, year) -> dict[int, tuple[calc.GrantBlock, ...]]:
-    """Per recipient, the blocks of the latest notice whose period covers part of the year."""
-    latest: dict[int, tuple[date, int]] = {}
+def _grant_blocks(recipient_ids, first, last) -> dict[tuple[int, int], tuple[calc.GrantBlock, ...]]:
+    """Per recipient and year, the blocks of the latest notice whose period covers part of it."""
     rows = GrantNoticeBlock.objects.filter(
-        _overlaps_year("notice__period_start", "notice__period_end", year),
+        _overlaps("notice__period_start", "notice__period_end", first, last),
         notice__recipient_id__in=recipient_ids,
     ).values_list(
         "notice__recipient_id",
         "notice_id",
         "notice__period_start",
+        "notice__period_end",
         "notice__issued_on",
         "block__number",
         "approved_fte",
         "max_personnel_funding",
     )
+    notices: dict[int, tuple] = {}
     by_notice = defaultdict(list)
-    for rid, notice_id, period_start, issued_on, number, fte, cap in rows:
+    for rid, notice_id, start, end, issued_on, number, fte, cap in rows:
         by_notice[notice_id].append(calc.GrantBlock(number, fte, cap))
-        key = (period_start, issued_on, notice_id)
-        if rid not in latest or latest[rid][0] < key:
-            latest[rid] = (key, notice_id)
-    return {
-        rid: tuple(sorted(by_notice[notice_id], key=lambda g: g.block))
-        for rid, (_key, notice_id) in latest.items()
-    }
+        notices[notice_id] = (rid, start, end, issued_on)
+    result = {}
+    for year in range(first, last + 1):
+        latest: dict[int, tuple] = {}
+        for notice_id, (rid, start, end, issued_on) in notices.items():
+            if not _in_year(start, end, year):
+                continue
+            key = (start, issued_on, notice_id)
+            if rid not in latest or latest[rid] < key:
+                latest[rid] = key
+        for rid, key in latest.items():
+            result[(rid, year)] = tuple(sorted(by_notice[key[2]], key=lambda g: g.block))
+    return result
 
 
-def _programme_costs(recipient_ids, year, scenario_id):
-    """Programme costs of the year; per recipient, block and category the best status counts."""
-    best: dict[tuple[int, int, str], tuple[int, list]] = {}
-    for row in ProgrammeCost.objects.filter(
-        recipient_id__in=recipient_ids, year=year, scenario_id=scenario_id
-    ).values(
-        "recipient_id",
-        "block__number",
-        "category",
-        "status",
-        "amount",
-        "budget_product",
-        "ledger_account",
-        "description",
+def _programme_costs(recipient_ids, first, last, scenario_id):
+    """Programme costs per (recipient, year); per block and category the best status counts."""
+    best: dict[tuple[int, int, int, str], tuple[int, list]] = {}
+    for row in (
+        ProgrammeCost.objects.filter(
+            recipient_id__in=recipient_ids, year__gte=first, year__lte=last, scenario_id=scenario_id
+        )
+        .order_by("pk")
+        .values(
+            "recipient_id",
+            "year",
+            "block__number",
+            "category",
+            "status",
+            "amount",
+            "budget_product",
+            "ledger_account",
+            "description",
+        )
     ):
-        key = (row["recipient_id"], row["block__number"], row["category"])
+        key = (row["recipient_id"], row["year"], row["block__number"], row["category"])
         rank = COST_PRECEDENCE[row["status"]]
         if key not in best or best[key][0] < rank:
             best[key] = (rank, [])
@@ -346,4 +397,7 @@ def _programme_costs(recipient_ids, year, scenario_id):
                     description=row["description"],
                 )
             )
-    return [(key[0], item) for key, (_rank, items) in best.items() for item in items]
+    result = defaultdict(list)
+    for (rid, year, _block, _category), (_rank, items) in best.items():
+        result[(rid, year)].extend(items)
+    return result

@@ -104,3 +104,16 @@ def test_scenario_rows_stay_out_of_the_real_plan():
     assert "Kopie im Szenario" not in {p.title for p in real.positions}
     in_scenario = year_plan(county, 2024, scenario=scenario)
     assert [p.title for p in in_scenario.positions] == ["Kopie im Szenario"]
+
+
+def test_several_years_cost_the_same_queries_and_give_the_same_plans():
+    from funding.selectors import multi_year_plans
+
+    county = build_recipient(20)
+    with CaptureQueriesContext(connection) as queries:
+        plans = multi_year_plans([county], range(2022, 2028))
+    assert len(queries) == EXPECTED_QUERIES
+    for year in range(2022, 2028):
+        assert plans[(county.id, year)] == year_plan(county, year)
+    # Positions start 2023: none in 2022.
+    assert plans[(county.id, 2022)].positions == ()
