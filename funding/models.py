@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -186,6 +187,9 @@ class FundingRate(VersionedModel, ScopedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} ab {self.valid_from:%d.%m.%Y}: {de_money(self.amount)}"
+
+    def get_absolute_url(self):
+        return reverse("funding:fundingrate_detail", args=[self.pk])
 
     @classmethod
     def scope_q(cls, role, organisation_id):

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "django_tables2",
     "simple_history",
     "kim_admin",
     "carriers",
@@ -123,6 +124,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "VIEW_DESCRIPTION_FUNCTION": "kim_admin.api.view_description",
 }
+
+DJANGO_TABLES2_TEMPLATE = "generic/table.html"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 

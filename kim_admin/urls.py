@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("kim_admin.api_urls")),
+    path("foerderung/", include("funding.urls")),
     path("", include("kim_admin.urls_web")),
 ]

@@ -1,0 +1,374 @@
+"""Generic pages: list, detail, edit, delete and change history of a scoped model.
+
+Views are declarations (NetBox): a list names its model, FilterSet and Table; an edit page its
+form. Permission, scope, version check, audit history and exports come from here:
+
+- reads go through ``restrict(user, "view")``, writes find their object through
+  ``restrict(user, "change")``: outside the scope a page answers 404;
+- a write needs the model's add/change/delete permission (else 403), is saved in one
+  transaction, and the object must still be in the user's change scope afterwards;
+- every save checks the version the form was read with (a stale form is refused);
+- the history middleware records the user of every change.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig, SingleTableMixin
+
+from kim_admin.exports import FORMATS, export_response
+from kim_admin.forms import STALE_MESSAGE
+from kim_admin.scoping import CHANGE, VIEW
+from kim_admin.versioning import VersionConflict, bump_version
+
+
+def has_model_perm(user, model, action: str) -> bool:
+    return user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}")
+
+
+def url_name(model, suffix: str) -> str:
+    """URL names follow one pattern: ``<app>:<model>_<suffix>`` (list, add, detail, edit,
+    delete, history)."""
+    return f"{model._meta.app_label}:{model._meta.model_name}_{suffix}"
+
+
+class ScopedMixin(LoginRequiredMixin):
+    model: type[models.Model]
+    queryset = None
+    action = VIEW
+
+    def get_queryset(self):
+        base = self.queryset if self.queryset is not None else self.model._default_manager.all()
+        return base.restrict(self.request.user, self.action)
+
+
+class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
+    """A filtered, sortable, paginated list with a totals row and XLSX/CSV export of exactly
+    the filtered rows (``?export=xlsx``)."""
+
+    template_name = "generic/object_list.html"
+    # Rows per page of the table (not ListView's paginate_by: that would paginate twice).
+    per_page = 50
+    # {column name: aggregate expression} summed over the filtered rows in one query.
+    totals: dict = {}
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not has_model_perm(request.user, self.model, "view"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_table_kwargs(self):
+        return {"totals": self.get_totals()} if self.totals else {}
+
+    def get_totals(self):
+        queryset = self.object_list if hasattr(self, "object_list") else self.get_queryset()
+        return queryset.order_by().aggregate(**self.totals)
+
+    def get_table_pagination(self, table):
+        return {"per_page": self.per_page}
+
+    def get(self, request, *args, **kwargs):
+        export_format = request.GET.get("export")
+        if export_format in FORMATS:
+            filterset = self.get_filterset(self.get_filterset_class())
+            self.object_list = filterset.qs if filterset.is_valid() else filterset.qs.none()
+            table = self.get_table_class()(self.object_list, **self.get_table_kwargs())
+            RequestConfig(request, paginate=False).configure(table)
+            title = str(self.model._meta.verbose_name_plural)
+            filename = f"{slugify(title)}-{timezone.localdate():%Y-%m-%d}"
+            return export_response(table, export_format, filename, title)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            title=self.model._meta.verbose_name_plural,
+            can_add=has_model_perm(self.request.user, self.model, "add"),
+            add_url=_reverse_or_none(url_name(self.model, "add")),
+            export_query=query.urlencode(),
+            # The table's paginator has counted the filtered rows already.
+            result_count=context["table"].paginator.count,
+        )
+        return context
+
+
+class ObjectDetailView(ScopedMixin, DetailView):
+    template_name = "generic/object_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = self.object
+        user = self.request.user
+        in_change_scope = (
+            type(obj).objects.restrict(user, CHANGE).filter(pk=obj.pk).exists()
+            if has_model_perm(user, type(obj), "change")
+            else False
+        )
+        context.update(
+            title=str(obj),
+            model_name=obj._meta.verbose_name,
+            edit_url=_reverse_or_none(url_name(type(obj), "edit"), obj.pk),
+            delete_url=_reverse_or_none(url_name(type(obj), "delete"), obj.pk),
+            history_url=_reverse_or_none(url_name(type(obj), "history"), obj.pk),
+            list_url=_reverse_or_none(url_name(type(obj), "list")),
+            can_change=in_change_scope,
+            can_delete=in_change_scope and has_model_perm(user, type(obj), "delete"),
+            fields=[
+                (field.verbose_name, _display(obj, field))
+                for field in obj._meta.fields
+                if field.name not in ("id", "version") and not field.name.endswith("_ptr")
+            ],
+        )
+        return context
+
+
+class ObjectEditView(ScopedMixin, View):
+    """Create (no pk) or change an object with its form; saves through :meth:`save`."""
+
+    form_class = None
+    template_name = "generic/object_form.html"
+    action = CHANGE
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return self.model()
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        permission = "change" if "pk" in kwargs else "add"
+        if not has_model_perm(request.user, self.model, permission):
+            raise PermissionDenied
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, data=None):
+        return self.form_class(
+            data, instance=self.object, user=self.request.user, **self.get_form_kwargs()
+        )
+
+    def get_form_kwargs(self):
+        return {}
+
+    def get(self, request, *args, **kwargs):
+        return self.render(self.get_form())
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    obj = self.save(form)
+                    # A write may not move the object out of the user's scope.
+                    if (
+                        not type(obj)
+                        .objects.restrict(request.user, CHANGE)
+                        .filter(pk=obj.pk)
+                        .exists()
+                    ):
+                        raise PermissionDenied
+            except VersionConflict:
+                form.add_error(None, STALE_MESSAGE)
+                return self.render(form, stale=True, status=409)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("„%(obj)s“ wurde gespeichert.") % {"obj": obj})
+                return HttpResponseRedirect(self.get_success_url(obj))
+        return self.render(form)
+
+    def save(self, form):
+        """Default: check the version, then save the form (the model's rules ran in is_valid)."""
+        bump_version(form.instance, form.read_version if form.instance.pk else None)
+        return form.save()
+
+    def get_success_url(self, obj):
+        return obj.get_absolute_url()
+
+    def render(self, form, stale=False, status=200):
+        obj = self.object
+        context = {
+            "form": form,
+            "object": obj if obj.pk else None,
+            "title": str(obj)
+            if obj.pk
+            else _("%(model)s anlegen") % {"model": self.model._meta.verbose_name},
+            "model_name": self.model._meta.verbose_name,
+            "stale": stale,
+            "history_url": _reverse_or_none(url_name(self.model, "history"), obj.pk)
+            if obj.pk
+            else None,
+            "cancel_url": obj.get_absolute_url()
+            if obj.pk
+            else _reverse_or_none(url_name(self.model, "list")),
+        }
+        context.update(self.get_extra_context(form))
+        return render(self.request, self.template_name, context, status=status)
+
+    def get_extra_context(self, form):
+        return {}
+
+
+class ObjectDeleteView(ScopedMixin, View):
+    template_name = "generic/object_confirm_delete.html"
+    action = CHANGE
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not has_model_perm(request.user, self.model, "delete"):
+            raise PermissionDenied
+        self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        return self.render()
+
+    def post(self, request, *args, **kwargs):
+        obj = self.object
+        raw = request.POST.get("version")
+        try:
+            with transaction.atomic():
+                bump_version(obj, int(raw) if raw and raw.isdigit() else None)
+                self.delete(obj)
+        except VersionConflict:
+            return self.render(stale=True, status=409)
+        messages.success(request, _("„%(obj)s“ wurde gelöscht.") % {"obj": obj})
+        return HttpResponseRedirect(self.get_success_url())
+
+    def delete(self, obj):
+        obj.delete()
+
+    def get_success_url(self):
+        return reverse(url_name(self.model, "list"))
+
+    def render(self, stale=False, status=200):
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "object": self.object,
+                "title": str(self.object),
+                "model_name": self.model._meta.verbose_name,
+                "stale": stale,
+                "stale_message": STALE_MESSAGE,
+            },
+            status=status,
+        )
+
+
+class ObjectHistoryView(ScopedMixin, DetailView):
+    """Who changed what when: each history record with the fields it changed, from and to."""
+
+    template_name = "generic/object_history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = self.object
+        records = list(
+            obj.history.select_related("history_user").order_by("history_date", "history_id")
+        )
+        entries = []
+        previous = None
+        for record in records:
+            changes = []
+            if previous is not None:
+                delta = record.diff_against(previous)
+                for change in delta.changes:
+                    field = obj._meta.get_field(change.field)
+                    if change.field == "version":
+                        continue
+                    changes.append(
+                        (field.verbose_name, _value(field, change.old), _value(field, change.new))
+                    )
+            entries.append({"record": record, "changes": changes})
+            previous = record
+        entries.reverse()
+        context.update(title=str(obj), model_name=obj._meta.verbose_name, entries=entries)
+        return context
+
+
+def _reverse_or_none(name, *args):
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _value(field, value):
+    """A stored value as users read it (German formats, choice labels, related names)."""
+    from kim_admin.formatting import de_date, de_number
+
+    if value is None or value == "":
+        return "–"
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related else f"#{value}"
+    if isinstance(field, models.DecimalField):
+        return de_number(value, field.decimal_places)
+    if isinstance(field, models.DateField):
+        return de_date(value)
+    if isinstance(field, models.BooleanField):
+        return _("ja") if value else _("nein")
+    return str(value)
+
+
+def _display(obj, field):
+    value = getattr(obj, field.attname if field.is_relation else field.name)
+    if field.is_relation:
+        related = getattr(obj, field.name)
+        return str(related) if related else "–"
+    return _value(field, value)
+
+
+def object_urls(
+    model,
+    prefix: str,
+    *,
+    list_view,
+    detail_view=None,
+    edit_view=None,
+    delete_view=None,
+    history_view=None,
+):
+    """The pages of one model under ``prefix``, named ``<model>_<list|add|detail|edit|delete|
+    history>`` (see :func:`url_name`)."""
+    from django.urls import path
+
+    name = model._meta.model_name
+    patterns = [path(f"{prefix}/", list_view.as_view(), name=f"{name}_list")]
+    if edit_view:
+        patterns.append(path(f"{prefix}/neu/", edit_view.as_view(), name=f"{name}_add"))
+        patterns.append(
+            path(f"{prefix}/<int:pk>/bearbeiten/", edit_view.as_view(), name=f"{name}_edit")
+        )
+    if detail_view:
+        patterns.append(path(f"{prefix}/<int:pk>/", detail_view.as_view(), name=f"{name}_detail"))
+    if delete_view:
+        patterns.append(
+            path(f"{prefix}/<int:pk>/loeschen/", delete_view.as_view(), name=f"{name}_delete")
+        )
+    if history_view:
+        patterns.append(
+            path(f"{prefix}/<int:pk>/verlauf/", history_view.as_view(), name=f"{name}_history")
+        )
+    return patterns

@@ -1,0 +1,195 @@
+"""The generic pages, through the funding rates: scope, permissions, German input, stale
+forms, history, exports and pinned query counts."""
+
+from datetime import date
+from decimal import Decimal as D
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from funding.models import FundingRate
+from tests.factories import (
+    BuildingBlockFactory,
+    FundingRateFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/foerderung/saetze/"
+
+
+@pytest.fixture
+def city():
+    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
+
+
+def login(client, role, organisation):
+    user = UserFactory(role=role, organisation=organisation)
+    client.force_login(user)
+    return user
+
+
+def form_data(block, city, **overrides):
+    data = {
+        "programme": block.programme_id,
+        "block": block.id,
+        "kind": "case_management",
+        "amount": "58.500,00",
+        "valid_from": "01.04.2026",
+        "recipient": city.id,
+        "capped_at_cost": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_finance_creates_a_rate_with_german_input(client, city):
+    user = login(client, "finance", city)
+    block = BuildingBlockFactory(number=2)
+    response = client.post(f"{LIST}neu/", form_data(block, city))
+    rate = FundingRate.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{LIST}{rate.pk}/"
+    assert (rate.amount, rate.valid_from, rate.recipient, rate.version) == (
+        D("58500.00"),
+        date(2026, 4, 1),
+        city,
+        1,
+    )
+    assert rate.history.get().history_user == user
+
+
+def test_bad_input_is_answered_next_to_the_field_and_nothing_saved(client, city):
+    login(client, "finance", city)
+    block = BuildingBlockFactory(number=2)
+    response = client.post(
+        f"{LIST}neu/", form_data(block, city, valid_from="31.02.2026", amount="-5,00")
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["valid_from"] == ["Bitte ein gültiges Datum eingeben."]
+    assert errors["amount"] == ["Der Betrag darf nicht negativ sein."]
+    assert not FundingRate.objects.exists()
+
+
+def test_finance_may_not_create_programme_wide_rates(client, city):
+    login(client, "finance", city)
+    block = BuildingBlockFactory(number=2)
+    response = client.post(f"{LIST}neu/", form_data(block, city, recipient=""))
+    assert response.status_code == 200
+    assert "recipient" in response.context["form"].errors
+    assert not FundingRate.objects.exists()
+
+
+def test_list_shows_programme_and_own_rates_only(client, city):
+    login(client, "finance", city)
+    common = FundingRateFactory(valid_from=date(2023, 1, 1))
+    own = FundingRateFactory(recipient=city, valid_from=date(2023, 1, 1))
+    foreign = FundingRateFactory(recipient=OrganisationFactory(), valid_from=date(2023, 1, 1))
+    response = client.get(LIST)
+    shown = {row.record.pk for row in response.context["table"].rows}
+    assert shown == {common.pk, own.pk}
+    assert client.get(f"{LIST}{foreign.pk}/").status_code == 404
+    assert client.get(f"{LIST}{foreign.pk}/bearbeiten/").status_code == 404
+
+
+def test_programme_wide_rate_is_read_only_for_finance(client, city):
+    login(client, "finance", city)
+    common = FundingRateFactory()
+    assert client.get(f"{LIST}{common.pk}/").context["can_change"] is False
+    assert client.get(f"{LIST}{common.pk}/bearbeiten/").status_code == 404
+    assert client.post(f"{LIST}{common.pk}/loeschen/").status_code == 404
+    assert FundingRate.objects.filter(pk=common.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["council", "carrier", "town"])
+def test_read_only_roles_get_403_on_every_write(client, city, role):
+    organisation = (
+        city
+        if role == "council"
+        else OrganisationFactory(kind=role if role != "town" else "county")
+    )
+    login(client, role, organisation)
+    own = FundingRateFactory(recipient=city)
+    block = BuildingBlockFactory(number=2)
+    assert client.get(f"{LIST}neu/").status_code == 403
+    assert client.post(f"{LIST}neu/", form_data(block, city)).status_code == 403
+    assert client.post(f"{LIST}{own.pk}/bearbeiten/", form_data(block, city)).status_code == 403
+    assert client.post(f"{LIST}{own.pk}/loeschen/").status_code == 403
+    assert FundingRate.objects.count() == 1
+
+
+def test_second_save_of_a_stale_form_is_refused(client, city):
+    login(client, "finance", city)
+    rate = FundingRateFactory(recipient=city, amount=D("57000.00"))
+    block = rate.block
+    url = f"{LIST}{rate.pk}/bearbeiten/"
+    # Both editors opened the form at version 1; the first saves.
+    first = client.post(url, form_data(block, city, amount="58.000,00", version="1"))
+    assert first.status_code == 302
+    second = client.post(url, form_data(block, city, amount="59.000,00", version="1"))
+    assert second.status_code == 409
+    assert "Jemand anderes hat diesen Datensatz gespeichert" in second.content.decode()
+    assert f"{LIST}{rate.pk}/verlauf/" in second.content.decode()
+    rate.refresh_from_db()
+    assert (rate.amount, rate.version) == (D("58000.00"), 2)
+
+
+def test_history_names_who_changed_which_field(client, city):
+    user = login(client, "finance", city)
+    user.first_name = "Frieda Finanz"
+    user.save()
+    rate = FundingRateFactory(recipient=city, amount=D("57000.00"))
+    client.post(
+        f"{LIST}{rate.pk}/bearbeiten/", form_data(rate.block, city, amount="58.000,00", version="1")
+    )
+    page = client.get(f"{LIST}{rate.pk}/verlauf/").content.decode()
+    assert "Frieda Finanz" in page
+    assert "57.000,00 → 58.000,00" in page
+
+
+def test_exports_have_the_filtered_rows_with_numbers_as_numbers(client, city):
+    login(client, "finance", city)
+    FundingRateFactory(recipient=city, amount=D("58500.00"), valid_from=date(2026, 4, 1))
+    other_block = BuildingBlockFactory(number=3)
+    FundingRateFactory(
+        block=other_block, programme=other_block.programme, kind="immigration_office"
+    )
+    csv = client.get(LIST, {"block": 2, "export": "csv"})
+    assert csv["Content-Disposition"].startswith('attachment; filename="fordersatze-')
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].split(";")[:4] == ["Art", "Baustein", "Betrag je VZ bzw. Jahr", "Gültig ab"]
+    assert lines[1].split(";")[:4] == ["Casemanagement", "2", "58500,00", "01.04.2026"]
+    assert len(lines) == 2
+
+    xlsx = client.get(LIST, {"block": 2, "export": "xlsx"})
+    sheet = load_workbook(BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[1]][:3] == ["Art", "Baustein", "Betrag je VZ bzw. Jahr"]
+    assert sheet["C2"].value == 58500
+    assert sheet["C2"].number_format == "#,##0.00"
+    assert sheet["D2"].value.date() == date(2026, 4, 1)
+    assert sheet.max_row == 2
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_list_query_count_is_constant(client, city, n, django_assert_num_queries):
+    login(client, "finance", city)
+    block = BuildingBlockFactory(number=2)
+    FundingRate.objects.bulk_create(
+        FundingRate(
+            programme=block.programme,
+            block=block,
+            kind="case_management",
+            amount=D("57000"),
+            valid_from=date(2000, 1, 1) + (date(2000, 1, 2) - date(2000, 1, 1)) * i,
+            recipient=city,
+        )
+        for i in range(n)
+    )
+    # session, user, groups/permissions (2), count, page rows, filter choices (programme).
+    with django_assert_num_queries(8):
+        response = client.get(LIST)
+    assert response.status_code == 200
