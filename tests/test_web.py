@@ -217,9 +217,10 @@ def test_user_without_role_or_recipient_gets_a_note(client, leverkusen):
 
 # --- query count ------------------------------------------------------------------------------
 
-# Session, user, the user's role groups, the organisation, the year span, and the cost
-# overview's fixed set of reads (funding.selectors) - never one query per position.
-HOME_QUERIES = 17
+# Session, user, the user's role groups, the organisation, the year span, the cost overview's
+# fixed set of reads (funding.selectors) and the user's permissions for the navigation (2,
+# cached for the request) - never one query per position.
+HOME_QUERIES = 19
 
 
 def bulk_plan(recipient, count: int):
