@@ -29,7 +29,7 @@ migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --if-empty
 
 run: demo
 	$(PY) manage.py runserver $(HOST)

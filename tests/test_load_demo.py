@@ -137,3 +137,24 @@ def test_load_demo_explains_a_negative_amount_in_german(db, tmp_path):
     path = broken_copy_wesel(tmp_path, negative_material_wesel)
     with pytest.raises(CommandError, match="Der Betrag darf nicht negativ sein"):
         call_command("load_demo", str(FIXTURES / "00_programme.json"), str(path), "--no-users")
+
+
+def test_if_empty_keeps_what_users_changed(db):
+    """make run loads the demo data into an empty database only; a restart keeps edits."""
+    call_command(
+        "load_demo",
+        str(FIXTURES / "00_programme.json"),
+        str(FIXTURES / "01_leverkusen.json"),
+        "--no-users",
+        verbosity=0,
+    )
+    position = Position.objects.get(pk=1005)
+    position.title = "Im Browser umbenannt"
+    position.save()
+    call_command("load_demo", "--if-empty", "--no-users", verbosity=0)
+    position.refresh_from_db()
+    assert position.title == "Im Browser umbenannt"
+    # Without --if-empty the fixtures win again (an explicit reload).
+    call_command("load_demo", str(FIXTURES / "01_leverkusen.json"), "--no-users", verbosity=0)
+    position.refresh_from_db()
+    assert position.title == "Casemanagement Caritas 1"

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, transaction
 
+from carriers.models import Organisation
 from kim_admin.demo import DEMO_PASSWORD, ensure_demo_users
 from kim_admin.validation import constraint_message, plan_problems
 
@@ -21,8 +22,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", help="Nur diese Fixture-Dateien (Standard: alle)")
         parser.add_argument("--no-users", action="store_true", help="Keine Demo-Anmeldungen")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Nur in eine leere Datenbank laden (make run: Änderungen bleiben erhalten)",
+        )
 
-    def handle(self, *args, files, no_users, verbosity, **options):
+    def handle(self, *args, files, no_users, if_empty, verbosity, **options):
+        if if_empty and Organisation.objects.exists():
+            logins = [] if no_users else ensure_demo_users()
+            if verbosity:
+                self.stdout.write("Datenbank enthält bereits Daten: Demodaten nicht neu geladen.")
+                self._print_logins(logins)
+            return
         paths = [Path(f) for f in files] or sorted(FIXTURE_DIR.glob("*.json"))
         if not paths:
             raise CommandError(f"Keine Fixture-Dateien in {FIXTURE_DIR}.")
@@ -46,11 +58,14 @@ class Command(BaseCommand):
             ) from None
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"{len(paths)} Fixture-Dateien geladen."))
-            if logins:
-                self.stdout.write(f"\nDemo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):")
-                for login in logins:
-                    self.stdout.write(f"  {login.username:<14} {login.description}")
-                self.stdout.write("")
+            self._print_logins(logins)
+
+    def _print_logins(self, logins):
+        if logins:
+            self.stdout.write(f"\nDemo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):")
+            for login in logins:
+                self.stdout.write(f"  {login.username:<14} {login.description}")
+            self.stdout.write("")
 
 
 class _Refused(Exception):
