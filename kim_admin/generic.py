@@ -61,8 +61,17 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     template_name = "generic/object_list.html"
     # Rows per page of the table (not ListView's paginate_by: that would paginate twice).
     per_page = 50
-    # {column name: aggregate expression} summed over the filtered rows in one query.
+    # {column name: aggregate expression} summed over the filtered rows in one query. A key
+    # must not be the name of an annotation of the queryset: aggregate() would replace it.
     totals: dict = {}
+
+    def get_filterset_kwargs(self, filterset_class):
+        """Always bound, also without parameters: the plan lists' default (the real plan, not
+        the scenarios' copies; funding.filtersets.PlanFilterSet) applies to bound FilterSets
+        only, and a list, its totals and its export must not mix a plan with its copies."""
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["data"] = self.request.GET
+        return kwargs
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not has_model_perm(request.user, self.model, "view"):
@@ -280,27 +289,32 @@ class ObjectHistoryView(ScopedMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         obj = self.object
-        records = list(
-            obj.history.select_related("history_user").order_by("history_date", "history_id")
-        )
-        entries = []
-        previous = None
-        for record in records:
-            changes = []
-            if previous is not None:
-                delta = record.diff_against(previous)
-                for change in delta.changes:
-                    field = obj._meta.get_field(change.field)
-                    if change.field == "version":
-                        continue
-                    changes.append(
-                        (field.verbose_name, _value(field, change.old), _value(field, change.new))
-                    )
-            entries.append({"record": record, "changes": changes})
-            previous = record
+        records = obj.history.select_related("history_user").order_by("history_date", "history_id")
+        entries = history_entries(type(obj), records)
         entries.reverse()
         context.update(title=str(obj), model_name=obj._meta.verbose_name, entries=entries)
         return context
+
+
+def history_entries(model, records) -> list[dict]:
+    """The history records of one object, oldest first, each as ``{"record", "changes"}``
+    with the fields it changed as (label, old, new) in German (the version left out)."""
+    entries = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                field = model._meta.get_field(change.field)
+                if change.field == "version":
+                    continue
+                changes.append(
+                    (field.verbose_name, _value(field, change.old), _value(field, change.new))
+                )
+        entries.append({"record": record, "changes": changes})
+        previous = record
+    return entries
 
 
 def _reverse_or_none(name, *args):

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -166,6 +167,9 @@ class Position(VersionedModel, ScopedModel):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("staffing:position_detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, role, organisation_id):
         if role == Role.CARRIER:
@@ -284,6 +288,9 @@ class Occupancy(VersionedModel, ScopedModel):
         end = f"{self.end:%d.%m.%Y}" if self.end else "offen"
         return f"{self.start:%d.%m.%Y} – {end}: {de_fte(self.fte)} VZ"
 
+    def get_absolute_url(self):
+        return reverse("staffing:position_detail", args=[self.position_id]) + "#besetzungen"
+
     @classmethod
     def scope_q(cls, role, organisation_id):
         return Q(position__in=Position.objects.filter(Position.scope_q(role, organisation_id)))
@@ -295,14 +302,11 @@ class Occupancy(VersionedModel, ScopedModel):
                 raise ValidationError(errors)
             return
         position = self.position
-        if self.start < position.planned_start:
-            errors["start"] = _("Die Besetzung beginnt vor dem Beginn der Stelle (%(d)s).") % {
-                "d": f"{position.planned_start:%d.%m.%Y}"
-            }
-        if position.end_date and (self.end is None or self.end > position.end_date):
-            errors["end"] = _("Die Besetzung reicht über das Ende der Stelle (%(d)s) hinaus.") % {
-                "d": f"{position.end_date:%d.%m.%Y}"
-            }
+        errors.update(
+            rules.occupancy_outside_position_errors(
+                position.planned_start, position.end_date, self.start, self.end
+            )
+        )
         others = position.occupancies.exclude(pk=self.pk).values_list("start", "end", "fte")
         message = rules.occupancy_above_fte_error(
             position.fte, [*others, (self.start, self.end, self.fte)]
@@ -386,6 +390,9 @@ class PositionCost(VersionedModel, ScopedModel):
 
     def __str__(self):
         return f"{self.position} {self.year} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("staffing:position_detail", args=[self.position_id]) + "#kosten"
 
     @classmethod
     def scope_q(cls, role, organisation_id):

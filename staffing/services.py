@@ -7,6 +7,7 @@ saved or nothing, and the errors name the field they belong to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,11 +15,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kim_admin.versioning import bump_version
 from staffing import rules
-from staffing.models import Occupancy, Position, PositionTown
+from staffing.models import Occupancy, Position, PositionCost, PositionTown
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ def _with_actor(obj, actor):
     return obj
 
 
+# "Zeile 2, end: Die Besetzung reicht über das Ende der Stelle (31.12.2023) hinaus."
+ROW_ERROR = re.compile(r"^Zeile (?P<row>\d+), (?:(?P<field>[a-z_]+): )?(?P<text>.*)$", re.DOTALL)
+
+
 def _collect(errors: dict, key: str, error: ValidationError, index: int | None = None):
     messages = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
     for field, texts in messages.items():
@@ -48,6 +54,15 @@ def _collect(errors: dict, key: str, error: ValidationError, index: int | None =
             prefix = f"Zeile {index + 1}, " if index is not None else ""
             label = "" if field == "__all__" else f"{field}: "
             errors.setdefault(key, []).append(f"{prefix}{label}{text}")
+
+
+def row_error(message: str) -> tuple[int, str | None, str] | None:
+    """A row error of ``position_save`` taken apart: (0-based index into the list passed in,
+    field name or None, German text); None for a message about the list as a whole."""
+    match = ROW_ERROR.match(str(message))
+    if not match:
+        return None
+    return int(match["row"]) - 1, match["field"], match["text"]
 
 
 @transaction.atomic
@@ -131,3 +146,91 @@ def position_delete(*, position: Position, actor, expected_version: int | None =
     for row in (*position.served_towns.all(), *position.occupancies.all(), *position.costs.all()):
         _with_actor(row, actor).delete()
     _with_actor(position, actor).delete()
+
+
+# --- Rows of a position edited on their own pages -----------------------------------------------
+#
+# An occupancy belongs to the position's form too (its occupancy formset): every occupancy write
+# moves the position's version on, so a position form opened before it is refused (stale)
+# instead of writing its old list of periods over the change.
+
+
+def _touch_position(position_id: int) -> None:
+    """Move the position's version on without a history record of its own (nothing of the
+    position changed; the occupancy's own record says what did)."""
+    Position.objects.filter(pk=position_id).update(version=F("version") + 1)
+
+
+@transaction.atomic
+def occupancy_save(*, occupancy: Occupancy, actor, expected_version: int | None = None):
+    """Create or update one occupancy period of a position (its rules: inside the position's
+    period, never above its FTE together with the others)."""
+    bump_version(occupancy, expected_version)
+    occupancy.full_clean()
+    _with_actor(occupancy, actor).save()
+    _touch_position(occupancy.position_id)
+    return occupancy
+
+
+@transaction.atomic
+def occupancy_delete(*, occupancy: Occupancy, actor, expected_version: int | None = None):
+    bump_version(occupancy, expected_version)
+    _with_actor(occupancy, actor).delete()
+    _touch_position(occupancy.position_id)
+
+
+@transaction.atomic
+def position_cost_save(*, cost: PositionCost, actor, expected_version: int | None = None):
+    """Create or update a position's cost of one year (planned, forecast or actual)."""
+    bump_version(cost, expected_version)
+    cost.full_clean()
+    _with_actor(cost, actor).save()
+    return cost
+
+
+@transaction.atomic
+def position_cost_delete(*, cost: PositionCost, actor, expected_version: int | None = None):
+    bump_version(cost, expected_version)
+    _with_actor(cost, actor).delete()
+
+
+@transaction.atomic
+def position_end(
+    *, position: Position, end_date: date, actor, expected_version: int | None = None
+) -> Position:
+    """End a position on ``end_date``: its end date is set and every occupancy still running
+    then (open or ending later) ends on that day too. Each row keeps its id, so the history
+    shows "Besetzt bis: – → 31.12.2025". An occupancy that only starts after the end date is
+    not guessed away: the error names it, and the user deletes or moves it first."""
+    bump_version(position, expected_version)
+    errors: dict[str, list[str]] = {}
+    if end_date is None:
+        errors["end_date"] = [_("Bitte das Ende der Stelle angeben.")]
+        raise ValidationError(errors)
+    position.end_date = end_date
+    try:
+        position.full_clean()
+    except ValidationError as error:
+        for field, texts in error.message_dict.items():
+            errors.setdefault(field, []).extend(texts)
+    periods = list(position.occupancies.order_by("start", "pk"))
+    for period in periods:
+        if period.start > end_date:
+            errors.setdefault("end_date", []).append(
+                _(
+                    "Die Besetzung ab %(start)s beginnt nach diesem Ende; bitte löschen oder "
+                    "ändern Sie sie zuerst."
+                )
+                % {"start": f"{period.start:%d.%m.%Y}"}
+            )
+    if errors:
+        raise ValidationError(errors)
+    _with_actor(position, actor).save()
+    for period in periods:
+        if period.end is None or period.end > end_date:
+            bump_version(period, None)
+            period.position = position
+            period.end = end_date
+            period.full_clean()
+            _with_actor(period, actor).save()
+    return position
