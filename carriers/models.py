@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -179,6 +180,9 @@ class ForwardingAgreement(VersionedModel, ScopedModel):
     def __str__(self):
         return f"{self.carrier} ({self.recipient}, ab {self.valid_from:%d.%m.%Y})"
 
+    def get_absolute_url(self):
+        return reverse("carriers:forwardingagreement_detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, role, organisation_id):
         if role == Role.CARRIER:
@@ -256,6 +260,9 @@ class CostSplit(VersionedModel, ScopedModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("carriers:costsplit_detail", args=[self.pk])
 
     @classmethod
     def scope_q(cls, role, organisation_id):

@@ -258,6 +258,9 @@ class GrantNotice(VersionedModel, RecipientScopedModel):
     def __str__(self):
         return f"Bescheid vom {self.issued_on:%d.%m.%Y} ({self.recipient})"
 
+    def get_absolute_url(self):
+        return reverse("funding:grantnotice_detail", args=[self.pk])
+
     def clean(self):
         errors = period_error(self.period_start, self.period_end, "period_end")
         if errors:
@@ -356,6 +359,9 @@ class ProgrammeCost(VersionedModel, RecipientScopedModel):
     def __str__(self):
         return f"{self.get_category_display()} {self.year}: {de_money(self.amount)}"
 
+    def get_absolute_url(self):
+        return reverse("funding:programmecost_detail", args=[self.pk])
+
 
 class RevenueAccount(VersionedModel, RecipientScopedModel):
     """Where a recipient books the grant revenue (seed 001: 414101 personnel, 414100 material)."""
@@ -385,3 +391,6 @@ class RevenueAccount(VersionedModel, RecipientScopedModel):
 
     def __str__(self):
         return f"{self.ledger_account} ({self.get_category_display()})"
+
+    def get_absolute_url(self):
+        return reverse("funding:revenueaccount_detail", args=[self.pk])

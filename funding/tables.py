@@ -1,7 +1,33 @@
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
-from funding.models import FundingRate
-from kim_admin.tables import ActionsColumn, DateColumn, KimTable, MoneyColumn
+from funding.models import FundingRate, GrantNotice, ProgrammeCost, RevenueAccount
+from kim_admin.formatting import de_fte, de_money
+from kim_admin.generic import url_name
+from kim_admin.tables import (
+    ActionsColumn,
+    DateColumn,
+    FteColumn,
+    KimTable,
+    MoneyColumn,
+    YearColumn,
+)
+from staffing.models import PayGradeCost
+
+
+def detail_url(record) -> str:
+    """The record's page by the generic URL names (``<app>:<model>_detail``)."""
+    return reverse(url_name(type(record), "detail"), args=[record.pk])
+
+
+class DetailLinkColumn(ActionsColumn):
+    """The "Ansehen" link of a row, for models that find their page by the URL names."""
+
+    def render(self, record):
+        return format_html('<a href="{}">Ansehen</a>', detail_url(record))
 
 
 class FundingRateTable(KimTable):
@@ -35,3 +61,123 @@ class FundingRateTable(KimTable):
 
     def value_scenario(self, value):
         return str(value) if value else ""
+
+
+class GrantNoticeTable(KimTable):
+    """Notices with what they approve per block (prefetched ``blocks``) and the FTE in total
+    (annotated ``fte_sum``, summed over all filtered notices in the totals row)."""
+
+    issued_on = DateColumn(verbose_name="Bescheid vom", linkify=detail_url)
+    reference = tables.Column(verbose_name="Aktenzeichen", default="–")
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger")
+    period_start = DateColumn(verbose_name="Zeitraum von")
+    period_end = DateColumn(verbose_name="Zeitraum bis", default="unbefristet")
+    blocks = tables.Column(
+        verbose_name="Bewilligt je Baustein", accessor="pk", orderable=False, empty_values=()
+    )
+    approved_fte = FteColumn(verbose_name="Bewilligte Stellen (VZ)", accessor="fte_sum")
+    actions = DetailLinkColumn()
+
+    class Meta:
+        model = GrantNotice
+        fields = ("issued_on", "reference", "recipient", "period_start", "period_end")
+        sequence = (
+            "issued_on",
+            "reference",
+            "recipient",
+            "period_start",
+            "period_end",
+            "blocks",
+            "approved_fte",
+            "actions",
+        )
+        order_by = ("-period_start",)
+
+    def _blocks(self, record):
+        for row in record.blocks.all():
+            text = f"Baustein {row.block.number}: {de_fte(row.approved_fte)} VZ"
+            if row.max_personnel_funding is not None:
+                text += f", höchstens {de_money(row.max_personnel_funding)}"
+            yield text
+
+    def render_blocks(self, record):
+        """One line per block."""
+        return (
+            format_html_join(mark_safe("<br>"), "{}", ((text,) for text in self._blocks(record)))
+            or "–"
+        )
+
+    def value_blocks(self, record):
+        return "; ".join(self._blocks(record))
+
+    def value_period_end(self, value):
+        return value
+
+
+class ProgrammeCostTable(KimTable):
+    year = YearColumn(verbose_name="Jahr", linkify=detail_url)
+    block = tables.Column(accessor="block__number", verbose_name="Baustein")
+    category = tables.Column(verbose_name="Art")
+    status = tables.Column(verbose_name="Stand")
+    amount = MoneyColumn(verbose_name="Betrag")
+    budget_product = tables.Column(verbose_name="Produkt", default="–")
+    ledger_account = tables.Column(verbose_name="Sachkonto", default="–")
+    description = tables.Column(verbose_name="Beschreibung", default="–")
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger")
+    actions = DetailLinkColumn()
+
+    class Meta:
+        model = ProgrammeCost
+        fields = (
+            "year",
+            "block",
+            "category",
+            "status",
+            "amount",
+            "budget_product",
+            "ledger_account",
+            "description",
+            "recipient",
+        )
+        order_by = ("-year", "block")
+
+    def value_year(self, value):
+        return value
+
+    def render_description(self, value):
+        """Long descriptions are cut on the page (the export has them whole)."""
+        return Truncator(value).chars(60)
+
+
+class RevenueAccountTable(KimTable):
+    ledger_account = tables.Column(verbose_name="Sachkonto", linkify=detail_url)
+    category = tables.Column(verbose_name="Ertragsart")
+    budget_product = tables.Column(verbose_name="Produkt", default="–")
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger")
+    actions = DetailLinkColumn()
+
+    class Meta:
+        model = RevenueAccount
+        fields = ("ledger_account", "category", "budget_product", "recipient")
+        order_by = ("recipient", "category")
+
+
+class PayGradeCostTable(KimTable):
+    """Reference data, read only: no link to a page of its own (administrators edit it in the
+    Django admin). A cost per FTE is a rate: like the funding rates it has no totals row."""
+
+    pay_grade = tables.Column(verbose_name="Entgeltgruppe", order_by=("pay_grade__code",))
+    pay_grade_name = tables.Column(
+        verbose_name="Bezeichnung", accessor="pay_grade__name", default="–"
+    )
+    year = YearColumn(verbose_name="Jahr")
+    employer_gross_per_fte = MoneyColumn(verbose_name="Arbeitgeberbrutto je Vollzeitstelle")
+    source = tables.Column(verbose_name="Quelle", default="–")
+
+    class Meta:
+        model = PayGradeCost
+        fields = ("pay_grade", "pay_grade_name", "year", "employer_gross_per_fte", "source")
+        order_by = ("pay_grade", "year")
+
+    def value_year(self, value):
+        return value

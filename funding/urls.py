@@ -1,3 +1,5 @@
+from django.urls import path
+
 from funding import views
 from kim_admin.generic import object_urls
 
@@ -12,5 +14,43 @@ urlpatterns = [
         edit_view=views.FundingRateEditView,
         delete_view=views.FundingRateDeleteView,
         history_view=views.FundingRateHistoryView,
+    ),
+    *object_urls(
+        views.GrantNoticeListView.model,
+        "bescheide",
+        list_view=views.GrantNoticeListView,
+        detail_view=views.GrantNoticeDetailView,
+        edit_view=views.GrantNoticeEditView,
+        delete_view=views.GrantNoticeDeleteView,
+        history_view=views.GrantNoticeHistoryView,
+    ),
+    path(
+        "bescheide/<int:pk>/beenden/",
+        views.GrantNoticeEndView.as_view(),
+        name="grantnotice_end",
+    ),
+    *object_urls(
+        views.ProgrammeCostListView.model,
+        "programmkosten",
+        list_view=views.ProgrammeCostListView,
+        detail_view=views.ProgrammeCostDetailView,
+        edit_view=views.ProgrammeCostEditView,
+        delete_view=views.ProgrammeCostDeleteView,
+        history_view=views.ProgrammeCostHistoryView,
+    ),
+    *object_urls(
+        views.RevenueAccountListView.model,
+        "ertragskonten",
+        list_view=views.RevenueAccountListView,
+        detail_view=views.RevenueAccountDetailView,
+        edit_view=views.RevenueAccountEditView,
+        delete_view=views.RevenueAccountDeleteView,
+        history_view=views.RevenueAccountHistoryView,
+    ),
+    # Reference data: read only here, administrators edit it in the Django admin.
+    path(
+        "personalkostensaetze/",
+        views.PayGradeCostListView.as_view(),
+        name="paygradecost_list",
     ),
 ]

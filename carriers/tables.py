@@ -1,0 +1,163 @@
+import django_tables2 as tables
+
+from carriers.choices import CoveragePolicy
+from carriers.models import CostSplit, ForwardingAgreement, Organisation
+from funding.tables import DetailLinkColumn, detail_url
+from kim_admin.formatting import de_fte, de_money
+from kim_admin.tables import DateColumn, FteColumn, KimTable, PercentColumn
+
+
+class OrganisationTable(KimTable):
+    """Reference data, read only (administrators edit it in the Django admin)."""
+
+    name = tables.Column(verbose_name="Name")
+    slug = tables.Column(verbose_name="Kürzel")
+    kind = tables.Column(verbose_name="Art")
+    parent = tables.Column(verbose_name="Gehört zu (Kreis)", default="–", order_by="parent__name")
+    levy_share = PercentColumn(verbose_name="Anteil an der Kreisumlage")
+
+    class Meta:
+        model = Organisation
+        fields = ("name", "slug", "kind", "parent", "levy_share")
+        order_by = ("name",)
+
+    def value_parent(self, value):
+        return str(value) if value else ""
+
+
+def coverage_text(record) -> str:
+    """The policy with its figure: "Übernahme eines Prozentsatzes: 50 %"."""
+    text = record.get_coverage_policy_display()
+    if record.coverage_policy == CoveragePolicy.PERCENT and record.coverage_percent is not None:
+        text += f": {de_fte(record.coverage_percent)} %"
+    if (
+        record.coverage_policy == CoveragePolicy.FLAT_PER_FTE
+        and record.coverage_flat_per_fte is not None
+    ):
+        text += f": {de_money(record.coverage_flat_per_fte)} je VZ"
+    return text
+
+
+class ForwardingAgreementTable(KimTable):
+    """Agreements with the FTE of the positions they cover (annotated ``fte_of_positions``,
+    summed in the totals row)."""
+
+    carrier = tables.Column(verbose_name="Trägerin", linkify=detail_url, order_by="carrier__name")
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger", order_by="recipient__name")
+    reference = tables.Column(verbose_name="Aktenzeichen", default="–")
+    valid_from = DateColumn(verbose_name="Gültig ab")
+    valid_to = DateColumn(verbose_name="Gültig bis", default="unbefristet")
+    coverage_policy = tables.Column(verbose_name="Übernahme der Mehrkosten")
+    payer = tables.Column(
+        verbose_name="Trägt die übernommenen Mehrkosten",
+        default="der Zuwendungsempfänger",
+        order_by="payer__name",
+    )
+    positions_count = tables.Column(
+        verbose_name="Stellen", accessor="number_of_positions", attrs={"td": {"class": "num"}}
+    )
+    positions_fte = FteColumn(verbose_name="Stellenanteile (VZ)", accessor="fte_of_positions")
+    scenario = tables.Column(verbose_name="Szenario", default="–")
+    actions = DetailLinkColumn()
+
+    class Meta:
+        model = ForwardingAgreement
+        fields = (
+            "carrier",
+            "recipient",
+            "reference",
+            "valid_from",
+            "valid_to",
+            "coverage_policy",
+            "payer",
+        )
+        sequence = (
+            "carrier",
+            "recipient",
+            "reference",
+            "valid_from",
+            "valid_to",
+            "coverage_policy",
+            "payer",
+            "positions_count",
+            "positions_fte",
+            "scenario",
+            "actions",
+        )
+        order_by = ("carrier", "valid_from")
+
+    def render_coverage_policy(self, record):
+        return coverage_text(record)
+
+    def value_coverage_policy(self, record):
+        return coverage_text(record)
+
+    def value_valid_to(self, value):
+        return value
+
+    def value_payer(self, value):
+        return str(value) if value else ""
+
+    def value_scenario(self, value):
+        return str(value) if value else ""
+
+
+class CostSplitTable(KimTable):
+    """Splits with their towns (prefetched ``members``) and the FTE of their positions
+    (annotated ``fte_of_positions``, summed in the totals row)."""
+
+    name = tables.Column(verbose_name="Bezeichnung", linkify=detail_url)
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger", order_by="recipient__name")
+    employer_town = tables.Column(
+        verbose_name="Anstellungskörperschaft", default="–", order_by="employer_town__name"
+    )
+    method = tables.Column(verbose_name="Aufteilung")
+    members = tables.Column(
+        verbose_name="Beteiligte Kommunen", accessor="pk", orderable=False, empty_values=()
+    )
+    valid_from = DateColumn(verbose_name="Gültig ab")
+    valid_to = DateColumn(verbose_name="Gültig bis", default="unbefristet")
+    positions_fte = FteColumn(verbose_name="Stellenanteile (VZ)", accessor="fte_of_positions")
+    scenario = tables.Column(verbose_name="Szenario", default="–")
+    actions = DetailLinkColumn()
+
+    class Meta:
+        model = CostSplit
+        fields = ("name", "recipient", "employer_town", "method", "valid_from", "valid_to")
+        sequence = (
+            "name",
+            "recipient",
+            "employer_town",
+            "method",
+            "members",
+            "valid_from",
+            "valid_to",
+            "positions_fte",
+            "scenario",
+            "actions",
+        )
+        order_by = ("name",)
+
+    def _members_text(self, record):
+        parts = []
+        for member in record.members.all():
+            text = member.organisation.name
+            if member.percent is not None:
+                text += f" ({de_fte(member.percent)} %)"
+            parts.append(text)
+        return ", ".join(parts) or "–"
+
+    def render_members(self, record):
+        return self._members_text(record)
+
+    def value_members(self, record):
+        return self._members_text(record)
+
+    def value_employer_town(self, value):
+        return str(value) if value else ""
+
+    def value_valid_to(self, value):
+        return value
+
+    def value_scenario(self, value):
+        return str(value) if value else ""
