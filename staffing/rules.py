@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from kim_admin.formatting import de_fte
+from kim_admin.formatting import de_date, de_fte
 
 HUNDRED = Decimal("100")
 
@@ -44,6 +44,23 @@ def occupancy_above_fte_error(position_fte: Decimal, periods) -> str | None:
             "Die Besetzung (%(peak)s VZ) übersteigt den Stellenanteil der Stelle (%(fte)s VZ)."
         ) % {"peak": de_fte(peak), "fte": de_fte(position_fte)}
     return None
+
+
+def occupancy_outside_position_errors(
+    position_start: date, position_end: date | None, start: date, end: date | None
+) -> dict[str, str]:
+    """An occupancy lies within its position's life: not before it starts, not after it ends
+    (an open occupancy of a position that ends reaches beyond it). Errors by field."""
+    errors = {}
+    if start < position_start:
+        errors["start"] = _("Die Besetzung beginnt vor dem Beginn der Stelle (%(d)s).") % {
+            "d": de_date(position_start)
+        }
+    if position_end and (end is None or end > position_end):
+        errors["end"] = _("Die Besetzung reicht über das Ende der Stelle (%(d)s) hinaus.") % {
+            "d": de_date(position_end)
+        }
+    return errors
 
 
 def served_shares_error(shares: Iterable[Decimal]) -> str | None:
