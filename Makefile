@@ -46,5 +46,11 @@ lint: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) -m bench
 
+# Browser tests drive Debian's chromium (never a browser download): install the package once.
+.PHONY: browser-deps
+browser-deps:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 clean:
 	rm -rf $(VENV) db.sqlite3*

@@ -14,6 +14,8 @@ Later benchmarks add more ``ratio <name> = <number>`` blocks the same way. Optio
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import statistics
 import sys
@@ -28,6 +30,9 @@ from bench import dataset, db
 class Context:
     year: int
     runs: int
+    # ``--profile``: a benchmark whose data exist only while it runs profiles itself.
+    profile: bool = False
+    top: int = 25
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
     # What ``--profile`` runs under cProfile.
     profile_target: Callable[[], object] | None = None
+    # Why the benchmark could not run (then there are no timings).
+    skipped: str | None = None
 
     @property
     def ratio(self) -> float:
@@ -186,12 +193,109 @@ def state_overview(ctx: Context) -> Result:
     return Result(timings, notes, profile_target=overview)
 
 
+POSITION_LIST_POSITIONS = 1500
+
+
+@benchmark("position_list")
+def position_list(ctx: Context) -> Result:
+    """Server time of the HTML position list (GET /stellen/) of one recipient with 1,500
+    positions, logged in as its finance user, against a minimal view that returns the same
+    rows with ``.values()`` (``bench.views``), both through the test client and the same
+    middleware. The recipient is added to the data set for the benchmark and rolled back."""
+    import re
+
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+
+    from kim_admin.models import User
+    from staffing.models import Position
+
+    # As in production: no debug templates or query log; the test client's host allowed.
+    with override_settings(
+        ROOT_URLCONF="bench.urls", DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "*"]
+    ):
+        try:
+            url = reverse("staffing:position_list")
+        except NoReverseMatch:
+            return Result([], skipped="position list not available")
+        baseline_url = reverse("bench_position_values")
+
+        with transaction.atomic():
+            started = time.perf_counter()
+            params = dataset.Params(positions=POSITION_LIST_POSITIONS)
+            recipient = dataset.add_big_recipient(params)
+            added = time.perf_counter() - started
+            user = User.objects.create(username="bench-finanzen", organisation=recipient)
+            user.groups.add(Group.objects.get(name="finance"))
+            client = Client()
+            client.force_login(user)
+
+            def page():
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise SystemExit(f"GET {url} answered {response.status_code}")
+                return response
+
+            # The rows the page shows: its year (the selected one), its count, its page.
+            html = page().content.decode()
+            tbody = html.split("<tbody", 1)[-1].split("</tbody>", 1)[0]
+            shown = len(re.findall(r"<tr[\s>]", tbody))
+            count = re.search(r"([\d.]+)\s+Einträge", html)
+            year = re.search(r'name="year".*?<option value="(\d{4})" selected', html, re.S)
+            year = int(year.group(1)) if year else timezone.localdate().year
+
+            def values_view():
+                return client.get(baseline_url, {"year": year, "limit": shown})
+
+            baseline = values_view().json()
+            wall, cpu = median_times(page, ctx.runs)
+            baseline_wall, baseline_cpu = median_times(values_view, ctx.runs)
+            timings = [
+                Timing("position_list", wall, ctx.runs, count_queries(page)),
+                Timing("values_view", baseline_wall, ctx.runs, count_queries(values_view)),
+                Timing(
+                    "values_view.all_rows",
+                    median_time(lambda: client.get(baseline_url, {"year": year}), ctx.runs),
+                    ctx.runs,
+                ),
+                # Less sensitive to other processes on a busy machine than the wall times.
+                Timing("position_list.cpu_time", cpu, ctx.runs),
+                Timing("values_view.cpu_time", baseline_cpu, ctx.runs),
+            ]
+            total = Position.objects.filter(recipient=recipient).count()
+            notes = [
+                f"  {recipient.name}: {total} positions (added in {added:.1f} s, rolled back); "
+                f'GET {url} for {year}: "{count.group(0) if count else "?"}", {shown} rows '
+                f"on the page; values_view: {baseline['count']} in {year}, "
+                f"{len(baseline['rows'])} rows"
+            ]
+            # Where the database time goes: the slowest queries of one request.
+            with CaptureQueriesContext(connection) as captured:
+                page()
+            slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
+            notes += [
+                f"  slow query {float(q['time']):.4f} s: {' '.join(q['sql'].split())[:110]} …"
+                for q in slowest
+            ]
+            if ctx.profile:  # here: the recipient is gone once the benchmark returns
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out):
+                    profile(page, ctx.top)
+                notes += out.getvalue().rstrip("\n").splitlines()
+            transaction.set_rollback(True)
+    return Result(timings, notes)
+
+
 # --- Running ---------------------------------------------------------------------------------
 
 
 def profile(target: Callable[[], object], top: int) -> None:
     import cProfile
-    import io
     import pstats
 
     target()  # warm-up
@@ -241,9 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     busy = " (busy: wall times are noisy, compare the cpu_time lines)" if load > cpus else ""
     print(f"machine: {cpus} CPUs, load average {load:.2f}{busy}")
 
-    ctx = Context(year=args.year, runs=args.runs)
+    ctx = Context(year=args.year, runs=args.runs, profile=args.profile, top=args.top)
     for name in names:
         result = BENCHMARKS[name](ctx)
+        if result.skipped:
+            print(f"{name} skipped: {result.skipped}")
+            continue
         print(f"ratio {name} = {result.ratio:.2f}")
         for timing in result.timings:
             print(timing.line())

@@ -730,7 +730,9 @@ class _Builder:
                         (1, Decimal("3.000"), Decimal("160000.00")),
                         (
                             2,
-                            max(block2.to_integral_value(rounding=ROUND_CEILING), Decimal(1)),
+                            self._approved(
+                                max(block2.to_integral_value(rounding=ROUND_CEILING), Decimal(1))
+                            ),
                             None,
                         ),
                         (3, fte[(r.id, 3, year)], None),
@@ -755,6 +757,10 @@ class _Builder:
             for category, account in (("personnel", "414101"), ("material", "414100"))
         )
         self.notice_rows = len(notices)
+
+    def _approved(self, fte: Decimal) -> Decimal:
+        """FTE a notice approves for block 2 (the state's recipients fit the field)."""
+        return fte
 
     def _programme_costs(self):
         from funding.models import ProgrammeCost
@@ -801,6 +807,59 @@ class _Builder:
 def generate(params: Params) -> dict[str, int]:
     """Write the data set into the (empty, migrated) default database."""
     return _Builder(params).build()
+
+
+# --- One big recipient -----------------------------------------------------------------------
+
+BIG_RECIPIENT = ("Bench-Großstadt", "bench-grossstadt")
+MAX_NOTICE_FTE = Decimal(999)
+
+
+class _SingleRecipientBuilder(_Builder):
+    """One county-free city with all ``params.positions`` positions (blocks 1 and 3 as every
+    recipient has them, the rest case management, half of it at three carriers), written into
+    a generated data set: the programme, its rates and the pay grades are the data set's."""
+
+    def _programme(self):
+        from funding.models import Programme
+
+        self.programme = Programme.objects.get(slug="kim-nrw")
+        self.blocks = {b.number: b for b in self.programme.blocks.all()}
+
+    def _pay_grades(self):
+        from staffing.models import PayGrade
+
+        self.pay_grades = {g.code: g for g in PayGrade.objects.filter(code__in=PAY_GRADES)}
+
+    def _organisations(self):
+        from carriers.models import Organisation
+
+        name, slug = BIG_RECIPIENT
+        recipient = Organisation.objects.create(name=name, slug=slug, kind="county_free_city")
+        self.recipients = [recipient]
+        self.population = {recipient.id: 1000}
+        self.towns, self.towns_of = [], defaultdict(list)
+        carriers = Organisation.objects.bulk_create(
+            Organisation(name=f"{label} {name}", slug=slugify(f"{label}-{slug}"), kind="carrier")
+            for label in self.rng.sample(CARRIER_NAMES, self.p.carriers_per_recipient)
+        )
+        self.carriers_of = {recipient.id: carriers}
+
+    def _regions(self):
+        self.regions, self.levy_county = defaultdict(list), set()
+
+    def _approved(self, fte: Decimal) -> Decimal:
+        # A notice holds at most 999.999 FTE per block: 999, fewer than planned (a
+        # "block_fte_exceeds_notice" warning, as some recipients of the state data set have).
+        return min(fte, MAX_NOTICE_FTE)
+
+
+def add_big_recipient(params: Params):
+    """Add :data:`BIG_RECIPIENT` with ``params.positions`` positions to the generated data set
+    in the database (callers roll it back: the stored data set stays as it is); returns it."""
+    builder = _SingleRecipientBuilder(params)
+    builder.build()
+    return builder.recipients[0]
 
 
 def sizes() -> dict[str, int]:
