@@ -20,6 +20,7 @@ from carriers.choices import RECIPIENT_KINDS
 from kim_admin.models import User
 from kim_admin.roles import Role
 from kim_admin.scoping import CHANGE, VIEW
+from kim_admin.versioning import VersionedModel, bump_version
 
 admin.site.site_header = _("KIM-Verwaltung")
 admin.site.site_title = _("KIM-Verwaltung")
@@ -139,7 +140,10 @@ class ScopedAdminMixin:
 
     def save_model(self, request, obj, form, change):
         """Backstop: whatever was posted, the saved object must stay in the change scope (the
-        admin view runs in a transaction, so refusing here rolls the save back)."""
+        admin view runs in a transaction, so refusing here rolls the save back). The version
+        moves on like in every other write, so a form opened before this save is refused."""
+        if isinstance(obj, VersionedModel):
+            bump_version(obj, None)
         super().save_model(request, obj, form, change)
         scoped = restrict(type(obj)._default_manager.all(), request.user, CHANGE)
         if not scoped.filter(pk=obj.pk).exists():

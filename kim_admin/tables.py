@@ -82,6 +82,7 @@ class ActionsColumn(tables.Column):
         kwargs.setdefault("verbose_name", "")
         kwargs.setdefault("orderable", False)
         kwargs.setdefault("exclude_from_export", True)
+        kwargs.setdefault("attrs", {"td": {"class": "actions"}, "th": {"class": "actions"}})
         super().__init__(*args, **kwargs)
 
     def render(self, record):

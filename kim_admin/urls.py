@@ -5,5 +5,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("kim_admin.api_urls")),
     path("foerderung/", include("funding.urls")),
+    path("traeger/", include("carriers.urls")),
+    path("import/", include("staffing.import_urls")),
+    path("", include("staffing.urls")),
     path("", include("kim_admin.urls_web")),
 ]

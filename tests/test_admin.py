@@ -434,3 +434,22 @@ def test_only_admins_see_users(client, finance):
     client.force_login(finance)
     assert client.get(reverse("admin:kim_admin_user_changelist")).status_code == 403
     assert client.get(change_url(finance)).status_code in (403, 404)
+
+
+def test_admin_save_moves_the_version_on(client):
+    from tests.factories import FundingRateFactory, OrganisationFactory, UserFactory
+
+    city = OrganisationFactory()
+    user = UserFactory(role="admin", organisation=None)
+    client.force_login(user)
+    rate = FundingRateFactory(recipient=city)
+    url = f"/admin/funding/fundingrate/{rate.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data["amount"] = "58000,00"
+    data["capped_at_cost"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    rate.refresh_from_db()
+    assert rate.version == 2

@@ -158,3 +158,19 @@ def test_if_empty_keeps_what_users_changed(db):
     call_command("load_demo", str(FIXTURES / "01_leverkusen.json"), "--no-users", verbosity=0)
     position.refresh_from_db()
     assert position.title == "Casemanagement Caritas 1"
+
+
+def test_demo_rows_have_a_first_history_record(db):
+    call_command(
+        "load_demo",
+        str(FIXTURES / "00_programme.json"),
+        str(FIXTURES / "01_leverkusen.json"),
+        "--no-users",
+        verbosity=0,
+    )
+    position = Position.objects.get(pk=1005)
+    assert position.history.count() == 1
+    position.title = "Neu"
+    position.save()
+    latest, first = position.history.order_by("-history_id")[:2]
+    assert [c.field for c in latest.diff_against(first).changes] == ["title"]

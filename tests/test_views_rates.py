@@ -193,3 +193,13 @@ def test_list_query_count_is_constant(client, city, n, django_assert_num_queries
     with django_assert_num_queries(8):
         response = client.get(LIST)
     assert response.status_code == 200
+
+
+def test_new_form_preselects_the_only_programme_and_shows_numbers_the_german_way(client, city):
+    login(client, "finance", city)
+    rate = FundingRateFactory(recipient=city, amount=D("58500.00"))
+    form = client.get(f"{LIST}neu/").context["form"]
+    assert form["programme"].value() == rate.programme_id
+    assert form["recipient"].value() == city.id
+    page = client.get(f"{LIST}{rate.pk}/bearbeiten/").content.decode()
+    assert 'value="58.500,00"' in page

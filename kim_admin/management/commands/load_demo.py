@@ -1,3 +1,4 @@
+import io
 from pathlib import Path
 
 from django.conf import settings
@@ -49,6 +50,9 @@ class Command(BaseCommand):
                 problems = plan_problems()
                 if problems:
                     raise _Refused(problems)
+                # loaddata saves raw, which writes no history: give each row its first record,
+                # so the first change shows what it changed from.
+                call_command("populate_history", auto=True, verbosity=0, stdout=io.StringIO())
                 logins = [] if no_users else ensure_demo_users()
         except _Refused as refused:
             lines = "\n".join(f"  - {p}" for p in refused.problems)
