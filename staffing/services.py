@@ -165,6 +165,9 @@ def _touch_position(position_id: int) -> None:
 def occupancy_save(*, occupancy: Occupancy, actor, expected_version: int | None = None):
     """Create or update one occupancy period of a position (its rules: inside the position's
     period, never above its FTE together with the others)."""
+    # Lock the position first: two occupancies saved at once must not both pass the FTE
+    # check against each other's absence (PostgreSQL; SQLite serialises writes anyway).
+    list(Position.objects.select_for_update().filter(pk=occupancy.position_id).values_list("pk"))
     bump_version(occupancy, expected_version)
     occupancy.full_clean()
     _with_actor(occupancy, actor).save()
