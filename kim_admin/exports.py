@@ -82,7 +82,15 @@ def _xlsx_value(value):
 def _csv_value(value):
     if value is None:
         return ""
-    if isinstance(value, Decimal | float):
+    if isinstance(value, Decimal):
+        # Shares and rates without trailing zeros (9.000 -> 9: PostgreSQL keeps a sum's scale,
+        # SQLite does not); money keeps its cents.
+        if value.as_tuple().exponent < -2:
+            value = value.normalize()
+            if value == value.to_integral():
+                value = value.quantize(Decimal(1))
+        return str(value).replace(".", ",")
+    if isinstance(value, float):
         return str(value).replace(".", ",")
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M")

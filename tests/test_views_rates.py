@@ -203,3 +203,14 @@ def test_new_form_preselects_the_only_programme_and_shows_numbers_the_german_way
     assert form["recipient"].value() == city.id
     page = client.get(f"{LIST}{rate.pk}/bearbeiten/").content.decode()
     assert 'value="58.500,00"' in page
+
+
+def test_csv_numbers_do_not_depend_on_the_database_scale():
+    from kim_admin.exports import _csv_value
+
+    # PostgreSQL returns a sum of FTE as 9.000, SQLite as 9: both are written "9".
+    assert _csv_value(D("9.000")) == "9"
+    assert _csv_value(D("0.750")) == "0,75"
+    assert _csv_value(D("20.0000")) == "20"
+    assert _csv_value(D("58500.00")) == "58500,00"
+    assert _csv_value(D("9")) == "9"
