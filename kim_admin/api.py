@@ -4,15 +4,19 @@ Every list and detail of the API goes through ``Model.objects.restrict(user, "vi
 scope the pages use; an object outside the scope is not in the queryset, so its URL answers 404.
 """
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 
 from kim_admin.permissions import RolePermission
+from kim_admin.roles import Role
 from kim_admin.scoping import CHANGE, VIEW
-from kim_admin.versioning import parse_etag
+from kim_admin.versioning import VersionConflict, bump_version, parse_etag
 
 
 class ReadOnlyRolePermission(RolePermission):
@@ -107,15 +111,32 @@ def view_description(view, html=False):
 class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
     """A writable endpoint: reads as :class:`RestrictedReadOnlyViewSet`; writes need the model's
     add/change/delete permission and find their object in the user's *change* scope (outside
-    it: 404). Subclasses save through a service inside ``perform_*``; after the write the
-    object must still be in the user's change scope, or the transaction is rolled back."""
+    it: 404).
+
+    A subclass declares ``serializer_class`` (what it shows) and ``write_serializer_class``
+    (what a client sends: the shape and the scope of the foreign keys, not the model's rules).
+    Every write runs in one transaction: the validated data are set on the object,
+    :meth:`save_object` (by default: version check, ``full_clean``, save with the user in the
+    history; a subclass calls its service instead) saves it, and the object must still be in
+    the user's change scope, or nothing is saved. A Django ValidationError answers 400 with its
+    German messages by field, a stale ``If-Match`` 412. Responses show the read serializer and
+    carry the object's ETag."""
 
     permission_classes = [RolePermission]
+    write_serializer_class = None
+    # Related rows deleted with the object (e.g. a notice's blocks), so that the history names
+    # the user for them too (a cascade would not).
+    delete_rows: tuple[str, ...] = ()
 
     def get_queryset(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return super().get_queryset()
         return self.queryset.model.objects.restrict(self.request.user, CHANGE)
+
+    def get_serializer_class(self):
+        if self.write_serializer_class and self.request.method in ("POST", "PUT", "PATCH"):
+            return self.write_serializer_class
+        return self.serializer_class
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
@@ -132,6 +153,95 @@ class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
         model = type(obj)
         if not model.objects.restrict(self.request.user, CHANGE).filter(pk=obj.pk).exists():
             raise PermissionDenied(_("Dieses Objekt liegt außerhalb Ihres Zuständigkeitsbereichs."))
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.write(self.queryset.model(), serializer.validated_data)
+        return self.written(obj, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        obj = self.get_object()
+        serializer = self.get_serializer(obj, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        obj = self.write(obj, serializer.validated_data, self.expected_version())
+        return self.written(obj)
+
+    def write(self, obj, validated_data, expected_version=None):
+        """Set ``validated_data`` on ``obj`` and save it: all of it or nothing."""
+        columns = {field.name for field in obj._meta.concrete_fields}
+        related = {name: value for name, value in validated_data.items() if name not in columns}
+        try:
+            with transaction.atomic():
+                for name, value in validated_data.items():
+                    if name in columns:
+                        setattr(obj, name, value)
+                self.save_object(obj, expected_version, related)
+                # Re-checked inside the transaction: a write may not leave the user's scope.
+                self.ensure_in_scope(obj)
+        except ValidationError as error:
+            raise django_errors_to_drf(error) from error
+        except VersionConflict as conflict:
+            raise PreconditionFailed() from conflict
+        return obj
+
+    def save_object(self, obj, expected_version, related):
+        """Save ``obj`` with every rule of the model. ``related``: what the client sent that is
+        not a column (positions of an agreement, towns of a split); a subclass whose model has
+        such parts saves them with its service here."""
+        if related:
+            raise NotImplementedError(f"{type(self).__name__} does not save {sorted(related)}")
+        bump_version(obj, expected_version)
+        obj.full_clean()
+        obj._history_user = self.request.user
+        obj.save()
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                self.delete_object(instance, self.expected_version())
+        except VersionConflict as conflict:
+            raise PreconditionFailed() from conflict
+
+    def delete_object(self, obj, expected_version):
+        """Delete ``obj`` and the rows named in ``delete_rows`` (they would go with it anyway),
+        each with the user in the history; a subclass with a service calls it here."""
+        bump_version(obj, expected_version)
+        for name in self.delete_rows:
+            for row in getattr(obj, name).all():
+                row._history_user = self.request.user
+                row.delete()
+        obj._history_user = self.request.user
+        obj.delete()
+
+    def written(self, obj, status_code=status.HTTP_200_OK):
+        """The answer to a write: the object as a read shows it, with its ETag."""
+        shown = RestrictedReadOnlyViewSet.get_queryset(self).filter(pk=obj.pk).first() or obj
+        data = self.serializer_class(shown, context=self.get_serializer_context()).data
+        response = Response(data, status=status_code)
+        response["ETag"] = obj.etag
+        return response
+
+
+def own_recipient(serializer, recipient, message):
+    """``validate_recipient`` of a write serializer: a non-admin writes only for its own
+    organisation (the recipient of its plan)."""
+    user = serializer.context["request"].user
+    if recipient is not None and user.role != Role.ADMIN and recipient.id != user.organisation_id:
+        raise serializers.ValidationError(message)
+    return recipient
+
+
+def in_change_scope(serializer, obj, message):
+    """A related object (e.g. the position of an occupancy) the user may change, else ``message``."""
+    if obj is None:
+        return obj
+    user = serializer.context["request"].user
+    if not type(obj).objects.restrict(user, CHANGE).filter(pk=obj.pk).exists():
+        raise serializers.ValidationError(message)
+    return obj
 
 
 def django_errors_to_drf(error):

@@ -273,11 +273,24 @@ def test_rates_of_another_recipient_are_not_visible(leverkusen, koeln):
     assert foreign.pk not in ids(client.get(list_url("fundingrate")))
 
 
-# --- No writes (positions are writable: tests/test_api_positions_write.py) ---------------------
+# --- No writes (the plan's rows are writable: tests/test_api_positions_write.py and
+# tests/test_api_writes.py) ---------------------------------------------------------------------
+
+WRITABLE = {
+    "position",
+    "occupancy",
+    "positioncost",
+    "fundingrate",
+    "grantnotice",
+    "programmecost",
+    "revenueaccount",
+    "forwardingagreement",
+    "costsplit",
+}
 
 
 @pytest.mark.parametrize("role", ["admin", "finance", "council", "carrier"])
-@pytest.mark.parametrize("basename", sorted(set(ALL_ROWS) - {"position"}))
+@pytest.mark.parametrize("basename", sorted(set(ALL_ROWS) - WRITABLE))
 def test_writes_are_refused(basename, role, leverkusen):
     obj = ALL_ROWS[basename](leverkusen)
     organisation = CarrierFactory() if role == "carrier" else leverkusen

@@ -1,7 +1,10 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
-from kim_admin.api import KimModelSerializer, choice_label, related_value
+from funding.api.serializers import RecipientRowWriteSerializer
+from kim_admin.api import KimModelSerializer, choice_label, in_change_scope, related_value
+from staffing.models import Position
 
 
 class OrganisationSerializer(KimModelSerializer):
@@ -100,3 +103,76 @@ class CostSplitSerializer(KimModelSerializer):
             "members",
             "notes",
         ]
+
+
+# --- writes -----------------------------------------------------------------------------------
+#
+# The rules spanning a record and its positions/towns are carriers.services'; these check the
+# shape and the scope only.
+
+OTHER_POSITION = _("Stellen außerhalb Ihres Zuständigkeitsbereichs können Sie nicht bearbeiten.")
+
+
+class PositionsWriteMixin(serializers.Serializer):
+    """``positions``, when sent, replace the stored ones; each one the user may change."""
+
+    positions = serializers.PrimaryKeyRelatedField(
+        queryset=Position.objects.all(), many=True, required=False, label=_("Stellen")
+    )
+
+    def validate_positions(self, positions):
+        for position in positions:
+            in_change_scope(self, position, OTHER_POSITION)
+        return positions
+
+
+class ForwardingAgreementWriteSerializer(PositionsWriteMixin, RecipientRowWriteSerializer):
+    class Meta:
+        model = ForwardingAgreement
+        fields = [
+            "recipient",
+            "scenario",
+            "carrier",
+            "payer",
+            "reference",
+            "signed_on",
+            "valid_from",
+            "valid_to",
+            "positions",
+            "coverage_policy",
+            "coverage_percent",
+            "coverage_flat_per_fte",
+            "notes",
+        ]
+        validators = []
+
+
+class SplitMemberWriteSerializer(serializers.Serializer):
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind="town"), label=_("Kommune")
+    )
+    percent = serializers.DecimalField(
+        max_digits=7, decimal_places=4, required=False, allow_null=True, label=_("Anteil (%)")
+    )
+
+
+class CostSplitWriteSerializer(PositionsWriteMixin, RecipientRowWriteSerializer):
+    """``members`` (the towns taking part), when sent, replace the stored ones."""
+
+    members = SplitMemberWriteSerializer(many=True, required=False)
+
+    class Meta:
+        model = CostSplit
+        fields = [
+            "recipient",
+            "scenario",
+            "name",
+            "employer_town",
+            "method",
+            "valid_from",
+            "valid_to",
+            "positions",
+            "members",
+            "notes",
+        ]
+        validators = []

@@ -1,7 +1,8 @@
 from carriers import filtersets
 from carriers.api import serializers
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
-from kim_admin.api import RestrictedReadOnlyViewSet
+from carriers.services import SplitShare, agreement_save, split_save
+from kim_admin.api import RestrictedModelViewSet, RestrictedReadOnlyViewSet
 from staffing.models import Position
 
 
@@ -11,20 +12,47 @@ class OrganisationViewSet(RestrictedReadOnlyViewSet):
     filterset_class = filtersets.OrganisationFilterSet
 
 
-class ForwardingAgreementViewSet(RestrictedReadOnlyViewSet):
+class ForwardingAgreementViewSet(RestrictedModelViewSet):
+    """Agreements with the positions they cover; writes go through agreement_save."""
+
     queryset = ForwardingAgreement.objects.select_related(
         "recipient", "scenario", "carrier", "payer"
     )
     nested = {"positions": Position.objects.only("pk").order_by("pk")}
     serializer_class = serializers.ForwardingAgreementSerializer
+    write_serializer_class = serializers.ForwardingAgreementWriteSerializer
     filterset_class = filtersets.ForwardingAgreementFilterSet
 
+    def save_object(self, obj, expected_version, related):
+        agreement_save(
+            agreement=obj,
+            actor=self.request.user,
+            positions=related.get("positions"),
+            expected_version=expected_version,
+        )
 
-class CostSplitViewSet(RestrictedReadOnlyViewSet):
+
+class CostSplitViewSet(RestrictedModelViewSet):
+    """Splits with their towns and positions; writes go through split_save."""
+
     queryset = CostSplit.objects.select_related("recipient", "scenario", "employer_town")
     nested = {
         "positions": Position.objects.only("pk").order_by("pk"),
         "members": CostSplitMember.objects.select_related("organisation"),
     }
     serializer_class = serializers.CostSplitSerializer
+    write_serializer_class = serializers.CostSplitWriteSerializer
     filterset_class = filtersets.CostSplitFilterSet
+    delete_rows = ("members",)
+
+    def save_object(self, obj, expected_version, related):
+        members = related.get("members")
+        split_save(
+            split=obj,
+            actor=self.request.user,
+            members=None
+            if members is None
+            else [SplitShare(m["organisation"].id, m.get("percent")) for m in members],
+            positions=related.get("positions"),
+            expected_version=expected_version,
+        )

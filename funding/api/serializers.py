@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from carriers.choices import RECIPIENT_KINDS
+from carriers.models import Organisation
 from funding.filtersets import FIRST_YEAR, LAST_YEAR
 from funding.models import (
     BuildingBlock,
@@ -12,7 +14,8 @@ from funding.models import (
     RevenueAccount,
     Scenario,
 )
-from kim_admin.api import KimModelSerializer, choice_label, related_value
+from kim_admin.api import KimModelSerializer, choice_label, own_recipient, related_value
+from kim_admin.roles import Role
 
 
 class ProgrammeSerializer(KimModelSerializer):
@@ -202,3 +205,136 @@ class OverviewQuerySerializer(serializers.Serializer):
         allow_blank=True,
         error_messages=_messages(SCENARIO_MESSAGE, "invalid", "null"),
     )
+
+
+# --- writes -----------------------------------------------------------------------------------
+#
+# What a client sends to create or change a row of a recipient's plan. These check the shape
+# and the scope only; the models' rules run in the viewset (full_clean) with their German
+# messages, so ``validators`` is empty (no English duplicates of the unique constraints).
+
+OTHER_RECIPIENT = _("Daten anderer Zuwendungsempfänger können Sie nicht bearbeiten.")
+OTHER_SCENARIO = _("Das Szenario gehört zu einem anderen Zuwendungsempfänger.")
+PROGRAMME_WIDE = _(
+    "Landesweite Fördersätze kann nur die Administration ändern; bitte Ihren "
+    "Zuwendungsempfänger oder ein Szenario angeben."
+)
+
+
+def recipient_field(**kwargs):
+    return serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind__in=RECIPIENT_KINDS),
+        label=_("Zuwendungsempfänger"),
+        **kwargs,
+    )
+
+
+def _value(serializer, attrs, name):
+    """A field as it will be saved: sent, else the stored one (partial update)."""
+    if name in attrs:
+        return attrs[name]
+    return getattr(serializer.instance, name, None)
+
+
+class RecipientRowWriteSerializer(serializers.ModelSerializer):
+    """A row of one recipient's plan: a non-admin writes only its own; a scenario, where the
+    row has one, belongs to the same recipient."""
+
+    recipient = recipient_field()
+
+    def validate_recipient(self, recipient):
+        return own_recipient(self, recipient, OTHER_RECIPIENT)
+
+    def validate(self, attrs):
+        if "scenario" in self.fields:
+            scenario = _value(self, attrs, "scenario")
+            recipient = _value(self, attrs, "recipient")
+            if (
+                scenario is not None
+                and recipient is not None
+                and scenario.recipient_id != recipient.id
+            ):
+                raise serializers.ValidationError({"scenario": [OTHER_SCENARIO]})
+        return attrs
+
+
+class FundingRateWriteSerializer(serializers.ModelSerializer):
+    """A rate: programme-wide (no recipient, no scenario) only for admins; others write the
+    rates of their own recipient or of their own scenarios."""
+
+    recipient = recipient_field(required=False, allow_null=True)
+
+    class Meta:
+        model = FundingRate
+        fields = [
+            "programme",
+            "block",
+            "kind",
+            "amount",
+            "valid_from",
+            "capped_at_cost",
+            "recipient",
+            "scenario",
+            "source",
+        ]
+        validators = []
+
+    def validate_recipient(self, recipient):
+        return own_recipient(self, recipient, OTHER_RECIPIENT)
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        if user.role == Role.ADMIN:
+            return attrs
+        recipient = _value(self, attrs, "recipient")
+        scenario = _value(self, attrs, "scenario")
+        errors = {}
+        if scenario is not None and scenario.recipient_id != user.organisation_id:
+            errors["scenario"] = [OTHER_SCENARIO]
+        if recipient is None and scenario is None:
+            errors["recipient"] = [PROGRAMME_WIDE]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class GrantNoticeWriteSerializer(RecipientRowWriteSerializer):
+    """A grant notice without its blocks (those are read-only in the API)."""
+
+    class Meta:
+        model = GrantNotice
+        fields = [
+            "recipient",
+            "programme",
+            "reference",
+            "issued_on",
+            "period_start",
+            "period_end",
+            "notes",
+        ]
+        validators = []
+
+
+class ProgrammeCostWriteSerializer(RecipientRowWriteSerializer):
+    class Meta:
+        model = ProgrammeCost
+        fields = [
+            "recipient",
+            "scenario",
+            "block",
+            "year",
+            "category",
+            "status",
+            "amount",
+            "budget_product",
+            "ledger_account",
+            "description",
+        ]
+        validators = []
+
+
+class RevenueAccountWriteSerializer(RecipientRowWriteSerializer):
+    class Meta:
+        model = RevenueAccount
+        fields = ["recipient", "category", "budget_product", "ledger_account"]
+        validators = []

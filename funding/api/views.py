@@ -18,7 +18,7 @@ from funding.models import (
     Scenario,
 )
 from funding.overview import cost_overview, overview_payload
-from kim_admin.api import HasRole, RestrictedReadOnlyViewSet
+from kim_admin.api import HasRole, RestrictedModelViewSet, RestrictedReadOnlyViewSet
 from kim_admin.roles import Role
 from kim_admin.scoping import VIEW
 
@@ -35,17 +35,24 @@ class BuildingBlockViewSet(RestrictedReadOnlyViewSet):
     filterset_class = filtersets.BuildingBlockFilterSet
 
 
-class FundingRateViewSet(RestrictedReadOnlyViewSet):
+class FundingRateViewSet(RestrictedModelViewSet):
+    """Rates; a recipient writes its own, programme-wide rates only admins."""
+
     queryset = FundingRate.objects.select_related("programme", "block", "recipient", "scenario")
     serializer_class = serializers.FundingRateSerializer
+    write_serializer_class = serializers.FundingRateWriteSerializer
     filterset_class = filtersets.FundingRateFilterSet
 
 
-class GrantNoticeViewSet(RestrictedReadOnlyViewSet):
+class GrantNoticeViewSet(RestrictedModelViewSet):
+    """Grant notices; their blocks are shown but not written through the API."""
+
     queryset = GrantNotice.objects.select_related("recipient", "programme")
     nested = {"blocks": GrantNoticeBlock.objects.select_related("block")}
     serializer_class = serializers.GrantNoticeSerializer
+    write_serializer_class = serializers.GrantNoticeWriteSerializer
     filterset_class = filtersets.GrantNoticeFilterSet
+    delete_rows = ("blocks",)
 
 
 class ScenarioViewSet(RestrictedReadOnlyViewSet):
@@ -54,15 +61,17 @@ class ScenarioViewSet(RestrictedReadOnlyViewSet):
     filterset_class = filtersets.ScenarioFilterSet
 
 
-class ProgrammeCostViewSet(RestrictedReadOnlyViewSet):
+class ProgrammeCostViewSet(RestrictedModelViewSet):
     queryset = ProgrammeCost.objects.select_related("recipient", "scenario", "block")
     serializer_class = serializers.ProgrammeCostSerializer
+    write_serializer_class = serializers.ProgrammeCostWriteSerializer
     filterset_class = filtersets.ProgrammeCostFilterSet
 
 
-class RevenueAccountViewSet(RestrictedReadOnlyViewSet):
+class RevenueAccountViewSet(RestrictedModelViewSet):
     queryset = RevenueAccount.objects.select_related("recipient")
     serializer_class = serializers.RevenueAccountSerializer
+    write_serializer_class = serializers.RevenueAccountWriteSerializer
     filterset_class = filtersets.RevenueAccountFilterSet
 
 

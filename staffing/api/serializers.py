@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from carriers.choices import RECIPIENT_KINDS
 from carriers.models import Organisation
-from kim_admin.api import KimModelSerializer, choice_label, related_value
+from kim_admin.api import KimModelSerializer, choice_label, in_change_scope, related_value
 from kim_admin.roles import Role
 from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
 
@@ -199,3 +199,38 @@ class PositionWriteSerializer(serializers.ModelSerializer):
                 _("Stellen anderer Zuwendungsempfänger können Sie nicht bearbeiten.")
             )
         return recipient
+
+
+OTHER_POSITION = _("Stellen außerhalb Ihres Zuständigkeitsbereichs können Sie nicht bearbeiten.")
+
+
+class PositionRowWriteSerializer(serializers.ModelSerializer):
+    """A row of a position written on its own (occupancy, cost): the position must be one the
+    user may change. The rules are the model's (``full_clean`` in the service)."""
+
+    def validate_position(self, position):
+        return in_change_scope(self, position, OTHER_POSITION)
+
+
+class OccupancyRowWriteSerializer(PositionRowWriteSerializer):
+    class Meta:
+        model = Occupancy
+        fields = ["position", "start", "end", "fte", "note"]
+        validators = []
+
+
+class PositionCostWriteSerializer(PositionRowWriteSerializer):
+    class Meta:
+        model = PositionCost
+        fields = [
+            "position",
+            "year",
+            "status",
+            "employer_gross",
+            "material",
+            "overhead_rate",
+            "overhead_amount",
+            "one_off",
+            "note",
+        ]
+        validators = []

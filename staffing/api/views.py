@@ -13,7 +13,16 @@ from kim_admin.versioning import VersionConflict
 from staffing import filtersets
 from staffing.api import serializers
 from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
-from staffing.services import OccupancyPeriod, ServedTown, position_delete, position_save
+from staffing.services import (
+    OccupancyPeriod,
+    ServedTown,
+    occupancy_delete,
+    occupancy_save,
+    position_cost_delete,
+    position_cost_save,
+    position_delete,
+    position_save,
+)
 
 
 class PayGradeViewSet(RestrictedReadOnlyViewSet):
@@ -106,13 +115,31 @@ class PositionViewSet(RestrictedModelViewSet):
             raise PreconditionFailed() from conflict
 
 
-class OccupancyViewSet(RestrictedReadOnlyViewSet):
+class OccupancyViewSet(RestrictedModelViewSet):
+    """Occupancy periods; writes go through occupancy_save (the position's rules)."""
+
     queryset = Occupancy.objects.select_related("position__recipient", "position__block")
     serializer_class = serializers.OccupancySerializer
+    write_serializer_class = serializers.OccupancyRowWriteSerializer
     filterset_class = filtersets.OccupancyFilterSet
 
+    def save_object(self, obj, expected_version, related):
+        occupancy_save(occupancy=obj, actor=self.request.user, expected_version=expected_version)
 
-class PositionCostViewSet(RestrictedReadOnlyViewSet):
+    def delete_object(self, obj, expected_version):
+        occupancy_delete(occupancy=obj, actor=self.request.user, expected_version=expected_version)
+
+
+class PositionCostViewSet(RestrictedModelViewSet):
+    """A position's cost of a year; writes go through position_cost_save."""
+
     queryset = PositionCost.objects.select_related("position__recipient", "position__block")
     serializer_class = serializers.PositionCostSerializer
+    write_serializer_class = serializers.PositionCostWriteSerializer
     filterset_class = filtersets.PositionCostFilterSet
+
+    def save_object(self, obj, expected_version, related):
+        position_cost_save(cost=obj, actor=self.request.user, expected_version=expected_version)
+
+    def delete_object(self, obj, expected_version):
+        position_cost_delete(cost=obj, actor=self.request.user, expected_version=expected_version)
