@@ -192,7 +192,8 @@ class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
         not a column (positions of an agreement, towns of a split); a subclass whose model has
         such parts saves them with its service here."""
         if related:
-            raise NotImplementedError(f"{type(self).__name__} does not save {sorted(related)}")
+            # A programming error: the viewset's save_object must save these parts itself.
+            raise TypeError(f"{type(self).__name__} does not save {sorted(related)}")
         bump_version(obj, expected_version)
         obj.full_clean()
         obj._history_user = self.request.user

@@ -1,15 +1,7 @@
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from rest_framework import status
-from rest_framework.response import Response
-
 from kim_admin.api import (
-    PreconditionFailed,
     RestrictedModelViewSet,
     RestrictedReadOnlyViewSet,
-    django_errors_to_drf,
 )
-from kim_admin.versioning import VersionConflict
 from staffing import filtersets
 from staffing.api import serializers
 from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
@@ -50,69 +42,32 @@ class PositionViewSet(RestrictedModelViewSet):
     serializer_class = serializers.PositionSerializer
     filterset_class = filtersets.PositionFilterSet
 
-    def get_serializer_class(self):
-        if self.request.method in ("POST", "PUT", "PATCH"):
-            return serializers.PositionWriteSerializer
-        return serializers.PositionSerializer
+    write_serializer_class = serializers.PositionWriteSerializer
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        position = self._save(serializer.validated_data, Position())
-        response = Response(self._read(position), status=status.HTTP_201_CREATED)
-        response["ETag"] = position.etag
-        return response
+    def save_object(self, position, expected_version, related):
+        """Through position_save: served towns and occupancy, when sent, replace the stored
+        ones, checked together with the position."""
+        towns = related.get("served_towns")
+        periods = related.get("occupancies")
+        position_save(
+            position=position,
+            actor=self.request.user,
+            served_towns=None
+            if towns is None
+            else [ServedTown(t["town"].id, t["share"]) for t in towns],
+            occupancies=None
+            if periods is None
+            else [
+                OccupancyPeriod(p["start"], p.get("end"), p["fte"], p.get("note", ""))
+                for p in periods
+            ],
+            expected_version=expected_version,
+        )
 
-    def update(self, request, *args, partial=False, **kwargs):
-        position = self.get_object()
-        serializer = self.get_serializer(position, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        position = self._save(serializer.validated_data, position, self.expected_version())
-        response = Response(self._read(position))
-        response["ETag"] = position.etag
-        return response
-
-    @transaction.atomic
-    def _save(self, validated_data, position, expected_version=None):
-        data = dict(validated_data)
-        towns = data.pop("served_towns", None)
-        periods = data.pop("occupancies", None)
-        for field, value in data.items():
-            setattr(position, field, value)
-        try:
-            position_save(
-                position=position,
-                actor=self.request.user,
-                served_towns=None
-                if towns is None
-                else [ServedTown(t["town"].id, t["share"]) for t in towns],
-                occupancies=None
-                if periods is None
-                else [
-                    OccupancyPeriod(p["start"], p.get("end"), p["fte"], p.get("note", ""))
-                    for p in periods
-                ],
-                expected_version=expected_version,
-            )
-        except ValidationError as error:
-            raise django_errors_to_drf(error) from error
-        except VersionConflict as conflict:
-            raise PreconditionFailed() from conflict
-        # Re-checked inside the transaction: a write may not leave the user's scope.
-        self.ensure_in_scope(position)
-        return position
-
-    def _read(self, position):
-        position = RestrictedReadOnlyViewSet.get_queryset(self).get(pk=position.pk)
-        return serializers.PositionSerializer(position, context=self.get_serializer_context()).data
-
-    def perform_destroy(self, instance):
-        try:
-            position_delete(
-                position=instance, actor=self.request.user, expected_version=self.expected_version()
-            )
-        except VersionConflict as conflict:
-            raise PreconditionFailed() from conflict
+    def delete_object(self, position, expected_version):
+        position_delete(
+            position=position, actor=self.request.user, expected_version=expected_version
+        )
 
 
 class OccupancyViewSet(RestrictedModelViewSet):
