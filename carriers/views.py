@@ -105,10 +105,28 @@ AGREEMENT_QUERYSET = ForwardingAgreement.objects.select_related(
 )
 
 
+def _names(organisations):
+    """(slug, name) of organisations for a filter's select, each once, by name."""
+    return organisations.distinct().order_by("name").values_list("slug", "name")
+
+
 class ForwardingAgreementListView(SectionListView):
     model = ForwardingAgreement
     queryset = AGREEMENT_QUERYSET.annotate(**positions_annotations(ForwardingAgreement))
     filterset_class = filtersets.ForwardingAgreementFilterSet
+    filter_choices = {
+        **SectionListView.filter_choices,
+        "carrier": lambda user: _names(
+            Organisation.objects.filter(
+                carrier_agreements__in=ForwardingAgreement.objects.restrict(user)
+            )
+        ),
+        "payer": lambda user: _names(
+            Organisation.objects.filter(
+                paid_agreements__in=ForwardingAgreement.objects.restrict(user)
+            )
+        ),
+    }
     table_class = tables.ForwardingAgreementTable
     totals = {"positions_fte": Sum("fte_of_positions")}
 
@@ -170,6 +188,17 @@ class CostSplitListView(SectionListView):
         Prefetch("members", queryset=CostSplitMember.objects.select_related("organisation"))
     ).annotate(**positions_annotations(CostSplit))
     filterset_class = filtersets.CostSplitFilterSet
+    filter_choices = {
+        **SectionListView.filter_choices,
+        "employer_town": lambda user: _names(
+            Organisation.objects.filter(employer_splits__in=CostSplit.objects.restrict(user))
+        ),
+        "member": lambda user: _names(
+            Organisation.objects.filter(
+                split_memberships__split__in=CostSplit.objects.restrict(user)
+            )
+        ),
+    }
     table_class = tables.CostSplitTable
     totals = {"positions_fte": Sum("fte_of_positions")}
 
@@ -224,6 +253,7 @@ class OrganisationListView(SectionListView):
     model = Organisation
     queryset = Organisation.objects.select_related("parent")
     filterset_class = filtersets.OrganisationFilterSet
+    filter_choices = {"parent": lambda user: _names(Organisation.objects.filter(kind="county"))}
     table_class = tables.OrganisationTable
     admin_changelist = "admin:carriers_organisation_changelist"
     admin_only_columns = ()

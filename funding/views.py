@@ -9,12 +9,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from carriers.choices import RECIPIENT_KINDS
 from carriers.models import CostSplit, ForwardingAgreement, Organisation
 from funding import filtersets, forms, tables
 from funding.models import (
+    BuildingBlock,
     FundingRate,
     GrantNotice,
     GrantNoticeBlock,
+    Programme,
     ProgrammeCost,
     RevenueAccount,
 )
@@ -59,8 +62,39 @@ def section_tabs(request):
     return tabs
 
 
+def programme_choices(user):
+    return Programme.objects.order_by("name").values_list("slug", "name")
+
+
+def block_choices(user):
+    return [
+        (str(number), f"{number} – {name}")
+        for number, name in BuildingBlock.objects.order_by("number").values_list("number", "name")
+    ]
+
+
+def recipient_choices(user):
+    return (
+        Organisation.objects.filter(kind__in=RECIPIENT_KINDS)
+        .order_by("name")
+        .values_list("slug", "name")
+    )
+
+
 class SectionListView(generic.ObjectListView):
     """A list of the section, with its tabs (templates/includes/tabs_funding.html)."""
+
+    filter_choices = {
+        "programme": programme_choices,
+        "block": block_choices,
+        "recipient": recipient_choices,
+    }
+
+    def apply_filter_choices(self, form):
+        # One's own recipient is the only one a non-admin sees: no choice to offer.
+        if self.request.user.role != Role.ADMIN:
+            form.fields.pop("recipient", None)
+        super().apply_filter_choices(form)
 
     template_name = "funding/object_list.html"
     # Administrators edit reference data in the Django admin; the list links there.

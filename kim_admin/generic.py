@@ -13,6 +13,7 @@ form. Permission, scope, version check, audit history and exports come from here
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +22,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views import View
@@ -54,6 +56,21 @@ class ScopedMixin(LoginRequiredMixin):
         return base.restrict(self.request.user, self.action)
 
 
+class QueriedChoices(BaseChoiceIterator):
+    """Choices of a filter's select, queried once when the form is rendered (not for an
+    export, which renders no form)."""
+
+    def __init__(self, empty_label, rows):
+        self.empty_label = empty_label
+        self.rows = rows
+        self.choices = None
+
+    def __iter__(self):
+        if self.choices is None:
+            self.choices = [("", self.empty_label), *self.rows()]
+        return iter(self.choices)
+
+
 class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     """A filtered, sortable, paginated list with a totals row and XLSX/CSV export of exactly
     the filtered rows (``?export=xlsx``)."""
@@ -64,6 +81,33 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     # {column name: aggregate expression} summed over the filtered rows in one query. A key
     # must not be the name of an annotation of the queryset: aggregate() would replace it.
     totals: dict = {}
+
+    # {filter name: callable(user) -> [(value, label), ...]}: filters whose values are known
+    # become selects (the FilterSet stays the API's: slugs and numbers). Only what the user
+    # may see belongs in them.
+    filter_choices: dict = {}
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        self.apply_filter_choices(filterset.form)
+        return filterset
+
+    def apply_filter_choices(self, form):
+        user = self.request.user
+        for name, rows in self.filter_choices.items():
+            if name in form.fields:
+                choices = QueriedChoices(_("Alle"), lambda rows=rows: rows(user))
+                form.fields[name].widget = forms.Select(choices=choices)
+        for field in form.fields.values():
+            if isinstance(field, forms.NullBooleanField):
+                field.widget.choices = [("", _("Alle")), ("true", _("ja")), ("false", _("nein"))]
+            elif isinstance(field, forms.ChoiceField) and not isinstance(
+                field.widget.choices, QueriedChoices
+            ):
+                field.widget.choices = [
+                    ("", _("Alle")),
+                    *((value, label) for value, label in field.choices if value),
+                ]
 
     def get_filterset_kwargs(self, filterset_class):
         """Always bound, also without parameters: the plan lists' default (the real plan, not

@@ -19,7 +19,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,21 +51,6 @@ COST_SOURCES = {
 
 def position_url(pk: int, anchor: str = "") -> str:
     return reverse("staffing:position_detail", args=[pk]) + (f"#{anchor}" if anchor else "")
-
-
-class _QueriedChoices(BaseChoiceIterator):
-    """Choices of a filter's select, queried once when the form is rendered (not for an
-    export, which renders no form)."""
-
-    def __init__(self, empty_label, rows):
-        self.empty_label = empty_label
-        self.rows = rows
-        self.choices = None
-
-    def __iter__(self):
-        if self.choices is None:
-            self.choices = [("", self.empty_label), *self.rows()]
-        return iter(self.choices)
 
 
 # --- List -------------------------------------------------------------------------------------
@@ -130,7 +114,7 @@ class PositionListView(generic.ObjectListView):
         visible = Position.objects.restrict(user).values("pk")
 
         def select(name, rows, empty=None):
-            choices = _QueriedChoices(empty or _("Alle"), rows)
+            choices = generic.QueriedChoices(empty or _("Alle"), rows)
             form.fields[name].widget = django_forms.Select(choices=choices)
 
         if user.role == Role.ADMIN:
