@@ -3,8 +3,13 @@ from rest_framework import serializers
 
 from carriers.choices import RECIPIENT_KINDS
 from carriers.models import Organisation
-from kim_admin.api import KimModelSerializer, choice_label, in_change_scope, related_value
-from kim_admin.roles import Role
+from kim_admin.api import (
+    KimModelSerializer,
+    choice_label,
+    in_change_scope,
+    own_recipient,
+    related_value,
+)
 from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
 
 
@@ -193,12 +198,9 @@ class PositionWriteSerializer(serializers.ModelSerializer):
         validators = []
 
     def validate_recipient(self, recipient):
-        user = self.context["request"].user
-        if user.role != Role.ADMIN and recipient.id != user.organisation_id:
-            raise serializers.ValidationError(
-                _("Stellen anderer Zuwendungsempfänger können Sie nicht bearbeiten.")
-            )
-        return recipient
+        return own_recipient(
+            self, recipient, _("Stellen anderer Zuwendungsempfänger können Sie nicht bearbeiten.")
+        )
 
 
 OTHER_POSITION = _("Stellen außerhalb Ihres Zuständigkeitsbereichs können Sie nicht bearbeiten.")
