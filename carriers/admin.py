@@ -4,7 +4,16 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from carriers.choices import SplitMethod
-from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
+from carriers.models import (
+    CarrierPayment,
+    CostForecast,
+    CostSplit,
+    CostSplitMember,
+    ForecastAttachment,
+    ForecastLine,
+    ForwardingAgreement,
+    Organisation,
+)
 from kim_admin.admin import ScopedHistoryAdmin, ScopedTabularInline, live_rows
 from staffing import rules
 
@@ -106,3 +115,53 @@ class CostSplitMemberAdmin(ScopedHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdminMixin:
+    """Forecasts change only through their workflow (``carriers.forecast_services``), so that
+    no state, check or approval can be set around the rules; the admin shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ForecastLineInline(ReadOnlyAdminMixin, ScopedTabularInline):
+    model = ForecastLine
+    fields = ("position", "employer_gross", "material", "overhead", "months_filled", "remark")
+
+
+@admin.register(CostForecast)
+class CostForecastAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = ("carrier", "recipient", "year", "kind", "number", "state", "submitted_at")
+    list_filter = ("state", "kind", "year", ("carrier", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("carrier", "recipient")
+    search_fields = ("title", "carrier__name")
+    inlines = [ForecastLineInline]
+
+
+@admin.register(ForecastLine)
+class ForecastLineAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = ("forecast", "position", "employer_gross", "material", "overhead")
+    list_select_related = ("forecast__carrier", "position")
+
+
+@admin.register(ForecastAttachment)
+class ForecastAttachmentAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = ("name", "forecast", "size", "uploaded_by", "uploaded_at")
+    exclude = ("content",)
+    list_select_related = ("forecast__carrier", "uploaded_by")
+
+
+@admin.register(CarrierPayment)
+class CarrierPaymentAdmin(ScopedHistoryAdmin):
+    list_display = ("carrier", "recipient", "year", "position", "paid_on", "amount", "purpose")
+    list_filter = ("year", ("carrier", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("carrier", "recipient", "position")
+    search_fields = ("purpose", "carrier__name")
+    autocomplete_fields = ("carrier", "position")

@@ -33,3 +33,29 @@ class SplitMethod(models.TextChoices):
     DEPLOYED_FTE = "deployed_fte", _("Nach eingesetzten Stellenanteilen")
     FIXED_PERCENT = "fixed_percent", _("Nach festen Prozentsätzen")
     LEVY_SHARE = "levy_share", _("Nach Kreisumlage-Anteilen")
+
+
+class ForecastKind(models.TextChoices):
+    """A carrier's statement of a year's cost: a forecast before or during the year, the actual
+    cost (Ist-Abrechnung) after it."""
+
+    FORECAST = "forecast", _("Kostenprognose")
+    ACTUAL = "actual", _("Ist-Abrechnung")
+
+
+class ForecastState(models.TextChoices):
+    """draft → submitted → approved; or submitted → returned (with a comment) → revised by the
+    carrier → submitted again. A revision of an approved forecast is a new draft that supersedes
+    it once approved."""
+
+    DRAFT = "draft", _("Entwurf")
+    SUBMITTED = "submitted", _("Eingereicht")
+    RETURNED = "returned", _("Zurückgegeben")
+    APPROVED = "approved", _("Genehmigt")
+    SUPERSEDED = "superseded", _("Ersetzt")
+
+
+# States in which a forecast is still open: at most one per carrier, year and kind.
+OPEN_FORECAST_STATES = (ForecastState.DRAFT, ForecastState.SUBMITTED, ForecastState.RETURNED)
+# States in which only the carrier changes the lines.
+EDITABLE_FORECAST_STATES = (ForecastState.DRAFT, ForecastState.RETURNED)

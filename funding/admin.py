@@ -10,6 +10,7 @@ from funding.models import (
     ProgrammeCost,
     RevenueAccount,
     Scenario,
+    YearClosing,
 )
 from kim_admin.admin import ScopedHistoryAdmin, ScopedTabularInline
 
@@ -134,4 +135,11 @@ class RevenueAccountAdmin(ScopedHistoryAdmin):
     list_display = ("ledger_account", "category", "budget_product", "recipient")
     list_filter = ("category", ("recipient", admin.RelatedOnlyFieldListFilter))
     search_fields = ("ledger_account", "budget_product", "recipient__name")
+    list_select_related = ("recipient",)
+
+
+@admin.register(YearClosing)
+class YearClosingAdmin(ScopedHistoryAdmin):
+    list_display = ("recipient", "year", "closed_on", "note")
+    list_filter = (("recipient", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("recipient",)

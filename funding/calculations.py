@@ -82,6 +82,8 @@ class CostFigures:
     overhead_amount: Decimal | None = None
     one_off: Decimal = ZERO
     source: str = CostStatus.PLANNED
+    # Which statement, for people: "Prognose 28.11.2024 (Caritas), genehmigt am 02.12.2024".
+    source_detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +232,11 @@ class PositionResult:
     funding_rule: str
     # (bearer slug or "split:<id>", amount); sums to amounts.own_share
     bearer_parts: tuple[tuple[str, Decimal], ...]
+
+    @property
+    def cost_source_detail(self) -> str:
+        """The statement the entered figures come from (empty for plan rows and the table)."""
+        return self.position.cost.source_detail if self.position.cost else ""
 
     @property
     def filled_months(self) -> Decimal:

@@ -394,3 +394,47 @@ class RevenueAccount(VersionedModel, RecipientScopedModel):
 
     def get_absolute_url(self):
         return reverse("funding:revenueaccount_detail", args=[self.pk])
+
+
+class YearClosing(VersionedModel, RecipientScopedModel):
+    """A recipient's year is closed (Jahresabschluss): its actual costs are final.
+
+    The cost engine takes actual figures only for closed years; an open year is computed from
+    the latest approved forecast, else the plan (a half-year's actual payments would understate
+    the year). The settlement between towns is made for closed years only.
+    """
+
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="year_closings",
+    )
+    year = YearField(_("Jahr"))
+    closed_on = models.DateField(_("Abgeschlossen am"))
+    note = models.CharField(_("Anmerkung"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Jahresabschluss")
+        verbose_name_plural = _("Jahresabschlüsse")
+        ordering = ["recipient", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "year"],
+                name="year_closing_unique",
+                violation_error_message=_("Dieses Jahr ist schon abgeschlossen."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} {self.year}"
+
+    def get_absolute_url(self):
+        return reverse("funding:yearclosing_detail", args=[self.pk])
+
+    def clean(self):
+        if self.recipient_id and not self.recipient.is_recipient_kind:
+            raise ValidationError(
+                {"recipient": _("Zuwendungsempfänger sind Kreise und kreisfreie Städte.")}
+            )

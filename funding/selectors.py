@@ -12,8 +12,16 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
+from carriers.choices import ForecastKind, ForecastState
+from carriers.models import (
+    CostSplit,
+    CostSplitMember,
+    ForecastLine,
+    ForwardingAgreement,
+    Organisation,
+)
 from funding import calculations as calc
 from funding.choices import CostStatus
 from funding.models import (
@@ -23,11 +31,77 @@ from funding.models import (
     ProgrammeCost,
     RevenueAccount,
     Scenario,
+    YearClosing,
 )
+from kim_admin.formatting import de_date
 from staffing.models import Occupancy, PayGradeCost, Position, PositionCost, PositionTown
 
-# Which entered cost counts for a year: actual payments, else the forecast, else the plan.
-COST_PRECEDENCE = {CostStatus.ACTUAL: 3, CostStatus.FORECAST: 2, CostStatus.PLANNED: 1}
+# Which entered cost counts for a year (issue 4): in a closed year the actual figures, else the
+# latest approved forecast, else the plan. A carrier's approved statement outranks a row the
+# finance staff entered with the same status; actual figures of an open year do not count (half
+# a year's payments would understate it).
+COST_PRECEDENCE = {
+    ("statement", CostStatus.ACTUAL): 6,
+    CostStatus.ACTUAL: 5,
+    ("statement", CostStatus.FORECAST): 4,
+    CostStatus.FORECAST: 3,
+    CostStatus.PLANNED: 1,
+}
+
+
+def cost_rank(kind, year_closed: bool) -> int | None:
+    """The precedence of an entered cost (higher wins); None: it does not count this year."""
+    status = kind[1] if isinstance(kind, tuple) else kind
+    if status == CostStatus.ACTUAL and not year_closed:
+        return None
+    return COST_PRECEDENCE[kind]
+
+
+def _figures(row: dict, source: str, detail: str = "") -> calc.CostFigures:
+    return calc.CostFigures(
+        employer_gross=row["employer_gross"],
+        material=row["material"],
+        overhead_rate=row.get("overhead_rate"),
+        overhead_amount=row.get("overhead_amount"),
+        one_off=row.get("one_off", calc.ZERO),
+        source=source,
+        source_detail=detail,
+    )
+
+
+def _approved_statements(position_q, first: int, last: int) -> list:
+    """The lines of carriers' approved forecasts and actual statements for the years, as
+    (position id, year, ("statement", status), figures) — one query."""
+    rows = (
+        ForecastLine.objects.filter(
+            forecast__state=ForecastState.APPROVED,
+            forecast__year__gte=first,
+            forecast__year__lte=last,
+            position_id__in=position_q,
+        )
+        .select_related("forecast", "forecast__carrier")
+        .order_by()
+    )
+    out = []
+    for line in rows:
+        forecast = line.forecast
+        # A forecast of kind "actual" is the carrier's actual statement.
+        status = CostStatus.ACTUAL if forecast.kind == ForecastKind.ACTUAL else CostStatus.FORECAST
+        detail = _("%(label)s (%(carrier)s), genehmigt am %(date)s") % {
+            "label": forecast.label,
+            "carrier": forecast.carrier.name,
+            "date": de_date(forecast.decided_at),
+        }
+        row = {
+            "employer_gross": line.employer_gross,
+            "material": line.material,
+            "overhead_amount": line.overhead,
+        }
+        out.append(
+            (line.position_id, forecast.year, ("statement", status), _figures(row, status, detail))
+        )
+    return out
+
 
 ORG_FIELDS = ("id", "slug", "name", "kind", "levy_share")
 
@@ -105,10 +179,17 @@ def multi_year_plans(
     ):
         occupancies[position_id].append(calc.Period(start, end, fte))
 
-    # (position id, year) -> (precedence, figures)
-    costs: dict[tuple[int, int], tuple[int, calc.CostFigures]] = {}
-    for c in (
-        PositionCost.objects.filter(year__gte=first, year__lte=last, position_id__in=position_q)
+    closed = set(
+        YearClosing.objects.filter(
+            recipient_id__in=recipient_ids, year__gte=first, year__lte=last
+        ).values_list("recipient_id", "year")
+    )
+    recipient_of = {p["id"]: p["recipient_id"] for p in positions}
+    entered = [
+        (c["position_id"], c["year"], c["status"], _figures(c, c["status"]))
+        for c in PositionCost.objects.filter(
+            year__gte=first, year__lte=last, position_id__in=position_q
+        )
         .order_by()
         .values(
             "position_id",
@@ -120,21 +201,14 @@ def multi_year_plans(
             "overhead_amount",
             "one_off",
         )
-    ):
-        key = (c["position_id"], c["year"])
-        rank = COST_PRECEDENCE[c["status"]]
-        if key not in costs or costs[key][0] < rank:
-            costs[key] = (
-                rank,
-                calc.CostFigures(
-                    employer_gross=c["employer_gross"],
-                    material=c["material"],
-                    overhead_rate=c["overhead_rate"],
-                    overhead_amount=c["overhead_amount"],
-                    one_off=c["one_off"],
-                    source=c["status"],
-                ),
-            )
+    ] + _approved_statements(position_q, first, last)
+    # (position id, year) -> (precedence, figures)
+    costs: dict[tuple[int, int], tuple[int, calc.CostFigures]] = {}
+    for position_id, year, kind, figures in entered:
+        rank = cost_rank(kind, (recipient_of[position_id], year) in closed)
+        key = (position_id, year)
+        if rank is not None and (key not in costs or costs[key][0] < rank):
+            costs[key] = (rank, figures)
 
     cost_table = {
         (grade, year): amount
@@ -214,7 +288,7 @@ def multi_year_plans(
     blocks = dict(BuildingBlock.objects.values_list("number", "name"))
     rates = _rates(recipient_ids, scenario_id)
     grants = _grant_blocks(recipient_ids, first, last)
-    programme_costs = _programme_costs(recipient_ids, first, last, scenario_id)
+    programme_costs = _programme_costs(recipient_ids, first, last, scenario_id, closed)
     revenue_accounts = defaultdict(dict)
     for rid, category, product, account in RevenueAccount.objects.filter(
         recipient_id__in=recipient_ids
@@ -361,8 +435,9 @@ def _grant_blocks(recipient_ids, first, last) -> dict[tuple[int, int], tuple[cal
     return result
 
 
-def _programme_costs(recipient_ids, first, last, scenario_id):
-    """Programme costs per (recipient, year); per block and category the best status counts."""
+def _programme_costs(recipient_ids, first, last, scenario_id, closed):
+    """Programme costs per (recipient, year); per block and category the best status counts
+    (the same ``cost_rank`` as positions: actual figures in closed years only)."""
     best: dict[tuple[int, int, int, str], tuple[int, list]] = {}
     for row in (
         ProgrammeCost.objects.filter(
@@ -382,7 +457,9 @@ def _programme_costs(recipient_ids, first, last, scenario_id):
         )
     ):
         key = (row["recipient_id"], row["year"], row["block__number"], row["category"])
-        rank = COST_PRECEDENCE[row["status"]]
+        rank = cost_rank(row["status"], (row["recipient_id"], row["year"]) in closed)
+        if rank is None:
+            continue
         if key not in best or best[key][0] < rank:
             best[key] = (rank, [])
         if best[key][0] == rank:

@@ -35,7 +35,27 @@ PLAN_MODELS = [
     ("carriers", "forwardingagreement"),
     ("carriers", "costsplit"),
     ("carriers", "costsplitmember"),
+    ("carriers", "carrierpayment"),
+    ("funding", "yearclosing"),
 ]
+# A carrier's cost statements: the carrier writes them, the KI coordination reviews them,
+# the finance staff reads them; towns and the council do not see them.
+FORECAST_MODELS = [
+    ("carriers", "costforecast"),
+    ("carriers", "forecastline"),
+    ("carriers", "forecastattachment"),
+]
+FORECAST_VIEW = [(app, f"view_{model}") for app, model in FORECAST_MODELS]
+FORECAST_WRITE = [
+    ("carriers", "add_costforecast"),
+    ("carriers", "change_costforecast"),
+    ("carriers", "add_forecastline"),
+    ("carriers", "change_forecastline"),
+    ("carriers", "delete_forecastline"),
+    ("carriers", "add_forecastattachment"),
+    ("carriers", "delete_forecastattachment"),
+]
+FORECAST_REVIEW = [("carriers", "change_costforecast"), ("carriers", "review_costforecast")]
 # Reference data everybody may read and only admins change (shared by all recipients).
 REFERENCE_MODELS = [
     ("carriers", "organisation"),
@@ -57,13 +77,16 @@ def role_permissions():
         for action in ("add", "change", "delete")
     ]
     return {
-        Role.FINANCE: read_all + edit_plan,
-        Role.COORDINATOR: read_all + edit_plan,
-        Role.CARRIER: read_all,
+        Role.FINANCE: read_all + edit_plan + FORECAST_VIEW,
+        Role.COORDINATOR: read_all + edit_plan + FORECAST_VIEW + FORECAST_REVIEW,
+        Role.CARRIER: read_all + FORECAST_VIEW + FORECAST_WRITE,
         Role.TOWN: read_all,
         Role.COUNCIL: read_all,
         Role.ADMIN: read_all
         + edit_plan
+        + FORECAST_VIEW
+        + FORECAST_WRITE
+        + FORECAST_REVIEW
         + [(app, f"{a}_{m}") for app, m in REFERENCE_MODELS for a in ("add", "change", "delete")],
     }
 

@@ -29,7 +29,9 @@ class RestrictedQuerySet(models.QuerySet):
             return self
         if role is None or user.organisation_id is None:
             return self.none()
-        if action != VIEW and role not in ROLES_WHO_EDIT_PLANS:
+        if action != VIEW and role not in getattr(
+            self.model, "editing_roles", ROLES_WHO_EDIT_PLANS
+        ):
             return self.none()
         if action == VIEW:
             q = self.model.scope_q(role, user.organisation_id)
@@ -41,7 +43,11 @@ class RestrictedQuerySet(models.QuerySet):
 
 
 class ScopedModel(models.Model):
-    """Base for models that answer ``scope_q``; reference data visible to every logged-in user."""
+    """Base for models that answer ``scope_q``; reference data visible to every logged-in user.
+
+    ``editing_roles`` may change rows at all (plan data: finance and coordination); a model
+    whose rows others write too (a carrier's forecasts) widens it.
+    """
 
     objects = RestrictedQuerySet.as_manager()
 

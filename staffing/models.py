@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -169,6 +171,12 @@ class Position(VersionedModel, ScopedModel):
 
     def get_absolute_url(self):
         return reverse("staffing:position_detail", args=[self.pk])
+
+    def active_in(self, year: int) -> bool:
+        """The position exists at some point of the year."""
+        return self.planned_start <= date(year, 12, 31) and (
+            self.end_date is None or self.end_date >= date(year, 1, 1)
+        )
 
     @classmethod
     def scope_q(cls, role, organisation_id):

@@ -299,7 +299,7 @@ def test_overview_is_read_only(finance, plan):
 # split members, split positions, block names, rates, grant notices, programme costs, revenue
 # accounts: 14); a scenario adds its lookup (1). Without a cost split in force the selector
 # skips the two queries of split members and split positions.
-OVERVIEW_QUERIES = 17
+OVERVIEW_QUERIES = 19
 
 
 def bulk_plan(n, recipient, block, scenario=None):

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 # positions, occupancies, costs, cost table, served towns, agreements, splits, split members,
 # split positions, blocks, rates, grant notices, programme costs, revenue accounts.
-EXPECTED_QUERIES = 14
+EXPECTED_QUERIES = 16
 
 
 def build_recipient(n):

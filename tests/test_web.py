@@ -220,7 +220,7 @@ def test_user_without_role_or_recipient_gets_a_note(client, leverkusen):
 # Session, user, the user's role groups, the organisation, the year span, the cost overview's
 # fixed set of reads (funding.selectors) and the user's permissions for the navigation (2,
 # cached for the request) - never one query per position.
-HOME_QUERIES = 19
+HOME_QUERIES = 21
 
 
 def bulk_plan(recipient, count: int):
