@@ -4,7 +4,14 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
+from carriers.models import (
+    CarrierPayment,
+    CostForecast,
+    CostSplit,
+    CostSplitMember,
+    ForwardingAgreement,
+    Organisation,
+)
 from funding.filtersets import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
 
 
@@ -65,3 +72,32 @@ class CostSplitFilterSet(PlanFilterSet):
 
     def filter_year(self, queryset, name, value):
         return queryset.filter(overlaps_year("valid_from", "valid_to", value))
+
+
+class CostForecastFilterSet(django_filters.FilterSet):
+    """Carriers' cost statements: by carrier, year, kind and state (pages and API)."""
+
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+    carrier = django_filters.CharFilter(field_name="carrier__slug", label=_("Trägerin"))
+    year = YearFilter(field_name="year", label=_("Jahr"))
+
+    class Meta:
+        model = CostForecast
+        fields = ["recipient", "carrier", "year", "kind", "state"]
+
+
+class CarrierPaymentFilterSet(django_filters.FilterSet):
+    """The recipient's payments to carriers: by carrier, year and position (pages and API)."""
+
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+    carrier = django_filters.CharFilter(field_name="carrier__slug", label=_("Trägerin"))
+    year = YearFilter(field_name="year", label=_("Jahr"))
+    position = IntegerFilter(field_name="position_id", label=_("Stelle (ID)"))
+
+    class Meta:
+        model = CarrierPayment
+        fields = ["recipient", "carrier", "year", "position"]
