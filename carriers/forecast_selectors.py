@@ -241,6 +241,11 @@ class Comparison:
         return self.new_effect.total_cost - self.old_effect.total_cost
 
     @property
+    def recipient_difference(self) -> Decimal:
+        """How much more (positive) or less the recipient carries under the newer version."""
+        return self.new_effect.recipient_carries - self.old_effect.recipient_carries
+
+    @property
     def saving(self) -> Decimal:
         """What the newer version saves the recipient (positive: it carries less)."""
         return self.old_effect.recipient_carries - self.new_effect.recipient_carries
@@ -303,6 +308,10 @@ class CarrierActuals:
     actual_total: Decimal | None
     recipient_forecast: Decimal
     paid_total: Decimal
+
+    @property
+    def actual_difference(self) -> Decimal | None:
+        return None if self.actual_total is None else self.actual_total - self.forecast_total
 
     @property
     def paid_difference(self) -> Decimal:

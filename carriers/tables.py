@@ -1,10 +1,24 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 
 from carriers.choices import CoveragePolicy
-from carriers.models import CostSplit, ForwardingAgreement, Organisation
+from carriers.models import (
+    CarrierPayment,
+    CostForecast,
+    CostSplit,
+    ForwardingAgreement,
+    Organisation,
+)
 from funding.tables import DetailLinkColumn, detail_url
 from kim_admin.formatting import de_fte, de_money
-from kim_admin.tables import DateColumn, FteColumn, KimTable, PercentColumn
+from kim_admin.tables import (
+    DateColumn,
+    FteColumn,
+    KimTable,
+    MoneyColumn,
+    PercentColumn,
+    YearColumn,
+)
 
 
 class OrganisationTable(KimTable):
@@ -161,3 +175,63 @@ class CostSplitTable(KimTable):
 
     def value_scenario(self, value):
         return str(value) if value else ""
+
+
+class CostForecastTable(KimTable):
+    """Carriers' cost statements with their line total (annotated ``lines_total``)."""
+
+    label = tables.Column(
+        verbose_name="Bezeichnung", linkify=detail_url, accessor="title", order_by="title"
+    )
+    carrier = tables.Column(verbose_name="Trägerin", order_by="carrier__name")
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger", order_by="recipient__name")
+    year = YearColumn(verbose_name="Jahr")
+    kind = tables.Column(verbose_name="Art")
+    number = tables.Column(verbose_name="Fassung", attrs={"td": {"class": "num"}})
+    state = tables.Column(verbose_name="Status")
+    submitted_at = DateColumn(verbose_name="Eingereicht am", default="–")
+    lines_total = MoneyColumn(verbose_name="Kosten laut Prognose")
+
+    class Meta:
+        model = CostForecast
+        fields = (
+            "label",
+            "carrier",
+            "recipient",
+            "year",
+            "kind",
+            "number",
+            "state",
+            "submitted_at",
+            "lines_total",
+        )
+        order_by = ("-year", "carrier", "-number")
+
+    def render_label(self, record):
+        return record.label
+
+    def value_label(self, record):
+        return record.label
+
+    def render_state(self, record):
+        return format_html(
+            '<span class="badge badge--{}">{}</span>', record.state, record.get_state_display()
+        )
+
+    def value_state(self, record):
+        return record.get_state_display()
+
+
+class CarrierPaymentTable(KimTable):
+    paid_on = DateColumn(verbose_name="Gezahlt am", linkify=detail_url)
+    carrier = tables.Column(verbose_name="Trägerin", order_by="carrier__name")
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger", order_by="recipient__name")
+    year = YearColumn(verbose_name="Für das Jahr")
+    position = tables.Column(verbose_name="Stelle", default="für die Trägerin insgesamt")
+    purpose = tables.Column(verbose_name="Zweck")
+    amount = MoneyColumn(verbose_name="Betrag")
+
+    class Meta:
+        model = CarrierPayment
+        fields = ("paid_on", "carrier", "recipient", "year", "position", "purpose", "amount")
+        order_by = ("-year", "carrier", "paid_on")

@@ -1,6 +1,8 @@
 from django.urls import path
 
+from carriers import forecast_views as fv
 from carriers import views
+from carriers.models import CarrierPayment
 from kim_admin.generic import object_urls
 
 app_name = "carriers"
@@ -36,4 +38,53 @@ urlpatterns = [
     ),
     # Reference data: read only here, administrators edit it in the Django admin.
     path("organisationen/", views.OrganisationListView.as_view(), name="organisation_list"),
+]
+
+# Carriers' cost forecasts and actual statements (carriers.forecast_views).
+urlpatterns += [
+    path("prognosen/", fv.CostForecastListView.as_view(), name="costforecast_list"),
+    path("prognosen/neu/", fv.CostForecastCreateView.as_view(), name="costforecast_add"),
+    path("prognosen/aufgaben/", fv.TasksView.as_view(), name="forecast_tasks"),
+    path("prognosen/vergleich/", fv.CompareView.as_view(), name="forecast_compare"),
+    path("prognosen/prognose-und-ist/", fv.ActualsView.as_view(), name="forecast_actuals"),
+    path("prognosen/<int:pk>/", fv.CostForecastDetailView.as_view(), name="costforecast_detail"),
+    path(
+        "prognosen/<int:pk>/bearbeiten/",
+        fv.CostForecastEditView.as_view(),
+        name="costforecast_edit",
+    ),
+    path(
+        "prognosen/<int:pk>/verlauf/",
+        fv.CostForecastHistoryView.as_view(),
+        name="costforecast_history",
+    ),
+    path(
+        "prognosen/<int:pk>/<slug:action>/",
+        fv.ForecastActionView.as_view(),
+        name="costforecast_action",
+    ),
+    path(
+        "prognosen/<int:pk>/anhaenge/",
+        fv.AttachmentUploadView.as_view(),
+        name="forecastattachment_add",
+    ),
+    path(
+        "anhaenge/<int:pk>/",
+        fv.AttachmentDownloadView.as_view(),
+        name="forecastattachment_download",
+    ),
+    path(
+        "anhaenge/<int:pk>/loeschen/",
+        fv.AttachmentDeleteView.as_view(),
+        name="forecastattachment_delete",
+    ),
+    *object_urls(
+        CarrierPayment,
+        "zahlungen",
+        list_view=fv.CarrierPaymentListView,
+        detail_view=fv.CarrierPaymentDetailView,
+        edit_view=fv.CarrierPaymentEditView,
+        delete_view=fv.CarrierPaymentDeleteView,
+        history_view=fv.CarrierPaymentHistoryView,
+    ),
 ]

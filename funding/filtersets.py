@@ -20,6 +20,7 @@ from funding.models import (
     ProgrammeCost,
     RevenueAccount,
     Scenario,
+    YearClosing,
 )
 
 # ``?scenario=none``: the real plan (rows without a scenario).
@@ -180,3 +181,14 @@ class RevenueAccountFilterSet(django_filters.FilterSet):
     class Meta:
         model = RevenueAccount
         fields = ["recipient", "category", "ledger_account"]
+
+
+class YearClosingFilterSet(django_filters.FilterSet):
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+    year = YearFilter(field_name="year", label=_("Jahr"))
+
+    class Meta:
+        model = YearClosing
+        fields = ["recipient", "year"]

@@ -14,6 +14,7 @@ from funding.models import (
     GrantNoticeBlock,
     ProgrammeCost,
     RevenueAccount,
+    YearClosing,
 )
 from kim_admin.forms import ScopedModelForm
 from kim_admin.roles import Role
@@ -254,6 +255,16 @@ class RevenueAccountForm(RecipientFormMixin, ScopedModelForm):
     class Meta:
         model = RevenueAccount
         fields = ["recipient", "category", "budget_product", "ledger_account"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.narrow_recipient()
+
+
+class YearClosingForm(RecipientFormMixin, ScopedModelForm):
+    class Meta:
+        model = YearClosing
+        fields = ["recipient", "year", "closed_on", "note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

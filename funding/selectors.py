@@ -86,7 +86,9 @@ def _approved_statements(position_q, first: int, last: int) -> list:
     for line in rows:
         forecast = line.forecast
         # A forecast of kind "actual" is the carrier's actual statement.
-        status = CostStatus.ACTUAL if forecast.kind == ForecastKind.ACTUAL else CostStatus.FORECAST
+        status = str(
+            CostStatus.ACTUAL if forecast.kind == ForecastKind.ACTUAL else CostStatus.FORECAST
+        )
         detail = _("%(label)s (%(carrier)s), genehmigt am %(date)s") % {
             "label": forecast.label,
             "carrier": forecast.carrier.name,

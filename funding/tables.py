@@ -4,7 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from funding.models import FundingRate, GrantNotice, ProgrammeCost, RevenueAccount
+from funding.models import FundingRate, GrantNotice, ProgrammeCost, RevenueAccount, YearClosing
 from kim_admin.formatting import de_fte, de_money
 from kim_admin.generic import url_name
 from kim_admin.tables import (
@@ -181,3 +181,15 @@ class PayGradeCostTable(KimTable):
 
     def value_year(self, value):
         return value
+
+
+class YearClosingTable(KimTable):
+    year = YearColumn(verbose_name="Jahr", linkify=detail_url)
+    closed_on = DateColumn(verbose_name="Abgeschlossen am")
+    note = tables.Column(verbose_name="Anmerkung", default="–")
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger")
+
+    class Meta:
+        model = YearClosing
+        fields = ("year", "closed_on", "note", "recipient")
+        order_by = ("-year",)

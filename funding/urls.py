@@ -47,6 +47,15 @@ urlpatterns = [
         delete_view=views.RevenueAccountDeleteView,
         history_view=views.RevenueAccountHistoryView,
     ),
+    *object_urls(
+        views.YearClosingListView.model,
+        "jahresabschluesse",
+        list_view=views.YearClosingListView,
+        detail_view=views.YearClosingDetailView,
+        edit_view=views.YearClosingEditView,
+        delete_view=views.YearClosingDeleteView,
+        history_view=views.YearClosingHistoryView,
+    ),
     # Reference data: read only here, administrators edit it in the Django admin.
     path(
         "personalkostensaetze/",

@@ -20,6 +20,7 @@ from funding.models import (
     Programme,
     ProgrammeCost,
     RevenueAccount,
+    YearClosing,
 )
 from kim_admin import generic
 from kim_admin.generic import _value as display_value
@@ -403,3 +404,39 @@ class PayGradeCostListView(SectionListView):
     table_class = tables.PayGradeCostTable
     admin_changelist = "admin:staffing_paygradecost_changelist"
     admin_only_columns = ()
+
+
+# --- year closings (shown in the forecasts section: actual figures count for closed years) ---
+
+
+class YearClosingListView(SectionListView):
+    model = YearClosing
+    queryset = YearClosing.objects.select_related("recipient")
+    filterset_class = filtersets.YearClosingFilterSet
+    table_class = tables.YearClosingTable
+    template_name = "carriers/forecast_section_list.html"
+
+    def get_context_data(self, **kwargs):
+        from carriers.forecast_views import section_tabs as forecast_tabs
+
+        context = super().get_context_data(**kwargs)
+        context["tabs"] = forecast_tabs(self.request)
+        return context
+
+
+class YearClosingDetailView(generic.ObjectDetailView):
+    model = YearClosing
+    queryset = YearClosing.objects.select_related("recipient")
+
+
+class YearClosingEditView(generic.ObjectEditView):
+    model = YearClosing
+    form_class = forms.YearClosingForm
+
+
+class YearClosingDeleteView(SectionDeleteView):
+    model = YearClosing
+
+
+class YearClosingHistoryView(generic.ObjectHistoryView):
+    model = YearClosing

@@ -17,6 +17,7 @@ DEMO_LOGINS = (
     DemoLogin("finanzen", "finance", "leverkusen", "Finanzverwaltung der Stadt Leverkusen"),
     DemoLogin("koordination", "coordinator", "leverkusen", "KI-Koordination Leverkusen"),
     DemoLogin("caritas", "carrier", "caritas-leverkusen", "Caritasverband Leverkusen (Trägerin)"),
+    DemoLogin("awo", "carrier", "awo-leverkusen", "AWO Leverkusen (Trägerin)"),
     DemoLogin("hueckeswagen", "town", "hueckeswagen", "Schloss-Stadt Hückeswagen (Kommune)"),
     DemoLogin("rat", "council", "leverkusen", "Ratsmitglied Leverkusen (nur lesen)"),
     DemoLogin("admin", "admin", None, "Administration (alle Daten)"),
@@ -36,6 +37,8 @@ def ensure_demo_users() -> list[DemoLogin]:
             Organisation.objects.get(slug=login.organisation) if login.organisation else None
         )
         user.first_name = login.description
+        # Mails of the forecast workflow go somewhere visible (console backend in development).
+        user.email = f"{login.username}@demo.kim-verwaltung.invalid"
         user.is_superuser = login.role == "admin"
         # Until the real pages exist, every role works in the Django admin: read-only for
         # carrier, town and council (their groups hold view permissions only; rows are scoped).

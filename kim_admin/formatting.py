@@ -4,8 +4,10 @@ Pure functions, used by templates (``kim_format`` filters), messages of the cost
 the reports alike.
 """
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+
+from django.utils import timezone
 
 
 def de_number(value: Decimal | int | None, places: int = 2) -> str:
@@ -34,5 +36,15 @@ def de_fte(value: Decimal | None) -> str:
 
 
 def de_date(value: date | None) -> str:
-    """date(2024, 12, 16) -> '16.12.2024'."""
+    """date(2024, 12, 16) -> '16.12.2024'; a moment is shown as the local day."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
     return value.strftime("%d.%m.%Y") if value else ""
+
+
+def de_datetime(value: datetime | None) -> str:
+    """A moment in local time: '28.11.2024, 14:05'."""
+    if not value:
+        return ""
+    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return value.strftime("%d.%m.%Y, %H:%M")

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('arithmetic_checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Rechnerisch geprüft von')),
                 ('carrier', models.ForeignKey(limit_choices_to={'kind': 'carrier'}, on_delete=django.db.models.deletion.PROTECT, related_name='forecasts', to='carriers.organisation', verbose_name='Trägerin')),
                 ('content_checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Sachlich geprüft von')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Angelegt von')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Angelegt von')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Entschieden von')),
                 ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='received_forecasts', to='carriers.organisation', verbose_name='Zuwendungsempfänger')),
                 ('revision_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='carriers.costforecast', verbose_name='Überarbeitet')),
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('content', models.BinaryField(verbose_name='Inhalt')),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='Hochgeladen am')),
                 ('forecast', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='carriers.costforecast', verbose_name='Prognose')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Hochgeladen von')),
+                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Hochgeladen von')),
             ],
             options={
                 'verbose_name': 'Anhang',

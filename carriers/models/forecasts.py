@@ -112,6 +112,7 @@ class CostForecast(VersionedModel, CarrierScopedModel):
         verbose_name=_("Angelegt von"),
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
@@ -338,6 +339,7 @@ class ForecastAttachment(ScopedModel):
         verbose_name=_("Hochgeladen von"),
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("Hochgeladen am"), auto_now_add=True)

@@ -21,3 +21,28 @@ def fte(value):
 @register.filter
 def de_date(value):
     return formatting.de_date(value)
+
+
+@register.filter
+def de_datetime(value):
+    return formatting.de_datetime(value)
+
+
+@register.filter
+def signed_money(value):
+    """A difference with its sign: "+1.250,00 €", "−3.000,00 €", "0,00 €"."""
+    if value is None:
+        return ""
+    if value > 0:
+        return "+" + formatting.de_money(value)
+    if value < 0:
+        return "−" + formatting.de_money(-value)
+    return formatting.de_money(value)
+
+
+@register.filter
+def person(user):
+    """A user as others read it: the full name, else the login; nobody: "–"."""
+    if user is None:
+        return "–"
+    return user.get_full_name() or user.username

@@ -1,0 +1,22 @@
+"""Which main navigation entry a page belongs to: ``{% nav_section as section %}``."""
+
+from django import template
+
+register = template.Library()
+
+# URL names (without namespace) of the "Prognosen" section, which lives in the carriers app.
+FORECAST_PAGES = ("forecast", "carrierpayment", "yearclosing")
+
+
+@register.simple_tag(takes_context=True)
+def nav_section(context) -> str:
+    match = getattr(context.get("request"), "resolver_match", None)
+    if match is None:
+        return ""
+    if any(part in (match.url_name or "") for part in FORECAST_PAGES):
+        return "forecasts"
+    if match.app_name in ("funding", "carriers"):
+        return "funding"
+    if match.url_name == "home":
+        return "home"
+    return match.app_name or ""
