@@ -1,0 +1,131 @@
+"""The forecast workflow as people use it (issue 4): a carrier submits, the coordinator returns
+it with a comment, the carrier revises and resubmits, the coordinator checks and approves, and
+the city's own share on the home page changes by the amount calculated by hand below.
+
+Data: the demo fixtures (Leverkusen, its carriers and their plan).
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from carriers.models import CostForecast, Organisation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+YEAR = 2026
+
+# Plan 2026 of each Caritas position (fixtures/01_leverkusen.json, positions 1005 and 1015):
+# employer gross 72.560,00 + material 12.500,00 + overhead 20.316,80 = 105.376,80 €.
+PLAN_PER_POSITION = Decimal("72560.00") + Decimal("12500.00") + Decimal("20316.80")
+# What Caritas finally forecasts (the revision), entered below:
+REVISED = [
+    ("71.000,00", "12.000,00", "19.880,00"),  # 102.880,00 €
+    ("72.000,00", "12.000,00", "20.160,00"),  # 104.160,00 €
+]
+REVISED_TOTAL = Decimal("102880.00") + Decimal("104160.00")
+# Both positions are filled all year and cost more than the 57.000 € rate, so the funding stays
+# 2 × 57.000 €; Leverkusen carries all of a carrier's cost above it (coverage "all", seed 000).
+# The city's own share therefore changes by the change in cost:
+EXPECTED_CHANGE = REVISED_TOTAL - 2 * PLAN_PER_POSITION  # 207.040,00 − 210.753,60 = −3.713,60
+
+
+@pytest.fixture
+def expect():
+    from playwright.sync_api import expect
+
+    return expect
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", "--no-users", verbosity=0)
+    return {
+        "leverkusen": Organisation.objects.get(slug="leverkusen"),
+        "caritas": Organisation.objects.get(slug="caritas-leverkusen"),
+    }
+
+
+def own_share(page) -> Decimal:
+    page.goto(f"/?year={YEAR}")
+    text = page.locator("section.council tbody td").nth(2).inner_text()
+    return Decimal(text.replace("\xa0", " ").replace(" €", "").replace(".", "").replace(",", "."))
+
+
+def switch_to(login_as, page, role, organisation):
+    """Log out through the header's button, then in as a new user of ``role``."""
+    page.locator("header").get_by_role("button", name="Abmelden").click()
+    page.wait_for_url("**/login/**")
+    return login_as(role, organisation)
+
+
+def fill_line(page, index, values):
+    row = page.locator("#lines-formset .formset__row").nth(index)
+    for field, value in zip(("employer_gross", "material", "overhead"), values, strict=True):
+        row.locator(f'[data-field="{field}"] input').fill(value)
+
+
+def test_carrier_submits_coordinator_returns_carrier_revises_coordinator_approves(
+    login_as, demo, expect, screenshot
+):
+    page = login_as("coordinator", demo["leverkusen"])
+    before = own_share(page)
+
+    # 1. Caritas opens a forecast for 2026 (prefilled from the plan), raises it and submits.
+    switch_to(login_as, page, "carrier", demo["caritas"])
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
+        "link", name="Prognosen"
+    ).click()
+    page.locator("main").get_by_role("link", name="Neu anlegen").click()
+    page.get_by_label("Jahr").fill(str(YEAR))
+    page.get_by_label("Bezeichnung").fill("Prognose April 2026")
+    page.locator("main").get_by_role("button", name="Anlegen").click()
+    expect(page.locator("#lines-formset .formset__row")).to_have_count(3)  # two + one empty
+    fill_line(page, 0, ("74.000,00", "12.500,00", "20.720,00"))
+    fill_line(page, 1, ("74.000,00", "12.500,00", "20.720,00"))
+    page.locator("main").get_by_role("button", name="Speichern").click()
+    expect(page.locator("h1")).to_contain_text("Prognose April 2026")
+    page.locator("main").get_by_role("button", name="Einreichen").click()
+    expect(page.locator(".message--success")).to_contain_text("eingereicht")
+    forecast = CostForecast.objects.get(carrier=demo["caritas"], year=YEAR)
+    assert forecast.state == "submitted"
+
+    # 2. The coordinator finds it in the inbox and returns it with a comment.
+    switch_to(login_as, page, "coordinator", demo["leverkusen"])
+    page.goto("/traeger/prognosen/aufgaben/")
+    page.locator("main").get_by_role("link", name="Prognose April 2026").click()
+    page.get_by_label("Begründung für die Trägerin").fill(
+        "Der Stufenaufstieg kommt erst 2027: bitte das Arbeitgeberbrutto anpassen."
+    )
+    page.locator("main").get_by_role("button", name="Zurückgeben").click()
+    expect(page.locator(".message--success")).to_contain_text("zurückgegeben")
+
+    # 3. Caritas sees the comment, revises, resubmits.
+    switch_to(login_as, page, "carrier", demo["caritas"])
+    page.goto(f"/traeger/prognosen/{forecast.pk}/")
+    expect(page.locator("main")).to_contain_text("Der Stufenaufstieg kommt erst 2027")
+    page.locator("main").get_by_role("button", name="Überarbeiten").click()
+    page.locator("main").get_by_role("link", name="Bearbeiten").click()
+    fill_line(page, 0, REVISED[0])
+    fill_line(page, 1, REVISED[1])
+    page.locator("main").get_by_role("button", name="Speichern").click()
+    page.locator("main").get_by_role("button", name="Einreichen").click()
+    expect(page.locator(".message--success")).to_contain_text("eingereicht")
+
+    # 4. The coordinator records both checks and approves.
+    switch_to(login_as, page, "coordinator", demo["leverkusen"])
+    page.goto(f"/traeger/prognosen/{forecast.pk}/")
+    main = page.locator("main")
+    expect(main.get_by_role("button", name="Genehmigen")).to_be_disabled()
+    main.get_by_role("button", name="Sachlich richtig").click()
+    page.locator("main").get_by_role("button", name="Rechnerisch richtig").click()
+    screenshot(page, "review")
+    page.locator("main").get_by_role("button", name="Genehmigen").click()
+    expect(page.locator(".message--success")).to_contain_text("genehmigt")
+    expect(page.locator(".eyebrow")).to_contain_text("Genehmigt")
+
+    # 5. The home page: the own share moved by exactly the hand-calculated amount.
+    after = own_share(page)
+    screenshot(page, "home")
+    assert after - before == EXPECTED_CHANGE == Decimal("-3713.60")
