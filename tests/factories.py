@@ -1,5 +1,6 @@
 """factory_boy factories for the domain model. Defaults build a valid KIM NRW plan."""
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 
@@ -7,8 +8,12 @@ import factory
 from django.contrib.auth.models import Group
 
 from carriers.models import (
+    CarrierPayment,
+    CostForecast,
     CostSplit,
     CostSplitMember,
+    ForecastAttachment,
+    ForecastLine,
     ForwardingAgreement,
     Organisation,
 )
@@ -21,6 +26,7 @@ from funding.models import (
     ProgrammeCost,
     RevenueAccount,
     Scenario,
+    YearClosing,
 )
 from kim_admin.models import User
 from staffing.models import (
@@ -248,3 +254,74 @@ class UserFactory(factory.django.DjangoModelFactory):
                 self.is_superuser = True
                 self.is_staff = True
                 self.save()
+
+
+# --- Carriers' cost statements (issue 4) ---------------------------------------------------------
+
+
+class CostForecastFactory(factory.django.DjangoModelFactory):
+    """A statement written straight to the table (no workflow): ``state`` as given. Versions of
+    the same carrier, year and kind need distinct ``number``s."""
+
+    class Meta:
+        model = CostForecast
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    carrier = factory.SubFactory(CarrierFactory)
+    year = 2025
+    kind = "forecast"
+    number = 1
+    state = "draft"
+
+
+class ForecastLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ForecastLine
+
+    forecast = factory.SubFactory(CostForecastFactory)
+    position = factory.SubFactory(
+        PositionFactory,
+        recipient=factory.SelfAttribute("..forecast.recipient"),
+        employer=factory.SelfAttribute("..forecast.carrier"),
+    )
+    employer_gross = Decimal("70000.00")
+    material = Decimal("5000.00")
+    overhead = Decimal("3000.00")
+    months_filled = Decimal("12")
+
+
+# The smallest file the attachment check takes for a PDF.
+PDF_BYTES = b"%PDF-1.4\n%kim-admin test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class ForecastAttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ForecastAttachment
+
+    forecast = factory.SubFactory(CostForecastFactory)
+    name = "Personalkosten.pdf"
+    content_type = "application/pdf"
+    content = PDF_BYTES
+    size = factory.LazyAttribute(lambda o: len(o.content))
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
+
+
+class CarrierPaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CarrierPayment
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    carrier = factory.SubFactory(CarrierFactory)
+    year = 2024
+    paid_on = date(2024, 6, 30)
+    amount = Decimal("10000.00")
+    purpose = "Abschlag"
+
+
+class YearClosingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = YearClosing
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    year = 2024
+    closed_on = date(2025, 4, 30)

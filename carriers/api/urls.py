@@ -1,10 +1,17 @@
 from rest_framework.routers import SimpleRouter
 
-from carriers.api import views
+from carriers.api import forecast_views, views
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet)
 router.register("forwarding-agreements", views.ForwardingAgreementViewSet)
 router.register("cost-splits", views.CostSplitViewSet)
+# Carriers' cost statements (issue 4).
+router.register("forecasts", forecast_views.CostForecastViewSet)
+router.register("forecast-attachments", forecast_views.ForecastAttachmentViewSet)
+router.register("carrier-payments", forecast_views.CarrierPaymentViewSet)
+router.register("year-closings", forecast_views.YearClosingViewSet)
+router.register("carrier-actuals", forecast_views.CarrierActualsViewSet, basename="carrieractuals")
+router.register("forecast-inbox", forecast_views.ForecastInboxViewSet, basename="forecastinbox")
 
 urlpatterns = router.urls

@@ -1,0 +1,1046 @@
+"""The API of carriers' cost statements: the workflow end to end, the services' refusals as
+HTTP answers with German messages by field (nothing half-saved), If-Match, attachments,
+payments, year closings, forecast against actual, the inbox, scope (another carrier, a town
+and the council never see Caritas's data) and pinned query counts of every list.
+"""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from carriers.models import (
+    CarrierPayment,
+    CostForecast,
+    ForecastAttachment,
+    ForecastLine,
+    ForwardingAgreement,
+    Organisation,
+)
+from funding.models import YearClosing
+from staffing.models import Occupancy, Position
+from tests.api_helpers import results, token_client
+from tests.factories import (
+    PDF_BYTES,
+    BuildingBlockFactory,
+    CarrierFactory,
+    CarrierPaymentFactory,
+    CostForecastFactory,
+    OrganisationFactory,
+    PositionFactory,
+    TownFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# An open year without demo statements of Caritas.
+YEAR = 2026
+LIST = reverse("api:costforecast-list")
+COMPARE = reverse("api:costforecast-compare")
+PAYMENTS = reverse("api:carrierpayment-list")
+CLOSINGS = reverse("api:yearclosing-list")
+ACTUALS = reverse("api:carrieractuals-list")
+INBOX = reverse("api:forecastinbox-list")
+ATTACHMENTS = reverse("api:forecastattachment-list")
+OVERVIEW = reverse("api:overview")
+
+
+def url(name, obj, action=None):
+    basename = {CostForecast: "costforecast", ForecastAttachment: "forecastattachment"}.get(
+        type(obj), type(obj)._meta.model_name
+    )
+    return reverse(f"api:{basename}-{action or 'detail'}", args=[obj.pk])
+
+
+# --- Leverkusen's world --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def leverkusen(demo_data):
+    return Organisation.objects.get(slug="leverkusen")
+
+
+@pytest.fixture
+def caritas(demo_data):
+    caritas = Organisation.objects.get(slug="caritas-leverkusen")
+    for forecast in CostForecast.objects.filter(carrier=caritas, year=YEAR).order_by("-number"):
+        forecast.delete()
+    return caritas
+
+
+@pytest.fixture
+def carrier(caritas):
+    return token_client(
+        UserFactory(role="carrier", organisation=caritas, email="c@caritas.example")
+    )
+
+
+@pytest.fixture
+def coordinator_user(leverkusen):
+    return UserFactory(role="coordinator", organisation=leverkusen, email="ki@leverkusen.example")
+
+
+@pytest.fixture
+def coordinator(coordinator_user):
+    return token_client(coordinator_user)
+
+
+@pytest.fixture
+def finance(leverkusen):
+    return token_client(UserFactory(role="finance", organisation=leverkusen))
+
+
+def lines(*rows):
+    """[(position, gross, material, overhead)] as the API takes them."""
+    return [
+        {
+            "position": position,
+            "employer_gross": gross,
+            "material": material,
+            "overhead": overhead,
+            "months_filled": "12",
+        }
+        for position, gross, material, overhead in rows
+    ]
+
+
+FIRST = lines((1005, "80000.00", "5000.00", "3000.00"), (1015, "68000.00", "4000.00", "2000.00"))
+CORRECTED = lines(
+    (1005, "70000.00", "5000.00", "3000.00"), (1015, "68000.00", "4000.00", "2000.00")
+)
+
+
+def create(client, leverkusen, body_lines=FIRST, **extra):
+    return client.post(
+        LIST,
+        {"recipient": leverkusen.pk, "year": YEAR, "lines": body_lines, **extra},
+        format="json",
+    )
+
+
+def post(client, forecast_id, action, data=None, etag=None):
+    headers = {"HTTP_IF_MATCH": etag} if etag else {}
+    path = reverse(f"api:costforecast-{action}", args=[forecast_id])
+    return client.post(path, data or {}, format="json", **headers)
+
+
+def own_share(finance_client):
+    response = finance_client.get(OVERVIEW, {"recipient": "leverkusen", "year": YEAR})
+    assert response.status_code == 200, response.data
+    data = response.data
+    city = next(b["amount"] for b in data["by_bearer"] if b["organisation"] == "leverkusen")
+    return D(data["totals"]["own_share"]), D(city)
+
+
+# --- End to end ----------------------------------------------------------------------------------
+
+
+def test_end_to_end_the_approved_forecast_changes_the_citys_own_share(
+    carrier, coordinator, finance, leverkusen, caritas
+):
+    before_total, before_city = own_share(finance)
+
+    created = create(carrier, leverkusen, title="Prognose April 2025")
+    assert created.status_code == 201, created.data
+    forecast_id = created.data["id"]
+    assert (created.data["carrier_slug"], created.data["state"], created.data["number"]) == (
+        "caritas-leverkusen",
+        "draft",
+        1,
+    )
+    assert created.data["label"] == "Prognose April 2025"
+    assert [line["position"] for line in created.data["lines"]] == [1005, 1015]
+
+    submitted = post(carrier, forecast_id, "submit", etag=created["ETag"])
+    assert submitted.status_code == 200, submitted.data
+    assert submitted.data["state_label"] == "Eingereicht"
+    # Submitted is not approved: the engine still uses the plan.
+    assert own_share(finance) == (before_total, before_city)
+
+    returned = post(
+        coordinator,
+        forecast_id,
+        "return",
+        {"comment": "Arbeitgeberbrutto 1005 bitte belegen."},
+        etag=submitted["ETag"],
+    )
+    assert returned.status_code == 200, returned.data
+    assert (returned.data["state"], returned.data["return_comment"]) == (
+        "returned",
+        "Arbeitgeberbrutto 1005 bitte belegen.",
+    )
+
+    revised = post(carrier, forecast_id, "revise", etag=returned["ETag"])
+    assert revised.status_code == 200, revised.data
+    assert (revised.data["id"], revised.data["state"]) == (forecast_id, "draft")
+    changed = carrier.patch(
+        url("costforecast", CostForecast(pk=forecast_id)),
+        {"lines": CORRECTED},
+        format="json",
+        HTTP_IF_MATCH=revised["ETag"],
+    )
+    assert changed.status_code == 200, changed.data
+    resubmitted = post(carrier, forecast_id, "submit", etag=changed["ETag"])
+    assert resubmitted.status_code == 200, resubmitted.data
+
+    content = post(coordinator, forecast_id, "check", {"check": "content"})
+    assert content.status_code == 200, content.data
+    arithmetic = post(
+        coordinator, forecast_id, "check", {"check": "arithmetic"}, etag=content["ETag"]
+    )
+    assert arithmetic.status_code == 200, arithmetic.data
+    checks = arithmetic.data["checks"]
+    assert checks["content"]["by"] == checks["arithmetic"]["by"]
+    assert checks["content"]["at"] and checks["arithmetic"]["at"]
+    approved = post(coordinator, forecast_id, "approve", etag=arithmetic["ETag"])
+    assert approved.status_code == 200, approved.data
+    assert approved.data["state"] == "approved"
+
+    after_total, after_city = own_share(finance)
+    # Plan 2026 per Caritas position (fixtures/01_leverkusen.json): 72,560 + 12,500 + 20,316.80
+    # = 105,376.80, funding 57,000, own share 48,376.80; both: 96,753.60.
+    # Approved: 1005 70,000 + 5,000 + 3,000 = 78,000 (own 21,000); 1015 68,000 + 4,000 +
+    # 2,000 = 74,000 (own 17,000); both: 38,000. Change: 38,000 − 96,753.60 = −58,753.60,
+    # all of it the city's (coverage "all").
+    assert after_total - before_total == D("-58753.60")
+    assert after_city - before_city == D("-58753.60")
+
+
+# --- Create and change ---------------------------------------------------------------------------
+
+
+def test_create_without_lines_prefills_the_plan_and_the_carrier_is_implicit(
+    carrier, leverkusen, caritas
+):
+    awo = Organisation.objects.get(slug="awo-leverkusen")
+
+    # A carrier's user cannot write for another carrier: ``carrier`` is its own.
+    response = carrier.post(
+        LIST, {"recipient": leverkusen.pk, "year": YEAR, "carrier": awo.pk}, format="json"
+    )
+
+    assert response.status_code == 201, response.data
+    assert response.data["carrier"] == caritas.pk
+    assert [(line["position"], line["employer_gross"]) for line in response.data["lines"]] == [
+        (1005, "72560.00"),
+        (1015, "72560.00"),
+    ]
+    assert response["ETag"] == CostForecast.objects.get(pk=response.data["id"]).etag
+
+
+def test_refused_lines_answer_400_by_field_and_save_nothing(carrier, leverkusen, caritas):
+    before = (CostForecast.objects.count(), ForecastLine.objects.count())
+
+    negative = create(carrier, leverkusen, lines((1005, "-1.00", "0", "0")))
+    months = carrier.post(
+        LIST,
+        {
+            "recipient": leverkusen.pk,
+            "year": YEAR,
+            "lines": [{"position": 1005, "employer_gross": "1.00", "months_filled": "13"}],
+        },
+        format="json",
+    )
+    foreign = create(carrier, leverkusen, lines((1006, "1.00", "0", "0")))  # AWO's position
+
+    assert negative.status_code == 400
+    assert negative.data == {
+        "lines": ["Zeile 1, Arbeitgeberbrutto (€): Der Betrag darf nicht negativ sein."]
+    }
+    assert months.status_code == 400
+    assert months.data == {
+        "lines": ["Zeile 1, Besetzte Monate: Die Monate müssen zwischen 0 und 12 liegen."]
+    }
+    assert foreign.status_code == 400
+    # Another carrier's position answers like an unknown one: its title stays hidden.
+    assert foreign.data == {
+        "lines": ["Zeile 1: Diese Stelle gibt es in Ihrem Zuständigkeitsbereich nicht."]
+    }
+    assert "AWO" not in foreign.content.decode()
+    assert (CostForecast.objects.count(), ForecastLine.objects.count()) == before
+
+
+def test_a_second_open_draft_answers_400(carrier, leverkusen, caritas):
+    assert create(carrier, leverkusen).status_code == 201
+
+    second = create(carrier, leverkusen)
+
+    assert second.status_code == 400
+    assert second.data == {
+        "year": [
+            "Für Caritasverband Leverkusen e. V. und 2026 ist schon eine Fassung in "
+            "Bearbeitung; bitte diese weiterbearbeiten."
+        ]
+    }
+    assert CostForecast.objects.filter(carrier=caritas, year=YEAR).count() == 1
+
+
+def test_create_needs_a_carrier_with_positions_at_the_recipient(leverkusen, caritas):
+    admin = token_client(UserFactory(role="admin", organisation=None))
+    wesel = Organisation.objects.get(slug="kreis-wesel")
+
+    missing = admin.post(LIST, {"recipient": leverkusen.pk, "year": YEAR}, format="json")
+    elsewhere = admin.post(
+        LIST, {"recipient": wesel.pk, "year": YEAR, "carrier": caritas.pk}, format="json"
+    )
+
+    assert missing.status_code == 400
+    assert missing.data == {"carrier": ["Bitte die Trägerin angeben."]}
+    assert elsewhere.status_code == 400
+    assert elsewhere.data == {
+        "recipient": ["Caritasverband Leverkusen e. V. hat bei Kreis Wesel keine Stellen."]
+    }
+
+
+@pytest.mark.parametrize("role", ["coordinator", "finance", "council", "town"])
+def test_only_carriers_open_drafts(role, leverkusen, caritas):
+    organisation = TownFactory() if role == "town" else leverkusen
+    client = token_client(UserFactory(role=role, organisation=organisation))
+
+    response = client.post(
+        LIST, {"recipient": leverkusen.pk, "year": YEAR, "carrier": caritas.pk}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert response.data["detail"] == "Nur die Trägerin selbst bearbeitet ihre Prognose."
+    assert not CostForecast.objects.filter(carrier=caritas, year=YEAR).exists()
+
+
+def test_stale_if_match_answers_412_and_changes_nothing(carrier, leverkusen, caritas):
+    created = create(carrier, leverkusen)
+    path = url("costforecast", CostForecast(pk=created.data["id"]))
+    etag = created["ETag"]
+    assert carrier.get(path)["ETag"] == etag
+
+    first = carrier.patch(path, {"title": "Prognose Mai"}, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 200, first.data
+    assert first["ETag"] != etag
+
+    stale = carrier.patch(path, {"lines": CORRECTED}, format="json", HTTP_IF_MATCH=etag)
+    stale_submit = post(carrier, created.data["id"], "submit", etag=etag)
+
+    assert stale.status_code == 412
+    assert "inzwischen von jemand anderem geändert" in stale.data["detail"]
+    assert stale_submit.status_code == 412
+    row = CostForecast.objects.get(pk=created.data["id"])
+    assert (row.state, row.title, row.etag) == ("draft", "Prognose Mai", first["ETag"])
+    assert ForecastLine.objects.get(forecast=row, position_id=1005).employer_gross == D("80000")
+
+
+def test_put_replaces_all_lines_and_needs_them(carrier, leverkusen):
+    created = create(carrier, leverkusen)
+    path = url("costforecast", CostForecast(pk=created.data["id"]))
+
+    without = carrier.put(path, {"title": "x"}, format="json")
+    replaced = carrier.put(path, {"lines": CORRECTED[:1], "note": "Nur 1005."}, format="json")
+
+    assert without.status_code == 400
+    assert list(without.data) == ["lines"]
+    assert replaced.status_code == 200, replaced.data
+    assert [line["position"] for line in replaced.data["lines"]] == [1005]
+    assert replaced.data["note"] == "Nur 1005."
+
+
+def test_the_coordinator_cannot_edit_lines_and_a_carrier_cannot_approve(
+    carrier, coordinator, leverkusen
+):
+    created = create(carrier, leverkusen)
+    forecast_id = created.data["id"]
+    path = url("costforecast", CostForecast(pk=forecast_id))
+
+    edit = coordinator.patch(path, {"lines": CORRECTED}, format="json")
+    assert edit.status_code == 403
+    assert edit.data["detail"] == "Nur die Trägerin selbst bearbeitet ihre Prognose."
+
+    assert post(carrier, forecast_id, "submit").status_code == 200
+    for action, data in (
+        ("approve", {}),
+        ("check", {"check": "content"}),
+        ("return", {"comment": "x"}),
+    ):
+        refused = post(carrier, forecast_id, action, data)
+        assert refused.status_code == 403, action
+        assert refused.data["detail"] == "Nur die KI-Koordination prüft und genehmigt Prognosen."
+
+    row = CostForecast.objects.get(pk=forecast_id)
+    assert (row.state, row.content_checked_at) == ("submitted", None)
+    assert ForecastLine.objects.get(forecast=row, position_id=1005).employer_gross == D("80000")
+
+
+def test_review_refusals_answer_400_with_the_german_message(carrier, coordinator, leverkusen):
+    forecast_id = create(carrier, leverkusen).data["id"]
+
+    early = post(coordinator, forecast_id, "approve")
+    assert early.status_code == 400
+    assert early.data == {"state": ["Genehmigt werden kann nur eine eingereichte Prognose."]}
+
+    post(carrier, forecast_id, "submit")
+    unchecked = post(coordinator, forecast_id, "approve")
+    unknown = post(coordinator, forecast_id, "check", {"check": "gefühlt"})
+    no_reason = post(coordinator, forecast_id, "return", {"comment": " "})
+    edit_submitted = carrier.patch(
+        url("costforecast", CostForecast(pk=forecast_id)), {"lines": CORRECTED}, format="json"
+    )
+
+    assert unchecked.status_code == 400
+    assert unchecked.data == {
+        "state": [
+            "Vor der Genehmigung fehlt noch die sachliche Prüfung und die rechnerische Prüfung."
+        ]
+    }
+    assert unknown.status_code == 400
+    assert unknown.data == {
+        "check": ["Bitte „content“ (sachlich) oder „arithmetic“ (rechnerisch)."]
+    }
+    assert no_reason.status_code == 400
+    assert no_reason.data == {"comment": ["Bitte begründen, was die Trägerin ändern soll."]}
+    assert edit_submitted.status_code == 400
+    assert edit_submitted.data == {
+        "state": ["Nur ein Entwurf oder eine zurückgegebene Prognose kann geändert werden."]
+    }
+    row = CostForecast.objects.get(pk=forecast_id)
+    assert (row.state, row.version) == ("submitted", 2)
+
+
+def test_an_admin_cannot_approve_what_they_submitted(leverkusen, caritas):
+    admin = token_client(UserFactory(role="admin", organisation=None))
+    created = admin.post(
+        LIST,
+        {"recipient": leverkusen.pk, "carrier": caritas.pk, "year": YEAR, "lines": FIRST},
+        format="json",
+    )
+    assert created.status_code == 201, created.data
+    post(admin, created.data["id"], "submit")
+
+    refused = post(admin, created.data["id"], "approve")
+
+    assert refused.status_code == 400
+    assert refused.data == {"state": ["Sie können Ihre eigene Prognose nicht genehmigen."]}
+
+
+def approve_via_api(carrier, coordinator, forecast_id):
+    assert post(carrier, forecast_id, "submit").status_code == 200
+    assert post(coordinator, forecast_id, "check", {"check": "content"}).status_code == 200
+    assert post(coordinator, forecast_id, "check", {"check": "arithmetic"}).status_code == 200
+    response = post(coordinator, forecast_id, "approve")
+    assert response.status_code == 200, response.data
+    return response
+
+
+def test_revising_an_approved_forecast_answers_201_and_compare_shows_the_saving(
+    carrier, coordinator, leverkusen
+):
+    old_id = create(carrier, leverkusen).data["id"]
+    approve_via_api(carrier, coordinator, old_id)
+
+    revision = post(carrier, old_id, "revise")
+    assert revision.status_code == 201, revision.data
+    new_id = revision.data["id"]
+    assert (revision.data["number"], revision.data["revision_of"], revision.data["state"]) == (
+        2,
+        old_id,
+        "draft",
+    )
+    carrier.patch(url("costforecast", CostForecast(pk=new_id)), {"lines": CORRECTED}, format="json")
+    assert CostForecast.objects.get(pk=old_id).state == "approved"
+
+    comparison = coordinator.get(COMPARE, {"old": old_id, "new": new_id})
+
+    assert comparison.status_code == 200, comparison.data
+    data = comparison.data
+    # Only 1005 changed: 88,000 -> 78,000; the city carries 31,000 -> 21,000: saves 10,000.
+    rows = {row["position"]: row for row in data["lines"]}
+    assert (rows[1005]["old_total"], rows[1005]["new_total"], rows[1005]["difference"]) == (
+        "88000.00",
+        "78000.00",
+        "-10000.00",
+    )
+    assert (rows[1015]["difference"], rows[1015]["changed"]) == ("0.00", False)
+    assert (data["old_total"], data["new_total"]) == ("162000.00", "152000.00")
+    assert data["saving"] == "10000.00"
+    assert (data["old"]["number"], data["new"]["number"]) == (1, 2)
+
+    approve_via_api(carrier, coordinator, new_id)
+    assert CostForecast.objects.get(pk=old_id).state == "superseded"
+
+
+def test_effect_and_findings(carrier, coordinator, leverkusen):
+    forecast_id = create(carrier, leverkusen, CORRECTED[:1]).data["id"]
+    forecast = CostForecast(pk=forecast_id)
+
+    as_coordinator = coordinator.get(url("costforecast", forecast, "effect"))
+    as_carrier = carrier.get(url("costforecast", forecast, "effect"))
+    detail = coordinator.get(url("costforecast", forecast), {"effect": "1"})
+    findings = coordinator.get(url("costforecast", forecast, "findings"))
+
+    # 70,000 + 5,000 + 3,000 = 78,000; funding min(57,000, 70,000) = 57,000; own 21,000,
+    # all of it the city's (coverage "all").
+    (line,) = as_coordinator.data["lines"]
+    assert (line["total_cost"], line["funding"], line["own_share"]) == (
+        "78000.00",
+        "57000.00",
+        "21000.00",
+    )
+    assert (line["carrier_carries"], line["recipient_carries"]) == ("0.00", "21000.00")
+    assert "recipient_year_own_share" in as_coordinator.data
+    # The city's whole year sums every carrier's figures: not for a carrier.
+    assert "recipient_year_own_share" not in as_carrier.data
+    assert as_carrier.data["recipient_carries"] == "21000.00"
+    assert detail.data["effect"]["total_cost"] == "78000.00"
+    assert findings.status_code == 200
+    assert {"position": 1015, "text": "„Casemanagement Caritas 2“ fehlt in der Prognose."} in [
+        dict(f) for f in findings.data
+    ]
+
+
+def test_list_filters(carrier, coordinator, leverkusen, caritas):
+    forecast_id = create(carrier, leverkusen).data["id"]
+
+    def listed(**query):
+        return {row["id"] for row in results(coordinator.get(LIST, query))}
+
+    assert forecast_id in listed(carrier="caritas-leverkusen", year=YEAR, kind="forecast")
+    assert forecast_id in listed(state="draft")
+    assert forecast_id not in listed(state="approved")
+    assert forecast_id not in listed(year=YEAR - 1)
+    assert forecast_id not in listed(carrier="awo-leverkusen")
+    assert coordinator.get(LIST, {"year": "zwanzig"}).status_code == 400
+
+
+# --- Attachments ---------------------------------------------------------------------------------
+
+
+def upload(client, forecast_id, name, content, etag=None):
+    headers = {"HTTP_IF_MATCH": etag} if etag else {}
+    return client.post(
+        reverse("api:costforecast-attachments", args=[forecast_id]),
+        {"file": SimpleUploadedFile(name, content)},
+        format="multipart",
+        **headers,
+    )
+
+
+def test_attachments_upload_list_download_delete(carrier, coordinator, leverkusen):
+    created = create(carrier, leverkusen)
+    forecast_id = created.data["id"]
+
+    uploaded = upload(carrier, forecast_id, "Lohnjournal 2026.pdf", PDF_BYTES, created["ETag"])
+    assert uploaded.status_code == 201, uploaded.data
+    attachment = ForecastAttachment.objects.get(pk=uploaded.data["id"])
+    assert (uploaded.data["name"], uploaded.data["size"]) == (
+        "Lohnjournal 2026.pdf",
+        len(PDF_BYTES),
+    )
+
+    listed = coordinator.get(reverse("api:costforecast-attachments", args=[forecast_id]))
+    assert [a["id"] for a in listed.data] == [attachment.pk]
+    detail = coordinator.get(url("costforecast", CostForecast(pk=forecast_id)))
+    assert [a["name"] for a in detail.data["attachments"]] == ["Lohnjournal 2026.pdf"]
+
+    download = coordinator.get(url("forecastattachment", attachment, "download"))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF_BYTES
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert "Lohnjournal" in download["Content-Disposition"]
+
+    # The coordinator reads but does not delete a carrier's attachment.
+    refused = coordinator.delete(url("forecastattachment", attachment))
+    assert refused.status_code == 403
+    assert carrier.delete(url("forecastattachment", attachment)).status_code == 204
+    assert not ForecastAttachment.objects.filter(pk=attachment.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("Abrechnung.pdf", b"MZ not a pdf", "Die Datei endet auf .pdf, ist aber kein PDF."),
+        ("setup.exe", b"MZ\x90\x00", "Bitte eine PDF- oder Excel-Datei (.xlsx) anhängen."),
+        ("gross.pdf", PDF_BYTES + b"0" * (5 * 1024 * 1024), "Die Datei ist größer als 5 MB."),
+    ],
+)
+def test_refused_attachments_answer_400_and_save_nothing(
+    name, content, message, carrier, leverkusen
+):
+    created = create(carrier, leverkusen)
+
+    response = upload(carrier, created.data["id"], name, content)
+
+    assert response.status_code == 400
+    assert response.data == {"file": [message]}
+    assert ForecastAttachment.objects.count() == 0
+    assert CostForecast.objects.get(pk=created.data["id"]).etag == created["ETag"]
+
+
+def test_a_stale_upload_answers_412(carrier, leverkusen):
+    created = create(carrier, leverkusen)
+    carrier.patch(
+        url("costforecast", CostForecast(pk=created.data["id"])), {"note": "neu"}, format="json"
+    )
+
+    response = upload(carrier, created.data["id"], "a.pdf", PDF_BYTES, created["ETag"])
+
+    assert response.status_code == 412
+    assert ForecastAttachment.objects.count() == 0
+
+
+# --- Payments and year closings ------------------------------------------------------------------
+
+
+def payment_data(leverkusen, caritas, **extra):
+    return {
+        "recipient": leverkusen.pk,
+        "carrier": caritas.pk,
+        "year": YEAR,
+        "position": 1005,
+        "paid_on": "2026-06-30",
+        "amount": "20000.00",
+        "purpose": "Abschlag 1. Halbjahr",
+    } | extra
+
+
+def test_payments_finance_writes_the_carrier_reads_its_own(finance, carrier, leverkusen, caritas):
+    created = finance.post(PAYMENTS, payment_data(leverkusen, caritas), format="json")
+    assert created.status_code == 201, created.data
+    payment = CarrierPayment.objects.get(pk=created.data["id"])
+
+    assert payment.pk in {row["id"] for row in results(carrier.get(PAYMENTS, {"year": YEAR}))}
+    assert carrier.get(url("carrierpayment", payment)).status_code == 200
+    assert (
+        carrier.post(PAYMENTS, payment_data(leverkusen, caritas), format="json").status_code == 403
+    )
+    assert (
+        carrier.patch(url("carrierpayment", payment), {"amount": "1.00"}, format="json").status_code
+        == 403
+    )
+    assert carrier.delete(url("carrierpayment", payment)).status_code == 403
+
+    negative = finance.post(
+        PAYMENTS, payment_data(leverkusen, caritas, amount="-5.00"), format="json"
+    )
+    assert negative.status_code == 400
+    assert negative.data == {"amount": ["Der Betrag darf nicht negativ sein."]}
+    foreign = finance.post(
+        PAYMENTS, payment_data(leverkusen, caritas, position=1006), format="json"
+    )
+    assert foreign.status_code == 400
+    assert foreign.data == {
+        "position": [
+            "Die Stelle „Casemanagement AWO 1“ ist nicht bei Caritasverband Leverkusen e. V. "
+            "angestellt."
+        ]
+    }
+    other = finance.post(
+        PAYMENTS, payment_data(OrganisationFactory(), caritas, position=None), format="json"
+    )
+    assert other.status_code == 400
+    assert other.data == {
+        "recipient": ["Daten anderer Zuwendungsempfänger können Sie nicht bearbeiten."]
+    }
+
+    etag = created["ETag"]
+    assert (
+        finance.patch(
+            url("carrierpayment", payment),
+            {"amount": "21000.00"},
+            format="json",
+            HTTP_IF_MATCH=etag,
+        ).status_code
+        == 200
+    )
+    stale = finance.patch(
+        url("carrierpayment", payment), {"amount": "1.00"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert stale.status_code == 412
+    payment.refresh_from_db()
+    assert payment.amount == D("21000.00")
+    assert CarrierPayment.objects.filter(carrier=caritas, year=YEAR).count() == 1
+    assert finance.delete(url("carrierpayment", payment)).status_code == 204
+
+
+def test_year_closings_for_finance_and_coordination(finance, coordinator, carrier, leverkusen):
+    data = {"recipient": leverkusen.pk, "year": YEAR, "closed_on": "2027-04-30"}
+
+    created = coordinator.post(CLOSINGS, data, format="json")
+    duplicate = finance.post(CLOSINGS, data, format="json")
+    by_carrier = carrier.post(CLOSINGS, data | {"year": YEAR + 1}, format="json")
+    council = token_client(UserFactory(role="council", organisation=leverkusen))
+    by_council = council.post(CLOSINGS, data | {"year": YEAR + 1}, format="json")
+
+    assert created.status_code == 201, created.data
+    assert duplicate.status_code == 400
+    assert duplicate.data == {"non_field_errors": ["Dieses Jahr ist schon abgeschlossen."]}
+    assert (by_carrier.status_code, by_council.status_code) == (403, 403)
+    assert results(carrier.get(CLOSINGS)) == []
+    assert YearClosing.objects.filter(recipient=leverkusen, year=YEAR).count() == 1
+    assert not YearClosing.objects.filter(recipient=leverkusen, year=YEAR + 1).exists()
+
+
+# --- Forecast against actual, inbox --------------------------------------------------------------
+
+
+def test_carrier_actuals_by_hand(finance, coordinator, carrier, leverkusen, caritas):
+    approve_via_api(carrier, coordinator, create(carrier, leverkusen, CORRECTED).data["id"])
+    CarrierPaymentFactory(
+        recipient=leverkusen, carrier=caritas, year=YEAR, position_id=1005, amount=D("30000")
+    )
+
+    response = finance.get(ACTUALS, {"year": YEAR, "carrier": "caritas-leverkusen"})
+
+    (row,) = results(response)
+    assert (row["carrier_name"], row["recipient_slug"], row["year"]) == (
+        "Caritasverband Leverkusen e. V.",
+        "leverkusen",
+        YEAR,
+    )
+    lines_by = {line["position"]: line for line in row["lines"]}
+    assert (lines_by[1005]["forecast"], lines_by[1005]["actual"], lines_by[1005]["paid"]) == (
+        "78000.00",
+        None,
+        "30000.00",
+    )
+    # 78,000 + 74,000 = 152,000; the city carries 21,000 + 17,000 = 38,000, paid 30,000.
+    assert (row["forecast_total"], row["recipient_forecast"], row["paid_total"]) == (
+        "152000.00",
+        "38000.00",
+        "30000.00",
+    )
+    assert row["paid_difference"] == "-8000.00"
+    # The carrier sees its own row; without ?carrier the finance staff see all three carriers.
+    assert [r["carrier_name"] for r in results(carrier.get(ACTUALS, {"year": YEAR}))] == [
+        "Caritasverband Leverkusen e. V."
+    ]
+    assert len(results(finance.get(ACTUALS, {"year": YEAR}))) == 3
+    assert finance.get(ACTUALS).status_code == 400
+
+
+def test_inbox_for_reviewer_and_carrier(carrier, coordinator, leverkusen):
+    forecast_id = create(carrier, leverkusen).data["id"]
+
+    carrier_items = results(carrier.get(INBOX))
+    assert any(item["forecast"] == forecast_id for item in carrier_items)
+    assert forecast_id not in {item["forecast"] for item in results(coordinator.get(INBOX))}
+
+    post(carrier, forecast_id, "submit")
+    waiting = [i for i in results(coordinator.get(INBOX)) if i["forecast"] == forecast_id]
+    assert waiting[0]["carrier_name"] == "Caritasverband Leverkusen e. V."
+    assert waiting[0]["text"].startswith("Prognose")
+
+
+# --- Scope: another carrier, a town, the council ------------------------------------------------
+
+SECRET_GROSS = "71234.56"
+SECRET_PAYMENT = "43210.98"
+
+
+@pytest.fixture
+def caritas_data(carrier, coordinator, leverkusen, caritas):
+    """Caritas's statements (an approved one and its revision), an attachment, a payment."""
+    old = create(carrier, leverkusen, lines((1005, SECRET_GROSS, "5000.00", "3000.00")))
+    old_id = old.data["id"]
+    upload(carrier, old_id, "Caritas-Lohnjournal.pdf", PDF_BYTES)
+    approve_via_api(carrier, coordinator, old_id)
+    new_id = post(carrier, old_id, "revise").data["id"]
+    CarrierPaymentFactory(
+        recipient=leverkusen, carrier=caritas, year=YEAR, position_id=1005, amount=D(SECRET_PAYMENT)
+    )
+    return {
+        "old": CostForecast.objects.get(pk=old_id),
+        "new": CostForecast.objects.get(pk=new_id),
+        "attachment": ForecastAttachment.objects.get(forecast_id=old_id),
+        "payment": CarrierPayment.objects.get(amount=D(SECRET_PAYMENT)),
+    }
+
+
+def other_carrier_client(leverkusen):
+    """A second carrier at Leverkusen with a position and a draft of its own."""
+    other = CarrierFactory(name="Malteser Hilfsdienst Leverkusen", slug="malteser-leverkusen")
+    position = PositionFactory(
+        recipient=leverkusen,
+        employer=other,
+        block=BuildingBlockFactory(number=2),
+        title="Casemanagement Malteser",
+        planned_start=date(2024, 1, 1),
+    )
+    agreement = ForwardingAgreement.objects.create(
+        recipient=leverkusen, carrier=other, valid_from=date(2024, 1, 1), coverage_policy="all"
+    )
+    agreement.positions.add(position)
+    Occupancy.objects.create(position=position, start=date(2024, 1, 1), fte=D("1"))
+    user = UserFactory(role="carrier", organisation=other)
+    client = token_client(user)
+    own = client.post(LIST, {"recipient": leverkusen.pk, "year": YEAR}, format="json")
+    assert own.status_code == 201, own.data
+    return client
+
+
+def outsider(kind, leverkusen):
+    if kind == "other_carrier":
+        return other_carrier_client(leverkusen)
+    if kind == "town":
+        return token_client(
+            UserFactory(role="town", organisation=Organisation.objects.get(slug="hueckeswagen"))
+        )
+    return token_client(UserFactory(role="council", organisation=leverkusen))
+
+
+def assert_no_caritas(response):
+    body = response.content.decode()
+    for secret in ("Caritas", SECRET_GROSS, SECRET_PAYMENT, "Lohnjournal"):
+        assert secret not in body, (secret, response.request["PATH_INFO"])
+
+
+@pytest.mark.parametrize("kind", ["other_carrier", "town", "council"])
+def test_outsiders_never_see_caritas_data(kind, caritas_data, leverkusen):
+    client = outsider(kind, leverkusen)
+    old, new = caritas_data["old"], caritas_data["new"]
+    attachment, payment = caritas_data["attachment"], caritas_data["payment"]
+    state_before = {f.pk: (f.state, f.version) for f in (old, new)}
+
+    # Lists: empty, or only the outsider's own rows.
+    for path, query in (
+        (LIST, {}),
+        (LIST, {"carrier": "caritas-leverkusen"}),
+        (ATTACHMENTS, {}),
+        (PAYMENTS, {}),
+        (ACTUALS, {"year": YEAR}),
+        (ACTUALS, {"year": YEAR, "carrier": "caritas-leverkusen"}),
+        (INBOX, {}),
+    ):
+        response = client.get(path, query)
+        assert response.status_code == 200, (path, response.data)
+        assert_no_caritas(response)
+    assert results(client.get(LIST, {"carrier": "caritas-leverkusen"})) == []
+    assert results(client.get(PAYMENTS)) == []
+
+    # Objects: 404, whatever the method.
+    reads = [
+        url("costforecast", old),
+        url("costforecast", old, "effect"),
+        url("costforecast", old, "findings"),
+        url("costforecast", old, "attachments"),
+        url("forecastattachment", attachment),
+        url("forecastattachment", attachment, "download"),
+        url("carrierpayment", payment),
+    ]
+    for path in reads:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert_no_caritas(response)
+    compare = client.get(COMPARE, {"old": old.pk, "new": new.pk})
+    assert compare.status_code == 404
+    assert_no_caritas(compare)
+
+    steps = [
+        ("submit", new, {}),
+        ("check", new, {"check": "content"}),
+        ("approve", new, {}),
+        ("return", new, {"comment": "x"}),
+        ("revise", old, {}),
+    ]
+    for action, forecast, data in steps:
+        response = post(client, forecast.pk, action, data)
+        assert response.status_code == 404, action
+        assert_no_caritas(response)
+    assert upload(client, new.pk, "x.pdf", PDF_BYTES).status_code == 404
+    assert client.patch(url("costforecast", new), {"lines": []}, format="json").status_code == 404
+    assert client.delete(url("forecastattachment", attachment)).status_code == 404
+    payment_write = client.patch(url("carrierpayment", payment), {"amount": "1"}, format="json")
+    assert payment_write.status_code in (403, 404)
+
+    assert {
+        f.pk: (f.state, f.version) for f in CostForecast.objects.filter(pk__in=[old.pk, new.pk])
+    } == state_before
+    assert ForecastAttachment.objects.filter(pk=attachment.pk).exists()
+    payment.refresh_from_db()
+    assert payment.amount == D(SECRET_PAYMENT)
+
+
+def test_another_carrier_sees_its_own_rows(caritas_data, leverkusen):
+    client = other_carrier_client(leverkusen)
+
+    rows = results(client.get(LIST))
+
+    assert [row["carrier_slug"] for row in rows] == ["malteser-leverkusen"]
+    assert [line["position_title"] for line in rows[0]["lines"]] == ["Casemanagement Malteser"]
+
+
+def test_a_coordinator_of_another_recipient_sees_nothing(caritas_data):
+    stranger = token_client(
+        UserFactory(role="coordinator", organisation=Organisation.objects.get(slug="kreis-wesel"))
+    )
+
+    assert results(stranger.get(LIST, {"carrier": "caritas-leverkusen"})) == []
+    assert stranger.get(url("costforecast", caritas_data["new"])).status_code == 404
+    assert post(stranger, caritas_data["new"].pk, "approve").status_code == 404
+
+
+# --- Query counts --------------------------------------------------------------------------------
+#
+# Each list answers in the same number of queries for 10 and 1,000 rows. Token requests:
+# token + user (1), then per role the group (1) for ``role``; the rest is per endpoint.
+
+
+@pytest.fixture
+def plan_world(demo_data):
+    """A new recipient and a carrier with a funded position (the demo's programme rates);
+    the demo's rows are outside every user's scope here but the administrator's."""
+    city, carrier_org = OrganisationFactory(), CarrierFactory()
+    position = PositionFactory(recipient=city, employer=carrier_org, planned_start=date(2023, 1, 1))
+    Occupancy.objects.create(position=position, start=date(2023, 1, 1), fte=D("1"))
+    return city, carrier_org, position
+
+
+def bulk_forecasts(n, city, carrier_org, position):
+    forecasts = CostForecast.objects.bulk_create(
+        CostForecast(
+            recipient=city, carrier=carrier_org, year=YEAR, number=i + 1, state="superseded"
+        )
+        for i in range(n)
+    )
+    ForecastLine.objects.bulk_create(
+        ForecastLine(forecast=f, position=position, employer_gross=D("70000")) for f in forecasts
+    )
+    ForecastAttachment.objects.bulk_create(
+        ForecastAttachment(
+            forecast=f,
+            name="a.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0",
+            content=b"%",
+        )
+        for f in forecasts
+    )
+    return forecasts
+
+
+def many_positions(n, city, carrier_org):
+    block = BuildingBlockFactory(number=2)
+    positions = Position.objects.bulk_create(
+        Position(
+            recipient=city,
+            block=block,
+            funding_kind="case_management",
+            title=f"CM {i:04}",
+            fte=D("1"),
+            employer=carrier_org,
+            planned_start=date(2023, 1, 1),
+        )
+        for i in range(n)
+    )
+    Occupancy.objects.bulk_create(
+        Occupancy(position=p, start=date(2023, 1, 1), fte=D("1")) for p in positions
+    )
+    return positions
+
+
+def setup_forecasts(n, world):
+    city, carrier_org, position = world
+    bulk_forecasts(n, city, carrier_org, position)
+
+
+def setup_attachments(n, world):
+    city, carrier_org, _position = world
+    forecast = CostForecastFactory(recipient=city, carrier=carrier_org, year=YEAR)
+    ForecastAttachment.objects.bulk_create(
+        ForecastAttachment(
+            forecast=forecast,
+            name=f"{i}.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0",
+            content=b"%",
+        )
+        for i in range(n)
+    )
+
+
+def setup_payments(n, world):
+    city, carrier_org, position = world
+    CarrierPayment.objects.bulk_create(
+        CarrierPayment(
+            recipient=city,
+            carrier=carrier_org,
+            year=YEAR,
+            position=position,
+            paid_on=date(YEAR, 1, 1),
+            amount=D("1"),
+            purpose="Abschlag",
+        )
+        for _ in range(n)
+    )
+
+
+def setup_actuals(n, world):
+    city, carrier_org, _position = world
+    positions = many_positions(n - 1, city, carrier_org) + [_position]
+    forecast = CostForecastFactory(recipient=city, carrier=carrier_org, year=YEAR, state="approved")
+    ForecastLine.objects.bulk_create(
+        ForecastLine(forecast=forecast, position=p, employer_gross=D("70000")) for p in positions
+    )
+    setup_payments(n, world)
+
+
+def setup_inbox(n, world):
+    city, _carrier_org, position = world
+    carriers = Organisation.objects.bulk_create(
+        Organisation(name=f"Träger {i}", slug=f"traeger-q-{i}", kind="carrier") for i in range(n)
+    )
+    CostForecast.objects.bulk_create(
+        CostForecast(recipient=city, carrier=c, year=YEAR, state="submitted") for c in carriers
+    )
+
+
+def setup_closings(n, world):
+    cities = Organisation.objects.bulk_create(
+        Organisation(name=f"Stadt Q{i}", slug=f"stadt-q-{i}", kind="county_free_city")
+        for i in range(n)
+    )
+    YearClosing.objects.bulk_create(
+        YearClosing(recipient=c, year=CLOSED_YEAR, closed_on=date(2100, 4, 30)) for c in cities
+    )
+
+
+# A year no demo recipient has closed.
+CLOSED_YEAR = 2099
+
+
+# name -> (setup, path, query, role, rows expected for n, queries)
+LISTS = {
+    # token + user, group, COUNT, page, lines, attachments (the scope is the permission).
+    "forecasts": (setup_forecasts, LIST, {}, "coordinator", lambda n: n, 6),
+    "forecasts as carrier": (setup_forecasts, LIST, {}, "carrier", lambda n: n, 6),
+    # token + user, group, COUNT, page.
+    "attachments": (setup_attachments, ATTACHMENTS, {}, "coordinator", lambda n: n, 4),
+    # token + user, group, permissions (user's and group's), COUNT, page.
+    "payments": (setup_payments, PAYMENTS, {}, "coordinator", lambda n: n, 6),
+    "inbox": (setup_inbox, INBOX, {}, "coordinator", lambda n: n, 6),
+    # token + user (an admin has no group to load), COUNT, page.
+    "closings": (setup_closings, CLOSINGS, {"year": CLOSED_YEAR}, "admin", lambda n: n, 3),
+    # One carrier at one recipient, whatever its number of positions and payments: token +
+    # user, group, the pairs, the organisations, the two approved statements, their lines,
+    # the payments, the carrier's positions, and the engine's year (14) for the effect.
+    "actuals": (setup_actuals, ACTUALS, {"year": YEAR}, "coordinator", lambda n: 1, 24),
+}
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_list_query_count_is_constant(name, n, plan_world, django_assert_num_queries):
+    setup, path, query, role, expected, queries = LISTS[name]
+    setup(n, plan_world)
+    city, carrier_org, _position = plan_world
+    organisation = {"admin": None, "carrier": carrier_org}.get(role, city)
+    client = token_client(UserFactory(role=role, organisation=organisation))
+
+    with django_assert_num_queries(queries):
+        response = client.get(path, {"limit": 1000, **query})
+
+    rows = results(response)
+    assert len(rows) == expected(n)
+    if name == "actuals":
+        assert len(rows[0]["lines"]) == n
