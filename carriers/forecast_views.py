@@ -13,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -399,6 +399,8 @@ class ForecastActionView(ForecastObjectMixin, View):
     forecast's page (errors there too, next to the actions)."""
 
     def post(self, request, pk, action):
+        if action not in DONE:
+            raise Http404
         forecast = self.get_forecast(pk)
         raw = request.POST.get("version", "")
         expected = int(raw) if raw.isdigit() else None
@@ -498,7 +500,6 @@ class AttachmentUploadView(ForecastObjectMixin, View):
             form.add_error(None, STALE_MESSAGE)
             return self.error(request, forecast, form, status=409)
         except ValidationError as error:
-            form = AttachmentForm()
             _add_errors(form, error)
             return self.error(request, forecast, form)
         messages.success(request, _("Der Anhang wurde gespeichert."))

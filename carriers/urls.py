@@ -59,14 +59,15 @@ urlpatterns += [
         name="costforecast_history",
     ),
     path(
-        "prognosen/<int:pk>/<slug:action>/",
-        fv.ForecastActionView.as_view(),
-        name="costforecast_action",
-    ),
-    path(
         "prognosen/<int:pk>/anhaenge/",
         fv.AttachmentUploadView.as_view(),
         name="forecastattachment_add",
+    ),
+    # Last: a workflow step's name is any slug.
+    path(
+        "prognosen/<int:pk>/<slug:action>/",
+        fv.ForecastActionView.as_view(),
+        name="costforecast_action",
     ),
     path(
         "anhaenge/<int:pk>/",
