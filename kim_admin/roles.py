@@ -1,7 +1,9 @@
 """Roles are Django groups with model permissions; a user has at most one role.
 
-finance, coordinator   edit the plan of their organisation's programme (recipient)
-carrier                sees the positions its carrier employs (bound to one carrier)
+finance, coordinator   edit the plan of their organisation's programme (recipient);
+                       coordinators also check, return and approve carriers' cost forecasts
+carrier                sees the positions its carrier employs (bound to one carrier) and writes
+                       its own cost forecasts
 town                   sees the positions that concern its town (bound to one town)
 council                reads the recipient's data, writes nothing
 admin                  everything

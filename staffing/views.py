@@ -341,6 +341,8 @@ def year_row(row) -> dict:
         "year": row.year,
         "result": result,
         "source": COST_SOURCES.get(result.cost_source, result.cost_source),
+        # Which carrier statement, where one is in force: "Prognose 28.11.2024 (Caritas), …".
+        "source_detail": result.cost_source_detail,
         "filled_months": result.filled_months,
         "amounts": result.amounts,
         "bearers": bearers,
