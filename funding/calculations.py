@@ -293,6 +293,18 @@ class YearOverview:
     programme_funding: Decimal
     warnings: tuple[Warning, ...]
 
+    def cost_sources(self) -> tuple[tuple[str, str, int], ...]:
+        """Where the positions' costs come from, for the data state a council reads: (source,
+        statement, number of positions), e.g. ("forecast", "Prognose 28.11.2024 (Caritas …),
+        genehmigt am 02.12.2024", 2); most positions first, then by statement."""
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for result in self.positions:
+            counts[(str(result.cost_source), result.cost_source_detail)] += 1
+        return tuple(
+            (source, detail, n)
+            for (source, detail), n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
+        )
+
 
 # --- Time -------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from carriers.choices import RECIPIENT_KINDS, OrganisationKind
 from carriers.models import Organisation
@@ -85,8 +86,22 @@ def home(request):
             (share, KIND_LABELS.get(share.organisation.kind, "")) for share in overview.by_bearer
         ],
         is_empty=not overview.positions and not totals.total_cost,
+        cost_sources=[
+            (COST_SOURCE_LABELS.get(source, source), detail, n)
+            for source, detail, n in overview.cost_sources()
+        ],
     )
     return render(request, "home.html", context)
+
+
+# How the data state names where a position's cost comes from.
+COST_SOURCE_LABELS = {
+    "actual": gettext_lazy("Ist"),
+    "forecast": gettext_lazy("Prognose"),
+    "planned": gettext_lazy("Plan"),
+    "cost_table": gettext_lazy("Personalkostensatz der Entgeltgruppe"),
+    "none": gettext_lazy("keine Kosten erfasst"),
+}
 
 
 def _total_rows(overview) -> list[dict]:

@@ -542,3 +542,15 @@ def test_inbox_query_count_is_the_same_for_10_and_1000_rows(
 LIST_QUERIES = 9
 PAYMENT_QUERIES = 10
 INBOX_QUERIES = 7
+
+
+def test_the_home_page_names_the_approved_forecasts_its_figures_come_from(client, people):
+    """fixtures/05: for 2025 each carrier's revision of 28.11.2024 was approved on 02.12.2024
+    and covers its two positions; the ten other positions of 2025 are costed from the plan."""
+    as_user(client, people["finance"])
+    page = client.get("/?year=2025").content.decode()
+    assert "Plan: 10 Stellen" in page
+    assert (
+        "Prognose 28.11.2024 (Caritasverband Leverkusen e. V.), genehmigt am 02.12.2024: 2 Stellen"
+        in page
+    )
