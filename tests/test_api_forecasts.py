@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from carriers.models import (
     CarrierPayment,
@@ -878,6 +879,16 @@ def test_a_coordinator_of_another_recipient_sees_nothing(caritas_data):
     assert post(stranger, caritas_data["new"].pk, "approve").status_code == 404
 
 
+def test_users_without_a_role_or_login_get_nothing(caritas_data):
+    roleless = token_client(UserFactory(organisation=caritas_data["old"].recipient))
+    anonymous = APIClient()
+
+    for client in (roleless, anonymous):
+        for path in (LIST, url("costforecast", caritas_data["old"]), ATTACHMENTS, ACTUALS, INBOX):
+            assert client.get(path).status_code in (401, 403), path
+        assert post(client, caritas_data["new"].pk, "submit").status_code in (401, 403)
+
+
 # --- Query counts --------------------------------------------------------------------------------
 #
 # Each list answers in the same number of queries for 10 and 1,000 rows. Token requests:
@@ -995,6 +1006,19 @@ def setup_inbox(n, world):
     )
 
 
+def setup_due(n, world):
+    """n drafts of the carrier, each at another recipient (one open draft per carrier, year and
+    recipient)."""
+    _city, carrier_org, _position = world
+    cities = Organisation.objects.bulk_create(
+        Organisation(name=f"Stadt D{i}", slug=f"stadt-d-{i}", kind="county_free_city")
+        for i in range(n)
+    )
+    CostForecast.objects.bulk_create(
+        CostForecast(recipient=c, carrier=carrier_org, year=YEAR) for c in cities
+    )
+
+
 def setup_closings(n, world):
     cities = Organisation.objects.bulk_create(
         Organisation(name=f"Stadt Q{i}", slug=f"stadt-q-{i}", kind="county_free_city")
@@ -1019,6 +1043,10 @@ LISTS = {
     # token + user, group, permissions (user's and group's), COUNT, page.
     "payments": (setup_payments, PAYMENTS, {}, "coordinator", lambda n: n, 6),
     "inbox": (setup_inbox, INBOX, {}, "coordinator", lambda n: n, 6),
+    # token + user, group, permissions (2); the carrier's returned and unsent statements,
+    # those that cover a year, and its recipients in this and next year (2). Rows: the n
+    # drafts and this and next year's missing forecast at the position's recipient.
+    "inbox as carrier": (setup_due, INBOX, {}, "carrier", lambda n: min(n + 2, 1000), 9),
     # token + user (an admin has no group to load), COUNT, page.
     "closings": (setup_closings, CLOSINGS, {"year": CLOSED_YEAR}, "admin", lambda n: n, 3),
     # One carrier at one recipient, whatever its number of positions and payments: token +

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from carriers.api.serializers import OTHER_POSITION
 from carriers.choices import RECIPIENT_KINDS, ForecastKind, OrganisationKind
 from carriers.forecast_services import ARITHMETIC, CONTENT, LineInput
 from carriers.models import (
@@ -104,11 +105,6 @@ class ForecastAttachmentSerializer(serializers.ModelSerializer):
         url = reverse("api:forecastattachment-download", args=[attachment.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
-
-
-class CheckSerializer(serializers.Serializer):
-    by = PersonField()
-    at = serializers.DateTimeField(read_only=True)
 
 
 class CostForecastSerializer(KimModelSerializer):
@@ -503,9 +499,6 @@ class CarrierActualsQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR, label=_("Jahr"))
     carrier = serializers.SlugField(required=False, label=_("Trägerin (Kürzel)"))
     recipient = serializers.SlugField(required=False, label=_("Zuwendungsempfänger (Kürzel)"))
-
-
-OTHER_POSITION = _("Stellen außerhalb Ihres Zuständigkeitsbereichs können Sie nicht bearbeiten.")
 
 
 class CarrierPaymentWriteSerializer(serializers.ModelSerializer):

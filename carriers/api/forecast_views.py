@@ -124,6 +124,24 @@ def not_found():
     return exceptions.NotFound(_("Nicht gefunden."))
 
 
+def update_keeping_lines(*, forecast, lines=None, **kwargs):
+    """A PATCH without lines changes title or note: the stored lines, read under the row's
+    lock (not before it), go back to ``forecast_update`` unchanged."""
+    list(CostForecast.objects.select_for_update().filter(pk=forecast.pk).values_list("pk"))
+    kept = [
+        services.LineInput(
+            position_id=line.position_id,
+            employer_gross=line.employer_gross,
+            material=line.material,
+            overhead=line.overhead,
+            months_filled=line.months_filled,
+            remark=line.remark,
+        )
+        for line in ForecastLine.objects.filter(forecast_id=forecast.pk).order_by("pk")
+    ]
+    return services.forecast_update(forecast=forecast, lines=kept, **kwargs)
+
+
 # --- Forecasts -----------------------------------------------------------------------------------
 
 FORECAST_JOINS = (
@@ -172,9 +190,12 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
             return serializers.CostForecastUpdateSerializer
         return self.serializer_class
 
-    def shown(self, forecast, status_code=status.HTTP_200_OK, effect=False):
-        """The answer to a step: the statement as a read shows it, with its ETag."""
-        fresh = RestrictedReadOnlyViewSet.get_queryset(self).filter(pk=forecast.pk).first()
+    def shown(self, forecast, status_code=status.HTTP_200_OK, effect=False, loaded=False):
+        """The answer to a step: the statement as a read shows it, with its ETag. ``loaded``:
+        ``forecast`` was read through the list's queryset already (a detail GET)."""
+        fresh = forecast
+        if not loaded:
+            fresh = RestrictedReadOnlyViewSet.get_queryset(self).filter(pk=forecast.pk).first()
         if fresh is None:
             raise not_found()
         context = self.get_serializer_context()
@@ -190,7 +211,7 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
     def retrieve(self, request, *args, **kwargs):
         forecast = self.get_object()
         with_effect = request.query_params.get("effect") in ("1", "true", "ja")
-        return self.shown(forecast, effect=with_effect)
+        return self.shown(forecast, effect=with_effect, loaded=True)
 
     # --- create and change ---------------------------------------------------------------
 
@@ -218,25 +239,15 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if "lines" in data:
-            lines = serializer.line_inputs(data["lines"])
+            service, lines = services.forecast_update, serializer.line_inputs(data["lines"])
         elif partial:
-            lines = [
-                services.LineInput(
-                    position_id=line.position_id,
-                    employer_gross=line.employer_gross,
-                    material=line.material,
-                    overhead=line.overhead,
-                    months_filled=line.months_filled,
-                    remark=line.remark,
-                )
-                for line in forecast.lines.all()
-            ]
+            service, lines = update_keeping_lines, None
         else:
             raise exceptions.ValidationError(
                 {"lines": [_("Bitte alle Zeilen senden (oder PATCH für Teiländerungen).")]}
             )
         run_service(
-            services.forecast_update,
+            service,
             forecast=forecast,
             actor=request.user,
             lines=lines,
