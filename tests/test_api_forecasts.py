@@ -680,6 +680,25 @@ def test_year_closings_for_finance_and_coordination(finance, coordinator, carrie
     assert not YearClosing.objects.filter(recipient=leverkusen, year=YEAR + 1).exists()
 
 
+def test_a_year_closing_is_changed_and_deleted_by_finance_only(finance, carrier, leverkusen):
+    closing = YearClosing.objects.create(
+        recipient=leverkusen, year=YEAR, closed_on=date(YEAR + 1, 4, 30)
+    )
+    path = reverse("api:yearclosing-detail", args=[closing.pk])
+    etag = finance.get(path)["ETag"]
+
+    changed = finance.patch(
+        path, {"note": "Prüfung abgeschlossen"}, format="json", HTTP_IF_MATCH=etag
+    )
+    stale = finance.delete(path, HTTP_IF_MATCH=etag)
+
+    assert changed.status_code == 200, changed.data
+    assert stale.status_code == 412
+    assert carrier.delete(path).status_code == 403
+    assert finance.delete(path, HTTP_IF_MATCH=changed["ETag"]).status_code == 204
+    assert not YearClosing.objects.filter(pk=closing.pk).exists()
+
+
 # --- Forecast against actual, inbox --------------------------------------------------------------
 
 

@@ -167,7 +167,10 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
     # Scope decides: towns and the council see no statement (empty lists, 404); the services
     # decide who may do which step (403).
     permission_classes = [HasRole]
-    queryset = CostForecast.objects.select_related(*FORECAST_JOINS)
+    # The model's order, with the id last: a carrier's versions at two recipients tie.
+    queryset = CostForecast.objects.select_related(*FORECAST_JOINS).order_by(
+        "-year", "carrier__name", "kind", "-number", "pk"
+    )
     nested = {
         "lines": ForecastLine.objects.select_related("position__block"),
         "attachments": ForecastAttachment.objects.defer("content").select_related("uploaded_by"),
