@@ -24,6 +24,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from carriers import filtersets
 from carriers import forecast_selectors as selectors
 from carriers import forecast_services as services
 from carriers.api import forecast_serializers as serializers
@@ -35,7 +36,8 @@ from carriers.models import (
     Organisation,
 )
 from carriers.models.forecasts import ATTACHMENT_MAX_BYTES
-from funding.filtersets import IntegerFilter, YearFilter
+from funding import filtersets as funding_filtersets
+from funding.filtersets import IntegerFilter
 from funding.models import YearClosing
 from kim_admin.api import (
     HasRole,
@@ -51,18 +53,7 @@ from kim_admin.versioning import VersionConflict, parse_etag
 from staffing.models import Position
 
 # --- Filters -------------------------------------------------------------------------------------
-
-
-class CostForecastFilterSet(django_filters.FilterSet):
-    recipient = django_filters.CharFilter(
-        field_name="recipient__slug", label=gettext_lazy("Zuwendungsempfänger")
-    )
-    carrier = django_filters.CharFilter(field_name="carrier__slug", label=gettext_lazy("Trägerin"))
-    year = YearFilter(label=gettext_lazy("Jahr"))
-
-    class Meta:
-        model = CostForecast
-        fields = ["recipient", "carrier", "year", "kind", "state"]
+# Forecasts, payments and year closings filter with the FilterSets of their pages.
 
 
 class ForecastAttachmentFilterSet(django_filters.FilterSet):
@@ -71,30 +62,6 @@ class ForecastAttachmentFilterSet(django_filters.FilterSet):
     class Meta:
         model = ForecastAttachment
         fields = ["forecast"]
-
-
-class CarrierPaymentFilterSet(django_filters.FilterSet):
-    recipient = django_filters.CharFilter(
-        field_name="recipient__slug", label=gettext_lazy("Zuwendungsempfänger")
-    )
-    carrier = django_filters.CharFilter(field_name="carrier__slug", label=gettext_lazy("Trägerin"))
-    year = YearFilter(label=gettext_lazy("Jahr"))
-    position = IntegerFilter(field_name="position_id", label=gettext_lazy("Stelle (ID)"))
-
-    class Meta:
-        model = CarrierPayment
-        fields = ["recipient", "carrier", "year", "position"]
-
-
-class YearClosingFilterSet(django_filters.FilterSet):
-    recipient = django_filters.CharFilter(
-        field_name="recipient__slug", label=gettext_lazy("Zuwendungsempfänger")
-    )
-    year = YearFilter(label=gettext_lazy("Jahr"))
-
-    class Meta:
-        model = YearClosing
-        fields = ["recipient", "year"]
 
 
 # --- Calling a service ---------------------------------------------------------------------------
@@ -176,7 +143,7 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
         "attachments": ForecastAttachment.objects.defer("content").select_related("uploaded_by"),
     }
     serializer_class = serializers.CostForecastSerializer
-    filterset_class = CostForecastFilterSet
+    filterset_class = filtersets.CostForecastFilterSet
 
     def get_queryset(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
@@ -421,7 +388,7 @@ class CarrierPaymentViewSet(RestrictedModelViewSet):
     queryset = CarrierPayment.objects.select_related("recipient", "carrier", "position")
     serializer_class = serializers.CarrierPaymentSerializer
     write_serializer_class = serializers.CarrierPaymentWriteSerializer
-    filterset_class = CarrierPaymentFilterSet
+    filterset_class = filtersets.CarrierPaymentFilterSet
 
     def save_object(self, obj, expected_version, related):
         services.payment_save(
@@ -440,7 +407,7 @@ class YearClosingViewSet(RestrictedModelViewSet):
     queryset = YearClosing.objects.select_related("recipient")
     serializer_class = serializers.YearClosingSerializer
     write_serializer_class = serializers.YearClosingWriteSerializer
-    filterset_class = YearClosingFilterSet
+    filterset_class = funding_filtersets.YearClosingFilterSet
 
 
 # --- Forecast against actual, and what waits -----------------------------------------------------
