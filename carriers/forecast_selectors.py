@@ -341,6 +341,12 @@ def carrier_actuals(recipient, carrier, year: int) -> CarrierActuals:
     titles = {p.pk: p.title for p in carrier_positions(recipient, carrier, year)}
     for line in (*f_lines.values(), *a_lines.values()):
         titles.setdefault(line.position_id, line.position.title)
+    # A payment may concern a position that no longer runs in the year (a late final payment).
+    missing = [pid for pid in paid if pid is not None and pid not in titles]
+    if missing:
+        from staffing.models import Position
+
+        titles.update(Position.objects.filter(pk__in=missing).values_list("pk", "title"))
     rows = [
         ActualLine(
             position_id=pid,

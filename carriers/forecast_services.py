@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -201,6 +202,13 @@ def forecast_create(
         recipient=recipient, carrier=carrier, year=year, kind=kind, title=title, note=note
     )
     _require_carrier(actor, forecast)
+    if not carrier_positions(recipient, carrier, year).exists():
+        raise ValidationError(
+            {
+                "recipient": _("%(carrier)s hat bei %(recipient)s im Jahr %(year)s keine Stellen.")
+                % {"carrier": carrier, "recipient": recipient, "year": year}
+            }
+        )
     _refuse_second_open(forecast)
     forecast.number = _next_number(forecast)
     forecast.created_by = actor
@@ -527,10 +535,14 @@ def attachment_add(
 
 
 @transaction.atomic
-def attachment_delete(*, attachment: ForecastAttachment, actor) -> None:
+def attachment_delete(
+    *, attachment: ForecastAttachment, actor, expected_version: int | None = None
+) -> None:
+    """The carrier removes a file of a draft or returned forecast; ``expected_version`` is the
+    forecast's version the caller saw."""
     forecast = attachment.forecast
     _require_carrier(actor, forecast)
-    _lock(forecast, None)
+    _lock(forecast, expected_version)
     _require_state(
         forecast,
         EDITABLE_FORECAST_STATES,
@@ -594,6 +606,9 @@ def _notify(forecast: CostForecast, event: str, actor) -> None:
     ]
     if event == "returned":
         lines += ["", "Begründung:", forecast.return_comment]
-    lines += ["", f"Zur Prognose: {reverse('carriers:costforecast_detail', args=[forecast.pk])}"]
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "carriers:costforecast_detail", args=[forecast.pk]
+    )
+    lines += ["", f"Zur Prognose: {link}"]
     body = "\n".join(lines)
     transaction.on_commit(lambda: send_mail(subject, body, None, to, fail_silently=True))

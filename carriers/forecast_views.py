@@ -304,6 +304,8 @@ def detail_context(request, forecast, **extra):
         and forecast.state == ForecastState.SUBMITTED
         and forecast.content_checked_at is not None
         and forecast.arithmetic_checked_at is not None,
+        # The recipient's whole year includes other carriers' figures: not for carriers.
+        "show_recipient_year": user.role != Role.CARRIER,
         "is_own": user.pk in (forecast.submitted_by_id, forecast.created_by_id),
         "return_form": ReturnForm(),
         "attachment_form": AttachmentForm(),

@@ -127,6 +127,8 @@ REST_FRAMEWORK = {
 
 DJANGO_TABLES2_TEMPLATE = "generic/table.html"
 
+# Where the app is reached, for links in mails (the forecast workflow's notifications).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {

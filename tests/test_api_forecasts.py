@@ -292,7 +292,9 @@ def test_create_needs_a_carrier_with_positions_at_the_recipient(leverkusen, cari
     assert missing.data == {"carrier": ["Bitte die Trägerin angeben."]}
     assert elsewhere.status_code == 400
     assert elsewhere.data == {
-        "recipient": ["Caritasverband Leverkusen e. V. hat bei Kreis Wesel keine Stellen."]
+        "recipient": [
+            f"Caritasverband Leverkusen e. V. hat bei Kreis Wesel im Jahr {YEAR} keine Stellen."
+        ]
     }
 
 

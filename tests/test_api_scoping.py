@@ -147,7 +147,9 @@ def test_api_root_lists_the_endpoints(leverkusen):
     assert response.status_code == 200
     assert response.json()["positions"].endswith("/api/positions/")
     assert response.json()["overview"].endswith("/api/overview/")
-    assert len(response.json()) == 16  # 15 lists and the overview
+    # 15 lists and the overview, and issue 4's: forecasts, attachments, payments, year
+    # closings, forecast against actual, the forecast inbox.
+    assert len(response.json()) == 22
 
 
 # --- Scope ------------------------------------------------------------------------------------

@@ -181,8 +181,8 @@ def test_a_position_of_another_carrier_is_refused(leverkusen, caritas, carrier_u
 
     assert refused.value.message_dict == {
         "lines": [
-            "Zeile 2, Stelle: Die Stelle „Casemanagement AWO 1“ ist nicht bei "
-            "Caritasverband Leverkusen e. V. angestellt."
+            "Zeile 2, Stelle: Diese Stelle ist nicht bei Caritasverband Leverkusen e. V. "
+            "angestellt (oder gehört zu einem anderen Zuwendungsempfänger)."
         ]
     }
     assert counts() == before
@@ -206,8 +206,8 @@ def test_a_position_at_another_recipient_is_refused(leverkusen, caritas, carrier
 
     assert refused.value.message_dict == {
         "lines": [
-            "Zeile 1, Stelle: Die Stelle „CM Anderswo“ ist nicht bei "
-            "Caritasverband Leverkusen e. V. angestellt."
+            "Zeile 1, Stelle: Diese Stelle ist nicht bei Caritasverband Leverkusen e. V. "
+            "angestellt (oder gehört zu einem anderen Zuwendungsempfänger)."
         ]
     }
     assert counts() == before

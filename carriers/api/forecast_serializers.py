@@ -364,7 +364,6 @@ class YearClosingSerializer(KimModelSerializer):
 # --- Writes --------------------------------------------------------------------------------------
 
 UNKNOWN_POSITION = _("Zeile %(row)s: Diese Stelle gibt es in Ihrem Zuständigkeitsbereich nicht.")
-NO_POSITIONS_THERE = _("%(carrier)s hat bei %(recipient)s keine Stellen.")
 CARRIER_REQUIRED = _("Bitte die Trägerin angeben.")
 NOT_A_CARRIER = _("Kostenprognosen reichen nur Trägerinnen ein.")
 
@@ -452,17 +451,7 @@ class CostForecastCreateSerializer(LinesMixin):
             raise serializers.ValidationError({"carrier": [CARRIER_REQUIRED]})
         if carrier.kind != OrganisationKind.CARRIER:
             raise serializers.ValidationError({"carrier": [NOT_A_CARRIER]})
-        recipient = attrs["recipient"]
-        if not Position.objects.filter(
-            recipient=recipient, employer=carrier, scenario__isnull=True
-        ).exists():
-            raise serializers.ValidationError(
-                {
-                    "recipient": [
-                        NO_POSITIONS_THERE % {"carrier": carrier.name, "recipient": recipient.name}
-                    ]
-                }
-            )
+        # Whether the carrier holds positions there is the service's rule (forecast_create).
         return attrs
 
 

@@ -374,7 +374,12 @@ class ForecastAttachmentViewSet(mixins.DestroyModelMixin, RestrictedReadOnlyView
 
     def destroy(self, request, *args, **kwargs):
         attachment = self.get_object()
-        run_service(services.attachment_delete, attachment=attachment, actor=request.user)
+        run_service(
+            services.attachment_delete,
+            attachment=attachment,
+            actor=request.user,
+            expected_version=expected_version(request),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -293,10 +293,14 @@ class ForecastLine(ScopedModel):
             or position.recipient_id != forecast.recipient_id
             or position.scenario_id is not None
         ):
+            # Not naming the position: it may be another carrier's.
             raise ValidationError(
                 {
-                    "position": _("Die Stelle „%(position)s“ ist nicht bei %(carrier)s angestellt.")
-                    % {"position": position, "carrier": forecast.carrier}
+                    "position": _(
+                        "Diese Stelle ist nicht bei %(carrier)s angestellt (oder gehört zu einem "
+                        "anderen Zuwendungsempfänger)."
+                    )
+                    % {"carrier": forecast.carrier}
                 }
             )
         if not position.active_in(forecast.year):
