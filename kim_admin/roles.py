@@ -47,6 +47,11 @@ REFERENCE_MODELS = [
 
 ROLES_WHO_EDIT_PLANS = {Role.FINANCE, Role.COORDINATOR, Role.ADMIN}
 
+# Council reports (reports.PublishedReport): finance and coordinators publish (add), the
+# council reads. Nobody changes or deletes one: a correction is a new version.
+REPORT_READ = [("reports", "view_publishedreport")]
+REPORT_PUBLISH = [("reports", "add_publishedreport")]
+
 
 def role_permissions():
     """Which (app_label, codename) each role's group holds."""
@@ -56,15 +61,17 @@ def role_permissions():
         for app, model in PLAN_MODELS
         for action in ("add", "change", "delete")
     ]
+    reports = REPORT_READ + REPORT_PUBLISH
     return {
-        Role.FINANCE: read_all + edit_plan,
-        Role.COORDINATOR: read_all + edit_plan,
+        Role.FINANCE: read_all + edit_plan + reports,
+        Role.COORDINATOR: read_all + edit_plan + reports,
         Role.CARRIER: read_all,
         Role.TOWN: read_all,
-        Role.COUNCIL: read_all,
+        Role.COUNCIL: read_all + REPORT_READ,
         Role.ADMIN: read_all
         + edit_plan
-        + [(app, f"{a}_{m}") for app, m in REFERENCE_MODELS for a in ("add", "change", "delete")],
+        + [(app, f"{a}_{m}") for app, m in REFERENCE_MODELS for a in ("add", "change", "delete")]
+        + reports,
     }
 
 

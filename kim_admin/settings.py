@@ -127,6 +127,10 @@ REST_FRAMEWORK = {
 
 DJANGO_TABLES2_TEMPLATE = "generic/table.html"
 
+# Council reports (reports/): the largest report one may render; beyond it the form says so.
+REPORTS_MAX_POSITIONS = env.int("REPORTS_MAX_POSITIONS", default=2000)
+REPORTS_MAX_PAGES = env.int("REPORTS_MAX_PAGES", default=300)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {
