@@ -6,7 +6,8 @@ Amounts are strings with two decimals ("913257.24"): exact, and safe for JSON.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
 
 from carriers.models import Organisation
 from funding import calculations as calc
@@ -91,3 +92,85 @@ def overview_payload(overview: calc.YearOverview) -> dict:
             for w in overview.warnings
         ],
     }
+
+
+# --- Several years and the end of the programme (council reports) -----------------------------
+
+# The budget year and the three years of the medium-term financial plan
+# (mittelfristige Finanzplanung, § 84 GO NRW).
+MEDIUM_TERM_YEARS = 4
+
+
+def medium_term_years(year: int) -> list[int]:
+    """The year and the three following ones: 2022 -> [2022, 2023, 2024, 2025]."""
+    return list(range(year, year + MEDIUM_TERM_YEARS))
+
+
+def cost_overviews(
+    recipient: Organisation, years, scenario: Scenario | None = None
+) -> dict[int, calc.YearOverview]:
+    """The overviews of several years of one recipient, by year, loaded with
+    ``multi_year_plans`` in the same fixed number of queries as one year."""
+    from funding.selectors import multi_year_plans
+
+    years = sorted(set(years))
+    plans = multi_year_plans([recipient], years, scenario=scenario)
+    return {year: calc.compute_year(plans[(recipient.id, year)]) for year in years}
+
+
+@dataclass(frozen=True, slots=True)
+class WithoutProgramme:
+    """A year's figures if the state ended the programme.
+
+    Seed 001 (Leverkusen, Vorlage 2021/1121): "sollte das Programm wider Erwarten von
+    Landesseite beendet werden", the city must budget the whole cost; its financial page states
+    "Personal-/Sachaufwand: 962.300,00 € (bei Einstellung der Förderung)": personnel
+    913,257.24 plus events 49,000.00, rounded up to the hundred. Every cost stays, every euro
+    of funding falls away, so the extra burden is the funding lost.
+    """
+
+    total_cost: Decimal
+    funding_lost: Decimal
+    own_share_with_programme: Decimal
+    budget_amount: Decimal
+
+    @property
+    def extra_burden(self) -> Decimal:
+        """What the bearers pay on top of today's own share: the funding lost."""
+        return self.total_cost - self.own_share_with_programme
+
+
+def without_programme(overview: calc.YearOverview) -> WithoutProgramme:
+    """The year without the state's funding; ``budget_amount`` is the total cost rounded up
+    to the next hundred euros, as the budget lists it (seed 001: 962,257.24 -> 962,300.00)."""
+    totals = overview.totals
+    hundreds = (totals.total_cost / HUNDRED_EUROS).to_integral_value(rounding=ROUND_CEILING)
+    return WithoutProgramme(
+        total_cost=totals.total_cost,
+        funding_lost=totals.funding,
+        own_share_with_programme=totals.own_share,
+        budget_amount=(hundreds * HUNDRED_EUROS).quantize(Decimal("0.01")),
+    )
+
+
+HUNDRED_EUROS = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class CostAreas:
+    """A year split as the council table of seed 001 reads it: the positions (personnel cost
+    including the workplaces' material cost, against the rates and the workplace allowance:
+    913,257.24 / 576,600.00) and the programme's own material cost (events, measures,
+    external support, against the events budget: 49,000.00 / 49,000.00)."""
+
+    positions: calc.Amounts
+    programme: calc.Amounts
+
+
+def cost_areas(overview: calc.YearOverview) -> CostAreas:
+    positions = sum((r.amounts for r in overview.positions), calc.Amounts())
+    programme = calc.Amounts(
+        material_cost=overview.totals.material_cost,
+        funding_material=overview.programme_funding,
+    )
+    return CostAreas(positions=positions, programme=programme)

@@ -69,6 +69,11 @@ REFERENCE_MODELS = [
 
 ROLES_WHO_EDIT_PLANS = {Role.FINANCE, Role.COORDINATOR, Role.ADMIN}
 
+# Council reports (reports.PublishedReport): finance and coordinators publish (add), the
+# council reads. Nobody changes or deletes one: a correction is a new version.
+REPORT_READ = [("reports", "view_publishedreport")]
+REPORT_PUBLISH = [("reports", "add_publishedreport")]
+
 
 def role_permissions():
     """Which (app_label, codename) each role's group holds."""
@@ -78,18 +83,20 @@ def role_permissions():
         for app, model in PLAN_MODELS
         for action in ("add", "change", "delete")
     ]
+    reports = REPORT_READ + REPORT_PUBLISH
     return {
-        Role.FINANCE: read_all + edit_plan + FORECAST_VIEW,
-        Role.COORDINATOR: read_all + edit_plan + FORECAST_VIEW + FORECAST_REVIEW,
+        Role.FINANCE: read_all + edit_plan + FORECAST_VIEW + reports,
+        Role.COORDINATOR: read_all + edit_plan + FORECAST_VIEW + FORECAST_REVIEW + reports,
         Role.CARRIER: read_all + FORECAST_VIEW + FORECAST_WRITE,
         Role.TOWN: read_all,
-        Role.COUNCIL: read_all,
+        Role.COUNCIL: read_all + REPORT_READ,
         Role.ADMIN: read_all
         + edit_plan
         + FORECAST_VIEW
         + FORECAST_WRITE
         + FORECAST_REVIEW
-        + [(app, f"{a}_{m}") for app, m in REFERENCE_MODELS for a in ("add", "change", "delete")],
+        + [(app, f"{a}_{m}") for app, m in REFERENCE_MODELS for a in ("add", "change", "delete")]
+        + reports,
     }
 
 

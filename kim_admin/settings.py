@@ -129,6 +129,10 @@ DJANGO_TABLES2_TEMPLATE = "generic/table.html"
 
 # Where the app is reached, for links in mails (the forecast workflow's notifications).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Council reports (reports/): the largest report one may render; beyond it the form says so.
+REPORTS_MAX_POSITIONS = env.int("REPORTS_MAX_POSITIONS", default=2000)
+REPORTS_MAX_PAGES = env.int("REPORTS_MAX_PAGES", default=300)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {

@@ -7,6 +7,7 @@ urlpatterns = [
     path("foerderung/", include("funding.urls")),
     path("traeger/", include("carriers.urls")),
     path("import/", include("staffing.import_urls")),
+    path("", include("reports.urls")),
     path("", include("staffing.urls")),
     path("", include("kim_admin.urls_web")),
 ]

@@ -1,0 +1,7 @@
+"""The registered report kinds: importing this package registers every kind.
+
+A new kind is a module here with a ``@register``-ed ``ReportKind`` and its template under
+``templates/reports/kinds/``; import it below.
+"""
+
+from reports.kinds import cost_overview, positions  # noqa: F401
