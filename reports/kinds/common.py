@@ -55,3 +55,19 @@ def check_size(count: int) -> None:
 def money(value) -> str:
     """An amount in the CSV: two decimals with a point (machine-readable)."""
     return f"{value:.2f}"
+
+
+def cost_source_notes(overview: calc.YearOverview) -> list[str]:
+    """The data state under "Stand": where the positions' costs come from, naming the
+    carriers' approved forecasts and when they were approved (``YearOverview.cost_sources``)."""
+    parts = [
+        f"{detail or COST_SOURCE_LABELS.get(source, source)}: {n} "
+        + (_("Stelle") if n == 1 else _("Stellen"))
+        for source, detail, n in overview.cost_sources()
+    ]
+    if not parts:
+        return []
+    return [
+        _("Kosten der Stellen %(year)s laut: %(parts)s.")
+        % {"year": overview.year, "parts": "; ".join(parts)}
+    ]

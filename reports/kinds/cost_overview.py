@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from funding.overview import cost_areas, cost_overviews, medium_term_years, without_programme
 from reports.chart import Bar, chart_description, funding_chart
-from reports.kinds.common import KIND_LABELS, check_has_data, check_size, money
+from reports.kinds.common import KIND_LABELS, check_has_data, check_size, cost_source_notes, money
 from reports.registry import ReportContent, ReportKind, ReportRequest, register
 
 
@@ -55,7 +55,10 @@ class CostOverviewReport(ReportKind):
             "chart_title": chart_title,
         }
         return ReportContent(
-            title=title, context=context, table=self.table(overview, following, ending)
+            title=title,
+            context=context,
+            table=self.table(overview, following, ending),
+            data_state_notes=cost_source_notes(overview),
         )
 
     def table(self, overview, following, ending) -> list[list[str]]:

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funding.overview import cost_overview
-from reports.kinds.common import COST_SOURCE_LABELS, check_has_data, check_size, money
+from reports.kinds.common import (
+    COST_SOURCE_LABELS,
+    check_has_data,
+    check_size,
+    cost_source_notes,
+    money,
+)
 from reports.registry import ReportContent, ReportKind, ReportRequest, register
 
 FILLED, PARTLY, VACANT = "filled", "partly", "vacant"
@@ -57,7 +63,12 @@ class PositionsReport(ReportKind):
             "position_count": len(rows),
             "cost_sources": COST_SOURCE_LABELS,
         }
-        return ReportContent(title=title, context=context, table=self.table(rows))
+        return ReportContent(
+            title=title,
+            context=context,
+            table=self.table(rows),
+            data_state_notes=cost_source_notes(overview),
+        )
 
     def table(self, rows) -> list[list[str]]:
         table = [
