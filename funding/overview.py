@@ -77,6 +77,7 @@ def overview_payload(overview: calc.YearOverview) -> dict:
                 "department": r.position.department,
                 "filled_fte_months": f"{r.filled_fte_months:.3f}",
                 "cost_source": r.cost_source,
+                "cost_source_detail": r.cost_source_detail,
                 "employer_gross": money(r.employer_gross),
                 "material": money(r.material),
                 "overhead": money(r.overhead),

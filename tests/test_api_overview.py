@@ -104,6 +104,7 @@ def test_figures_of_a_hand_built_plan(finance, plan):
     assert position["id"] == plan.pk
     assert position["filled_fte_months"] == "6.000"
     assert position["cost_source"] == "planned"
+    assert position["cost_source_detail"] == ""  # no carrier statement behind a plan row
     assert position["funding"] == "28500.00"
     assert position["own_share"] == "2500.00"
     assert data["by_block"][0]["block"] == 2

@@ -554,3 +554,14 @@ def test_the_home_page_names_the_approved_forecasts_its_figures_come_from(client
         "Prognose 28.11.2024 (Caritasverband Leverkusen e. V.), genehmigt am 02.12.2024: 2 Stellen"
         in page
     )
+
+
+def test_the_overview_api_names_the_statement_of_each_position(client, people):
+    as_user(client, people["finance"])
+    data = client.get("/api/overview/?recipient=leverkusen&year=2025").json()
+    by_title = {p["title"]: p for p in data["positions"]}
+    caritas = by_title["Casemanagement Caritas 1"]
+    assert caritas["cost_source"] == "forecast"
+    assert caritas["cost_source_detail"] == (
+        "Prognose 28.11.2024 (Caritasverband Leverkusen e. V.), genehmigt am 02.12.2024"
+    )
