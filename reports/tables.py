@@ -7,7 +7,9 @@ from reports.models import PublishedReport
 
 
 class PublishedReportTable(KimTable):
-    title = tables.Column(verbose_name="Bericht", linkify=True)
+    title = tables.Column(
+        verbose_name="Bericht", linkify=True, attrs={"td": {"style": "min-width: 14rem"}}
+    )
     version = tables.Column(verbose_name="Version")
     file_number = tables.Column(verbose_name="Vorlage Nr.")
     paper_date = DateColumn(verbose_name="Datum der Vorlage")
@@ -56,6 +58,6 @@ class PublishedReportTable(KimTable):
         from django.urls import reverse
 
         return format_html(
-            '<a href="{}">PDF herunterladen</a>',
+            '<a href="{}">herunterladen</a>',
             reverse("reports:publishedreport_download", args=[value]),
         )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView
 
 from kim_admin.generic import ObjectListView, ScopedMixin
+from kim_admin.roles import Role
 from kim_admin.scoping import VIEW
 from reports import rendering
 from reports.filtersets import PublishedReportFilterSet
@@ -131,6 +132,13 @@ class PublishedReportListView(ObjectListView):
 
     def get_queryset(self):
         return published_reports(self.request.user)
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if self.request.user.role != Role.ADMIN:
+            # Everybody else sees one recipient only: the column would repeat its name.
+            kwargs["exclude"] = ("recipient",)
+        return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
