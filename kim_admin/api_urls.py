@@ -7,6 +7,7 @@ Read-only lists and details of every model of the plan, each narrowed to the use
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView
 
 from carriers.api import urls as carriers_urls
@@ -22,6 +23,15 @@ class KimAPIRootView(APIRootView):
     """The endpoints of the kim-admin API (read-only; token: ``POST /api/auth/token/``)."""
 
     name = _("KIM-Verwaltung: Schnittstelle")
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # The published reports live in the reports app's namespace (/api/reports/), which
+        # the root view's own reversing (under "api:") does not reach.
+        response.data["reports"] = reverse(
+            "reports:api-report-list", request=request, format=kwargs.get("format")
+        )
+        return response
 
 
 api_root = KimAPIRootView.as_view(
