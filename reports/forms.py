@@ -24,7 +24,7 @@ COMMITTEE_ROWS = 4
 
 
 class ReportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Berichtsart"), choices=kind_choices)
+    kind = forms.ChoiceField(label=_("Berichtsart"), choices=kind_choices, initial="cost_overview")
     recipient = forms.ModelChoiceField(
         label=_("Zuwendungsempfänger"),
         queryset=None,
