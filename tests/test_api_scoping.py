@@ -286,6 +286,8 @@ WRITABLE = {
     "revenueaccount",
     "forwardingagreement",
     "costsplit",
+    # Copy, rename, delete and quick changes: tests/test_scenario_api.py.
+    "scenario",
 }
 
 
