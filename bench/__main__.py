@@ -291,6 +291,14 @@ def position_list(ctx: Context) -> Result:
     return Result(timings, notes)
 
 
+@benchmark("scenario_compare")
+def scenario_compare(ctx: Context) -> Result:
+    """The baseline against four scenarios over ten years (bench/scenarios.py)."""
+    from bench import scenarios
+
+    return scenarios.scenario_compare(ctx, sys.modules[__name__])
+
+
 # The council reports' benchmarks register themselves with ``benchmark`` above.
 from bench import reports as _reports  # noqa: E402, F401
 

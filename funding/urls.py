@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding import views
+from funding import scenario_views, views
 from kim_admin.generic import object_urls
 
 app_name = "funding"
@@ -61,5 +61,16 @@ urlpatterns = [
         "personalkostensaetze/",
         views.PayGradeCostListView.as_view(),
         name="paygradecost_list",
+    ),
+    # Scenarios (issue 6): copies of the plan, quick changes, the comparison.
+    path("szenarien/", scenario_views.scenario_list, name="scenario_list"),
+    path("szenarien/neu/", scenario_views.scenario_create, name="scenario_add"),
+    path("szenarien/vergleich/", scenario_views.scenario_compare, name="scenario_compare"),
+    path("szenarien/<int:pk>/", scenario_views.scenario_detail, name="scenario_detail"),
+    path("szenarien/<int:pk>/loeschen/", scenario_views.scenario_delete, name="scenario_delete"),
+    path(
+        "szenarien/<int:pk>/<slug:action>/",
+        scenario_views.scenario_quick_change,
+        name="scenario_quick_change",
     ),
 ]

@@ -20,6 +20,7 @@ from funding.models import (
     Programme,
     ProgrammeCost,
     RevenueAccount,
+    Scenario,
     YearClosing,
 )
 from kim_admin import generic
@@ -43,6 +44,7 @@ SECTION_TABS = [
     (gettext_lazy("Kostenaufteilungen"), "carriers:costsplit_list", CostSplit),
     (gettext_lazy("Organisationen"), "carriers:organisation_list", Organisation),
     (gettext_lazy("Personalkostensätze"), "funding:paygradecost_list", PayGradeCost),
+    (gettext_lazy("Szenarien"), "funding:scenario_list", Scenario),
 ]
 
 

@@ -289,6 +289,8 @@ WRITABLE = {
     "revenueaccount",
     "forwardingagreement",
     "costsplit",
+    # Copy, rename, delete and quick changes: tests/test_scenario_api.py.
+    "scenario",
 }
 
 

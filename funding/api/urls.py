@@ -1,14 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from funding.api import views
+from funding.api import scenario_views, views
 
 router = SimpleRouter()
 router.register("programmes", views.ProgrammeViewSet)
 router.register("building-blocks", views.BuildingBlockViewSet)
 router.register("funding-rates", views.FundingRateViewSet)
 router.register("grant-notices", views.GrantNoticeViewSet)
-router.register("scenarios", views.ScenarioViewSet)
+router.register("scenarios", scenario_views.ScenarioViewSet)
 router.register("programme-costs", views.ProgrammeCostViewSet)
 router.register("revenue-accounts", views.RevenueAccountViewSet)
 

@@ -8,6 +8,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, transaction
 
 from carriers.models import Organisation
+from funding.scenario_demo import build_leverkusen_scenarios
 from kim_admin.demo import DEMO_PASSWORD, ensure_demo_users
 from kim_admin.validation import constraint_message, plan_problems
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
                 # loaddata saves raw, which writes no history: give each row its first record,
                 # so the first change shows what it changed from.
                 call_command("populate_history", auto=True, verbosity=0, stdout=io.StringIO())
+                # Scenario copies are derived data: built through the services (seed 000).
+                build_leverkusen_scenarios()
                 logins = [] if no_users else ensure_demo_users()
         except _Refused as refused:
             lines = "\n".join(f"  - {p}" for p in refused.problems)

@@ -1,0 +1,115 @@
+"""Benchmark ``scenario_compare``: the baseline against four scenarios over ten years.
+
+On the state-scale data set, inside a transaction that is rolled back: the recipient with the
+most positions gets the four scenarios of seed 000 (a copy, carriers lower their extra cost
+by 30 %, carrier positions to the recipient, block 2 cut to half), then
+``funding.scenario_selectors.compare`` runs over 2021–2030. Its time is set against one plan
+over the same ten years (selector + engine: the lower bound of one fifth of the work). The
+query count is checked on the smallest and the largest recipient: it must not grow with the
+number of positions.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+
+def _build_scenarios(recipient):
+    from carriers.models import Organisation
+    from funding import scenarios as services
+    from staffing.models import Position
+
+    built = [
+        services.scenario_copy(
+            recipient=recipient, name=f"Bench {i}", slug=f"bench-{i}", actor=None
+        )
+        for i in (1, 2, 3, 4)
+    ]
+    _one, two, three, four = built
+    for carrier in Organisation.objects.filter(carrier_agreements__scenario=two).distinct():
+        services.lower_carrier_extra_cost(scenario=two, carrier=carrier, percent=30, actor=None)
+    if Position.objects.filter(scenario=three, employer__kind="carrier").exists():
+        services.move_carrier_positions_to_recipient(scenario=three, actor=None)
+    effective = date(2025, 1, 1)
+    active = [
+        p
+        for p in Position.objects.filter(scenario=four, block__number=2)
+        if p.end_date is None or p.end_date >= effective
+    ]
+    if len(active) > 1:
+        services.cut_block(
+            scenario=four, block=2, n_positions=len(active) // 2, effective=effective, actor=None
+        )
+    return built
+
+
+def _count(harness, fn) -> int:
+    """Queries of ``fn``; the connection's query log (9,000 entries) is emptied first, else
+    a full log after building the scenarios would count nothing."""
+    from django.db import reset_queries
+
+    reset_queries()
+    return harness.count_queries(fn)
+
+
+def scenario_compare(ctx, harness):
+    """``harness``: bench.__main__ (Result, Timing, median_times, median_time, count_queries)."""
+    from django.db import transaction
+    from django.db.models import Count
+
+    from carriers.choices import RECIPIENT_KINDS
+    from carriers.models import Organisation
+    from funding.calculations import compute_year
+    from funding.scenario_selectors import compare
+    from funding.selectors import multi_year_plans
+
+    years = list(range(2021, 2031))
+    ranked = list(
+        Organisation.objects.filter(kind__in=RECIPIENT_KINDS)
+        .annotate(n=Count("funded_positions"))
+        .filter(n__gt=0)
+        .order_by("n", "pk")
+    )
+    if not ranked:
+        return harness.Result([], skipped="no recipient with positions")
+    smallest, largest = ranked[0], ranked[-1]
+
+    with transaction.atomic():
+        started = time.perf_counter()
+        scenarios = _build_scenarios(largest)
+        built_in = time.perf_counter() - started
+        small_scenarios = _build_scenarios(smallest)
+
+        def run():
+            return compare(largest, scenarios, years)
+
+        def baseline_only():
+            plans = multi_year_plans([largest], years)
+            return [compute_year(plan) for plan in plans.values()]
+
+        wall, cpu = harness.median_times(run, ctx.runs)
+        queries = _count(harness, run)
+        timings = [
+            harness.Timing("scenario_compare", wall, ctx.runs, queries),
+            harness.Timing(
+                "baseline_only",
+                harness.median_time(baseline_only, ctx.runs),
+                ctx.runs,
+                _count(harness, baseline_only),
+            ),
+            harness.Timing("scenario_compare.cpu_time", cpu, ctx.runs),
+        ]
+        result = run()
+        small_queries = _count(harness, lambda: compare(smallest, small_scenarios, years))
+        verdict = "constant" if small_queries == queries else "NOT constant"
+        notes = [
+            f"  {largest.name}: {ranked[-1].n} positions in the real plan; four scenarios "
+            f"built through the services in {built_in:.1f} s (rolled back)",
+            f"  compare queries {verdict}: {smallest.name} ({ranked[0].n} positions): "
+            f"{small_queries}; {largest.name} ({ranked[-1].n} positions): {queries}",
+            "  savings 2021–2030 for the recipient: "
+            + "; ".join(f"{p.label}: {p.saving_total}" for p in result.scenarios),
+        ]
+        transaction.set_rollback(True)
+    return harness.Result(timings, notes, profile_target=None)
