@@ -40,6 +40,7 @@ from carriers.models import (
 )
 from carriers.models.forecasts import ATTACHMENT_MAX_BYTES
 from funding.models import YearClosing
+from funding.views import section_tabs as funding_section_tabs
 from kim_admin import generic
 from kim_admin.forms import STALE_MESSAGE
 from kim_admin.roles import Role
@@ -61,20 +62,7 @@ SECTION_TABS = [
 
 
 def section_tabs(request):
-    user = request.user
-    current = request.resolver_match.view_name if request.resolver_match else ""
-    tabs = []
-    for label, name, model in SECTION_TABS:
-        if not generic.has_model_perm(user, model, "view"):
-            continue
-        if user.role != Role.ADMIN and (
-            user.role is None
-            or user.organisation_id is None
-            or model.scope_q(user.role, user.organisation_id) is None
-        ):
-            continue
-        tabs.append({"label": str(label), "url": reverse(name), "current": name == current})
-    return tabs
+    return funding_section_tabs(request, SECTION_TABS)
 
 
 class SectionMixin:

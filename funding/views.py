@@ -48,11 +48,13 @@ SECTION_TABS = [
 ]
 
 
-def section_tabs(request):
+def section_tabs(request, entries=None):
+    """The section's sub-pages (``entries``: (label, url name, model); default this section's)
+    that the user may see: the model's view permission and a scope at all."""
     user = request.user
     current = request.resolver_match.view_name if request.resolver_match else ""
     tabs = []
-    for label, name, model in SECTION_TABS:
+    for label, name, model in SECTION_TABS if entries is None else entries:
         if not has_model_perm(user, model, "view"):
             continue
         if user.role != Role.ADMIN and (
