@@ -83,9 +83,15 @@ class CostForecastFilterSet(django_filters.FilterSet):
     carrier = django_filters.CharFilter(field_name="carrier__slug", label=_("Trägerin"))
     year = YearFilter(field_name="year", label=_("Jahr"))
 
+    q = django_filters.CharFilter(method="search", label=_("Suche (Bezeichnung, Anmerkung)"))
+
     class Meta:
         model = CostForecast
-        fields = ["recipient", "carrier", "year", "kind", "state"]
+        fields = ["recipient", "carrier", "year", "kind", "state", "q"]
+
+    def search(self, queryset, name, value):
+        # Searches only the rows the list already holds: the user's scope.
+        return queryset.filter(Q(title__icontains=value) | Q(note__icontains=value))
 
 
 class CarrierPaymentFilterSet(django_filters.FilterSet):

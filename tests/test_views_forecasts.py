@@ -565,3 +565,15 @@ def test_the_overview_api_names_the_statement_of_each_position(client, people):
     assert caritas["cost_source_detail"] == (
         "Prognose 28.11.2024 (Caritasverband Leverkusen e. V.), genehmigt am 02.12.2024"
     )
+
+
+def test_search_finds_only_the_users_own_forecasts(client, people):
+    """fixtures/05: every carrier has a "Prognose 28.11.2024"; AWO's user finds only AWO's."""
+    as_user(client, people["awo"])
+    page = client.get(f"{LIST}?q=28.11.2024").content.decode()
+    assert "Arbeiterwohlfahrt" in page
+    assert "Caritas" not in page and "Diakonie" not in page
+    as_user(client, people["coordinator"])
+    page = client.get(f"{LIST}?q=28.11.2024").content.decode()
+    assert "Caritas" in page and "Diakonie" in page and "Arbeiterwohlfahrt" in page
+    assert "Prognose April 2025" not in page
