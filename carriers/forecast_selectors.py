@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from carriers.forecast_services import carrier_positions
 from carriers.models import CarrierPayment, CostForecast, ForecastLine
 from funding import calculations as calc
 from funding.choices import CostStatus
+from funding.filtersets import overlaps_year
 from funding.selectors import year_plan
 from kim_admin.formatting import de_money, de_number
 from kim_admin.roles import Role
@@ -426,12 +427,9 @@ def carrier_due(user, today=None) -> list[DueItem]:
         ).values_list("recipient_id", "year")
     )
     for year in (today.year, today.year + 1):
-        from datetime import date
-
         recipients = (
             Position.objects.filter(employer_id=user.organisation_id, scenario__isnull=True)
-            .filter(Q(planned_start__lte=date(year, 12, 31)))
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=date(year, 1, 1)))
+            .filter(overlaps_year("planned_start", "end_date", year))
             .values_list("recipient_id", "recipient__name")
             .distinct()
         )

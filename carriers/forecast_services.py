@@ -43,6 +43,7 @@ from carriers.models import (
     Organisation,
 )
 from carriers.models.forecasts import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES
+from funding.filtersets import overlaps_year
 from kim_admin.roles import Role
 from kim_admin.scoping import CHANGE
 from kim_admin.versioning import bump_version
@@ -117,18 +118,8 @@ def carrier_positions(recipient: Organisation, carrier: Organisation, year: int)
     return (
         Position.objects.filter(
             recipient=recipient, employer=carrier, scenario__isnull=True
-        ).filter(_active_in_year(year))
+        ).filter(overlaps_year("planned_start", "end_date", year))
     ).order_by("block__number", "title", "pk")
-
-
-def _active_in_year(year: int):
-    from datetime import date
-
-    from django.db.models import Q
-
-    return Q(planned_start__lte=date(year, 12, 31)) & (
-        Q(end_date__isnull=True) | Q(end_date__gte=date(year, 1, 1))
-    )
 
 
 def _save_lines(forecast: CostForecast, lines: Sequence[LineInput], actor) -> None:

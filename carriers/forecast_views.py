@@ -41,6 +41,7 @@ from carriers.models import (
 from carriers.models.forecasts import ATTACHMENT_MAX_BYTES
 from funding.models import YearClosing
 from funding.views import section_tabs as funding_section_tabs
+from funding.views import service_errors
 from kim_admin import generic
 from kim_admin.forms import STALE_MESSAGE
 from kim_admin.roles import Role
@@ -174,7 +175,7 @@ class CostForecastCreateView(LoginRequiredMixin, View):
                         actor=request.user,
                     )
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    form.add_error(None, service_errors(form, error))
                 else:
                     messages.success(
                         request,
@@ -206,14 +207,6 @@ class CostForecastCreateView(LoginRequiredMixin, View):
             },
             status=status,
         )
-
-
-def _add_errors(form, error: ValidationError):
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, texts in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, texts)
 
 
 # --- Detail --------------------------------------------------------------------------------------
@@ -358,7 +351,7 @@ class CostForecastEditView(ForecastObjectMixin, View):
                 self.line_errors = error.message_dict.get("lines", [])
                 other = {k: v for k, v in error.message_dict.items() if k != "lines"}
                 if other:
-                    _add_errors(form, ValidationError(other))
+                    form.add_error(None, service_errors(form, ValidationError(other)))
             else:
                 messages.success(request, _("Die Prognose wurde gespeichert."))
                 return HttpResponseRedirect(self.forecast.get_absolute_url())
@@ -490,7 +483,7 @@ class AttachmentUploadView(ForecastObjectMixin, View):
             form.add_error(None, STALE_MESSAGE)
             return self.error(request, forecast, form, status=409)
         except ValidationError as error:
-            _add_errors(form, error)
+            form.add_error(None, service_errors(form, error))
             return self.error(request, forecast, form)
         messages.success(request, _("Der Anhang wurde gespeichert."))
         return HttpResponseRedirect(forecast.get_absolute_url() + "#anhaenge")
