@@ -18,6 +18,7 @@ and a template::
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -137,8 +138,9 @@ class ReportContent:
     data_state_notes: list[str] = field(default_factory=list)
 
 
-class ReportKind:
-    """Base of every report kind; subclasses set the class attributes and ``build``."""
+class ReportKind(ABC):
+    """Base of every report kind; subclasses set the class attributes and ``build`` (a kind
+    without it cannot be instantiated)."""
 
     slug: ClassVar[str]
     label: ClassVar[str]
@@ -146,8 +148,9 @@ class ReportKind:
     # The stem of the embedded CSV's file name ("kostenuebersicht" -> kostenuebersicht-….csv).
     file_stem: ClassVar[str]
 
+    @abstractmethod
     def build(self, request: ReportRequest, rendered_at: datetime) -> ReportContent:
-        raise NotImplementedError
+        """The template context and the figures' table, from the cost engine's results."""
 
     def data_state_notes(self, request: ReportRequest) -> list[str]:
         """Hook: lines about the state of the data (approved forecasts and when)."""
