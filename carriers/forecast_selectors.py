@@ -89,12 +89,19 @@ def plan_with_statement(forecast: CostForecast, lines=None) -> calc.YearPlan:
     return dataclasses.replace(plan, positions=positions)
 
 
-def forecast_effect(forecast: CostForecast, lines=None) -> ForecastEffect:
+def statement_overview(forecast: CostForecast, lines=None) -> calc.YearOverview:
+    """The recipient's year computed with the statement's figures in place."""
+    lines = _lines(forecast) if lines is None else lines
+    return calc.compute_year(plan_with_statement(forecast, lines))
+
+
+def forecast_effect(forecast: CostForecast, lines=None, overview=None) -> ForecastEffect:
     """What the statement means: per line and in total the cost, the state's funding and the
     own share, and how much of it the carrier and the recipient carry under the coverage
-    policy in force (Leverkusen: the city carries all of it)."""
+    policy in force (Leverkusen: the city carries all of it). ``overview``: the
+    ``statement_overview`` if the caller has it already."""
     lines = _lines(forecast) if lines is None else lines
-    overview = calc.compute_year(plan_with_statement(forecast, lines))
+    overview = overview or statement_overview(forecast, lines)
     wanted = {line.position_id for line in lines}
     carrier_slug = forecast.carrier.slug
     effects = []
@@ -135,14 +142,15 @@ class Finding:
     text: str
 
 
-def forecast_findings(forecast: CostForecast, lines=None) -> list[Finding]:
+def forecast_findings(forecast: CostForecast, lines=None, overview=None) -> list[Finding]:
     """The content check's hints: positions missing, months that do not match the recorded
-    occupancy, employer gross far from the pay grade's cost table, costs for an empty post."""
+    occupancy, employer gross far from the pay grade's cost table, costs for an empty post.
+    Occupancy and the cost table do not depend on the cost figures, so the
+    ``statement_overview`` serves as well as the plan's."""
     lines = _lines(forecast) if lines is None else lines
-    plan = year_plan(forecast.recipient, forecast.year)
-    overview = calc.compute_year(plan)
+    overview = overview or statement_overview(forecast, lines)
     results = {r.position.id: r for r in overview.positions}
-    plans = {p.id: p for p in plan.positions}
+    plans = {r.position.id: r.position for r in overview.positions}
     findings = []
     held = list(carrier_positions(forecast.recipient, forecast.carrier, forecast.year))
     in_forecast = {line.position_id for line in lines}

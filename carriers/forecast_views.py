@@ -250,7 +250,9 @@ class CostForecastDetailView(ForecastObjectMixin, View):
 def detail_context(request, forecast, **extra):
     user = request.user
     lines = forecast_lines(forecast)
-    effect = selectors.forecast_effect(forecast, lines)
+    # One engine run serves the effect and the content hints.
+    overview = selectors.statement_overview(forecast, lines)
+    effect = selectors.forecast_effect(forecast, lines, overview)
     effects = {e.position_id: e for e in effect.lines}
     is_carrier = services.is_carrier_user_of(user, forecast)
     is_reviewer = services.is_reviewer_of(user, forecast)
@@ -271,7 +273,7 @@ def detail_context(request, forecast, **extra):
         "tabs": section_tabs(request),
         "lines": [(line, effects.get(line.position_id)) for line in lines],
         "effect": effect,
-        "findings": selectors.forecast_findings(forecast, lines)
+        "findings": selectors.forecast_findings(forecast, lines, overview)
         if (is_reviewer or is_carrier) and forecast.state != ForecastState.SUPERSEDED
         else [],
         "attachments": list(forecast.attachments.defer("content").select_related("uploaded_by")),
