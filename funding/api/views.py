@@ -55,12 +55,6 @@ class GrantNoticeViewSet(RestrictedModelViewSet):
     delete_rows = ("blocks",)
 
 
-class ScenarioViewSet(RestrictedReadOnlyViewSet):
-    queryset = Scenario.objects.select_related("recipient")
-    serializer_class = serializers.ScenarioSerializer
-    filterset_class = filtersets.ScenarioFilterSet
-
-
 class ProgrammeCostViewSet(RestrictedModelViewSet):
     queryset = ProgrammeCost.objects.select_related("recipient", "scenario", "block")
     serializer_class = serializers.ProgrammeCostSerializer
