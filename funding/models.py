@@ -578,6 +578,15 @@ class ProjectionPayRise(ProjectionRow):
         verbose_name = _("Tarifänderung")
         verbose_name_plural = _("Tarifänderungen")
         ordering = ["effective_from", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["projection", "effective_from"],
+                name="projection_pay_rise_unique_date",
+                violation_error_message=_(
+                    "An diesem Tag ist schon eine Tarifänderung eingetragen."
+                ),
+            )
+        ]
 
     def __str__(self):
         return f"{str(self.percent).replace('.', ',')} % ab {self.effective_from:%d.%m.%Y}"

@@ -184,3 +184,54 @@ def compare(
         baseline=plans[0],
         scenarios=tuple(plans[1:]),
     )
+
+
+def comparison_sections(result: Comparison) -> list[dict]:
+    """The comparison as the page and the report show it: one table per year and the total; rows cost, funding, own share, then
+    each bearer; per plan the value and the difference to the baseline."""
+    periods = [(str(y), y) for y in result.years] + [(_("Gesamt"), None)]
+    sections = []
+    for label, year in periods:
+
+        def pick(plan, year=year):
+            figures = plan.by_year[year] if year is not None else plan.total
+            diff = plan.diff_by_year[year] if year is not None else plan.diff_total
+            return figures, diff
+
+        rows = []
+        for key, row_label in (
+            ("cost", _("Kosten")),
+            ("funding", _("Landesförderung")),
+            ("own_share", _("Mehrkosten (Eigenanteil)")),
+        ):
+            rows.append(
+                {
+                    "label": row_label,
+                    "strong": key == "own_share",
+                    "cells": [
+                        (getattr(pick(p)[0], key), getattr(pick(p)[1], key), p.scenario is None)
+                        for p in result.plans
+                    ],
+                }
+            )
+        for org in result.bearer_orgs:
+            rows.append(
+                {
+                    "label": _("davon %(name)s") % {"name": org.name},
+                    "bearer": True,
+                    "chosen": org.slug == result.bearer.slug,
+                    "cells": [
+                        (
+                            pick(p)[0].bearer(org.slug),
+                            pick(p)[1].bearer(org.slug),
+                            p.scenario is None,
+                        )
+                        for p in result.plans
+                    ],
+                }
+            )
+        savings = [
+            (p.saving_by_year[year] if year is not None else p.saving_total) for p in result.plans
+        ]
+        sections.append({"label": label, "year": year, "rows": rows, "savings": savings})
+    return sections

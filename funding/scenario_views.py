@@ -7,6 +7,8 @@ selector and render; the figures come from the cost engine through the selectors
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,12 +26,13 @@ from funding import scenario_forms as forms
 from funding import scenarios as services
 from funding.models import Scenario
 from funding.overview import cost_overview
-from funding.scenario_selectors import compare
+from funding.scenario_selectors import compare, comparison_sections
 from funding.views import section_tabs
 from kim_admin.generic import has_model_perm
 from kim_admin.roles import Role
 from kim_admin.scoping import CHANGE, VIEW
 from kim_admin.versioning import VersionConflict
+from reports.services import may_draft
 
 QUICK_CHANGES = {
     "verlagern": forms.MoveToRecipientForm,
@@ -366,58 +369,21 @@ def scenario_compare(request):
             recipient=recipient,
             recipients=_recipients(request.user),
             result=result,
-            sections=_sections(result) if result else [],
+            sections=comparison_sections(result) if result else [],
+            report_url=_report_url(result) if result and may_draft(request.user) else None,
         ),
         status=status,
     )
 
 
-def _sections(result):
-    """Tables of the page: one per year and the total; rows cost, funding, own share, then
-    each bearer; per plan the value and the difference to the baseline."""
-    periods = [(str(y), y) for y in result.years] + [(_("Gesamt"), None)]
-    sections = []
-    for label, year in periods:
-
-        def pick(plan, year=year):
-            figures = plan.by_year[year] if year is not None else plan.total
-            diff = plan.diff_by_year[year] if year is not None else plan.diff_total
-            return figures, diff
-
-        rows = []
-        for key, row_label in (
-            ("cost", _("Kosten")),
-            ("funding", _("Landesförderung")),
-            ("own_share", _("Mehrkosten (Eigenanteil)")),
-        ):
-            rows.append(
-                {
-                    "label": row_label,
-                    "strong": key == "own_share",
-                    "cells": [
-                        (getattr(pick(p)[0], key), getattr(pick(p)[1], key), p.scenario is None)
-                        for p in result.plans
-                    ],
-                }
-            )
-        for org in result.bearer_orgs:
-            rows.append(
-                {
-                    "label": _("davon %(name)s") % {"name": org.name},
-                    "bearer": True,
-                    "chosen": org.slug == result.bearer.slug,
-                    "cells": [
-                        (
-                            pick(p)[0].bearer(org.slug),
-                            pick(p)[1].bearer(org.slug),
-                            p.scenario is None,
-                        )
-                        for p in result.plans
-                    ],
-                }
-            )
-        savings = [
-            (p.saving_by_year[year] if year is not None else p.saving_total) for p in result.plans
-        ]
-        sections.append({"label": label, "year": year, "rows": rows, "savings": savings})
-    return sections
+def _report_url(result) -> str | None:
+    """The report form for this comparison (the council's PDF), None without scenarios."""
+    if not result.scenarios:
+        return None
+    query = [
+        ("kind", "scenario_comparison"),
+        ("recipient", result.recipient.slug),
+        ("year", result.years[0]),
+        ("last_year", result.years[-1]),
+    ] + [("compare_scenarios", p.scenario.slug) for p in result.scenarios]
+    return f"{reverse('reports:report_form')}?{urlencode(query)}"

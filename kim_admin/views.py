@@ -100,6 +100,7 @@ COST_SOURCE_LABELS = {
     "forecast": gettext_lazy("Prognose"),
     "planned": gettext_lazy("Plan"),
     "cost_table": gettext_lazy("Personalkostensatz der Entgeltgruppe"),
+    "projected": gettext_lazy("Fortschreibung"),
     "none": gettext_lazy("keine Kosten erfasst"),
 }
 

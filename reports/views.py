@@ -27,7 +27,7 @@ from reports import rendering
 from reports.filtersets import PublishedReportFilterSet
 from reports.forms import CommitteeFormSet, ReportForm, report_request
 from reports.models import PublishedReport
-from reports.registry import ReportInputError
+from reports.registry import ReportInputError, get_kind, kind_choices
 from reports.services import may_draft, report_publish
 from reports.tables import PublishedReportTable
 
@@ -113,12 +113,23 @@ def _initial_from_query(request) -> dict:
     return initial
 
 
+def option_fields(form) -> list[tuple]:
+    """The form's option fields with the kinds that read them (the page shows a field only
+    for its kinds)."""
+    kinds: dict[str, list[str]] = {}
+    for slug, _label in kind_choices():
+        for name in get_kind(slug).option_fields:
+            kinds.setdefault(name, []).append(slug)
+    return [(form[name], kinds[name]) for name in kinds if name in form.fields]
+
+
 def _form_page(request, form, committees, paper=None, report=None, status=200):
     return render(
         request,
         "reports/form.html",
         {
             "form": form,
+            "option_fields": option_fields(form),
             "committees": committees,
             "paper": paper,
             "report": report,

@@ -45,6 +45,7 @@ from staffing.tables import STATE_LABELS, PositionTable
 COST_SOURCES = {
     **dict(CostStatus.choices),
     "cost_table": gettext_lazy("Personalkostensatz"),
+    "projected": gettext_lazy("Fortschreibung"),
     "none": gettext_lazy("keine Kosten erfasst"),
 }
 

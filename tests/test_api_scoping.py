@@ -148,9 +148,11 @@ def test_api_root_lists_the_endpoints(leverkusen):
     assert response.json()["positions"].endswith("/api/positions/")
     assert response.json()["overview"].endswith("/api/overview/")
     # 15 lists and the overview, and issue 4's: forecasts, attachments, payments, year
-    # closings, forecast against actual, the forecast inbox; and the published reports.
-    assert len(response.json()) == 23
+    # closings, forecast against actual, the forecast inbox; the published reports; and
+    # issue 6's projections.
+    assert len(response.json()) == 24
     assert response.json()["reports"].endswith("/api/reports/")
+    assert response.json()["projections"].endswith("/api/projections/")
 
 
 # --- Scope ------------------------------------------------------------------------------------

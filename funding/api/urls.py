@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from funding.api import scenario_views, views
+from funding.api import projection_views, scenario_views, views
 
 router = SimpleRouter()
 router.register("programmes", views.ProgrammeViewSet)
@@ -9,6 +9,7 @@ router.register("building-blocks", views.BuildingBlockViewSet)
 router.register("funding-rates", views.FundingRateViewSet)
 router.register("grant-notices", views.GrantNoticeViewSet)
 router.register("scenarios", scenario_views.ScenarioViewSet)
+router.register("projections", projection_views.ProjectionViewSet)
 router.register("programme-costs", views.ProgrammeCostViewSet)
 router.register("revenue-accounts", views.RevenueAccountViewSet)
 

@@ -4,4 +4,10 @@ A new kind is a module here with a ``@register``-ed ``ReportKind`` and its templ
 ``templates/reports/kinds/``; import it below.
 """
 
-from reports.kinds import carrier_forecasts, cost_overview, positions  # noqa: F401
+from reports.kinds import (  # noqa: F401
+    carrier_forecasts,
+    cost_overview,
+    positions,
+    projection,
+    scenario_comparison,
+)

@@ -15,6 +15,7 @@ KIND_LABELS = dict(OrganisationKind.choices)
 COST_SOURCE_LABELS = {
     **dict(CostStatus.choices),
     "cost_table": gettext_lazy("Personalkostensatz"),
+    "projected": gettext_lazy("Fortschreibung"),
     "none": gettext_lazy("keine Kosten"),
 }
 
