@@ -63,6 +63,7 @@ class ReportForm(forms.Form):
         queryset=None,
         required=False,
         to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Nur für den Szenariovergleich: bis zu vier Szenarien."),
         error_messages={"invalid_choice": _("Das Szenario „%(value)s“ gibt es nicht.")},
     )
