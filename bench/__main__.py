@@ -299,6 +299,14 @@ def scenario_compare(ctx: Context) -> Result:
     return scenarios.scenario_compare(ctx, sys.modules[__name__])
 
 
+@benchmark("projection")
+def projection(ctx: Context) -> Result:
+    """The largest recipient's plan projected over ten years (bench/scenarios.py)."""
+    from bench import scenarios
+
+    return scenarios.projection(ctx, sys.modules[__name__])
+
+
 # The council reports' benchmarks register themselves with ``benchmark`` above.
 from bench import reports as _reports  # noqa: E402, F401
 

@@ -113,3 +113,75 @@ def scenario_compare(ctx, harness):
         ]
         transaction.set_rollback(True)
     return harness.Result(timings, notes, profile_target=None)
+
+
+def projection(ctx, harness):
+    """A projection of the largest recipient's plan over ten years (base 2025, to 2035) with
+    the TVöD rises and the programme's end from 2030; queries against the smallest one."""
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.db.models import Count
+
+    from carriers.choices import RECIPIENT_KINDS
+    from carriers.models import Organisation
+    from funding.calculations import compute_year
+    from funding.models import Projection, ProjectionPayRise
+    from funding.projection_selectors import projection_result
+    from funding.selectors import multi_year_plans
+
+    ranked = list(
+        Organisation.objects.filter(kind__in=RECIPIENT_KINDS)
+        .annotate(n=Count("funded_positions"))
+        .filter(n__gt=0)
+        .order_by("n", "pk")
+    )
+    if not ranked:
+        return harness.Result([], skipped="no recipient with positions")
+    smallest, largest = ranked[0], ranked[-1]
+
+    def make(recipient):
+        made = Projection.objects.create(
+            recipient=recipient,
+            name="Bench",
+            base_year=2025,
+            last_year=2035,
+            programme_end_year=2030,
+        )
+        for day, percent in ((date(2025, 4, 1), "3.0"), (date(2026, 5, 1), "2.8")):
+            ProjectionPayRise.objects.create(
+                projection=made, effective_from=day, percent=Decimal(percent)
+            )
+        return made
+
+    with transaction.atomic():
+        big, small = make(largest), make(smallest)
+        wall, cpu = harness.median_times(lambda: projection_result(big), ctx.runs)
+        queries = _count(harness, lambda: projection_result(big))
+        small_queries = _count(harness, lambda: projection_result(small))
+        result = projection_result(big)
+        verdict = "constant" if small_queries == queries else "NOT constant"
+        def plan_only():
+            plans = multi_year_plans([largest], big.years)
+            return [compute_year(plan) for plan in plans.values()]
+
+        timings = [
+            harness.Timing("projection", wall, ctx.runs, queries),
+            # The plan alone over the same years: the projection adds its rules on top.
+            harness.Timing(
+                "plan_only",
+                harness.median_time(plan_only, ctx.runs),
+                ctx.runs,
+                _count(harness, plan_only),
+            ),
+            harness.Timing("projection.cpu_time", cpu, ctx.runs),
+        ]
+        notes = [
+            f"  {largest.name}: {ranked[-1].n} positions, 2025–2035 with the programme's end "
+            f"from 2030",
+            f"  projection queries {verdict}: {smallest.name} ({ranked[0].n} positions): "
+            f"{small_queries}; {largest.name}: {queries}",
+            f"  own share 2035: {result.rows[-1].projected.own_share}",
+        ]
+        transaction.set_rollback(True)
+    return harness.Result(timings, notes, profile_target=None)
