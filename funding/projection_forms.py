@@ -30,7 +30,17 @@ class PayRiseFormSet(RowsFormSet):
     duplicate_message = PAY_RISE_TWICE
 
 
-class RateChangeForm(RowForm):
+class EmptyRowForm(RowForm):
+    """A row that starts empty: no choice preselected, even where only one is possible (an
+    extra row that looks filled in would be taken for an assumption)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.initial.clear()
+
+
+class RateChangeForm(EmptyRowForm):
     class Meta:
         model = ProjectionRateChange
         fields = ["block", "kind", "amount", "valid_from", "capped_at_cost"]
@@ -43,7 +53,7 @@ class PositionChoiceField(forms.ModelChoiceField):
         return obj.title
 
 
-class PositionChangeForm(RowForm):
+class PositionChangeForm(EmptyRowForm):
     class Meta:
         model = ProjectionPositionChange
         fields = ["action", "position", "on", "fte", "title"]
