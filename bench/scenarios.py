@@ -161,6 +161,7 @@ def projection(ctx, harness):
         small_queries = _count(harness, lambda: projection_result(small))
         result = projection_result(big)
         verdict = "constant" if small_queries == queries else "NOT constant"
+
         def plan_only():
             plans = multi_year_plans([largest], big.years)
             return [compute_year(plan) for plan in plans.values()]
