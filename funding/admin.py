@@ -8,6 +8,10 @@ from funding.models import (
     GrantNoticeBlock,
     Programme,
     ProgrammeCost,
+    Projection,
+    ProjectionPayRise,
+    ProjectionPositionChange,
+    ProjectionRateChange,
     RevenueAccount,
     Scenario,
     YearClosing,
@@ -143,3 +147,48 @@ class YearClosingAdmin(ScopedHistoryAdmin):
     list_display = ("recipient", "year", "closed_on", "note")
     list_filter = (("recipient", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("recipient",)
+
+
+class ProjectionPayRiseInline(ScopedTabularInline):
+    model = ProjectionPayRise
+    fields = ("effective_from", "percent", "note")
+
+
+class ProjectionRateChangeInline(ScopedTabularInline):
+    model = ProjectionRateChange
+    fields = ("block", "kind", "amount", "valid_from", "capped_at_cost")
+
+
+class ProjectionPositionChangeInline(ScopedTabularInline):
+    model = ProjectionPositionChange
+    fields = ("action", "position", "on", "fte", "title")
+    raw_id_fields = ("position",)
+
+
+@admin.register(Projection)
+class ProjectionAdmin(ScopedHistoryAdmin):
+    list_display = ("name", "recipient", "scenario", "base_year", "last_year", "programme_end_year")
+    list_filter = (("recipient", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "notes")
+    list_select_related = ("recipient", "scenario")
+    readonly_fields = ("created_at",)
+    inlines = (ProjectionPayRiseInline, ProjectionRateChangeInline, ProjectionPositionChangeInline)
+
+
+@admin.register(ProjectionPayRise)
+class ProjectionPayRiseAdmin(ScopedHistoryAdmin):
+    list_display = ("projection", "effective_from", "percent")
+    list_select_related = ("projection",)
+
+
+@admin.register(ProjectionRateChange)
+class ProjectionRateChangeAdmin(ScopedHistoryAdmin):
+    list_display = ("projection", "block", "kind", "amount", "valid_from")
+    list_select_related = ("projection", "block")
+
+
+@admin.register(ProjectionPositionChange)
+class ProjectionPositionChangeAdmin(ScopedHistoryAdmin):
+    list_display = ("projection", "action", "position", "on")
+    list_select_related = ("projection", "position")
+    raw_id_fields = ("position",)

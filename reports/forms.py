@@ -68,7 +68,7 @@ class ReportForm(forms.Form):
         error_messages={"invalid_choice": _("Das Szenario „%(value)s“ gibt es nicht.")},
     )
     last_year = forms.IntegerField(
-        label=_("Bis Jahr"),
+        label=_("Verglichen bis"),
         required=False,
         min_value=FIRST_YEAR,
         max_value=LAST_YEAR,
