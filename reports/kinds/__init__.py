@@ -4,4 +4,4 @@ A new kind is a module here with a ``@register``-ed ``ReportKind`` and its templ
 ``templates/reports/kinds/``; import it below.
 """
 
-from reports.kinds import carrier_forecasts, cost_overview, positions  # noqa: F401
+from reports.kinds import carrier_forecasts, cost_overview, positions, settlement  # noqa: F401
