@@ -236,8 +236,8 @@ def statements_issue_all(
 def render_statement_pdf(statement: SettlementStatement) -> bytes:
     """The statement's PDF, made by the reports app from the statement's stored figures."""
     from reports.kinds.settlement import statement_request
-    from reports.rendering import ReportRenderError, render_pdf
     from reports.registry import ReportInputError
+    from reports.rendering import ReportRenderError, render_pdf
 
     try:
         return render_pdf(statement_request(statement), statement.issued_at).pdf

@@ -114,6 +114,9 @@ class ReportRequest:
     year: int
     header: CouncilHeader
     scenario: Any = None  # funding.models.Scenario or None
+    # A kind's own parameters as its ``clean_options`` returned them (JSON values: slugs,
+    # ids, years), e.g. the scenarios a comparison shows.
+    options: dict = field(default_factory=dict)
 
     def parameters(self) -> dict:
         """The parameters as stored with a published report (slugs, not ids)."""
