@@ -252,8 +252,13 @@ class SettlementStatementTable(KimTable):
     advances = MoneyColumn(verbose_name="Abschläge")
     balance = MoneyColumn(verbose_name="Ausgleich")
     issued_at = DateColumn(verbose_name="Ausgestellt am")
-    pdf = tables.Column(
-        verbose_name="PDF", empty_values=(), orderable=False, exclude_from_export=True
+    # Not "pdf": the column would read the (deferred) bytes of every row.
+    pdf_link = tables.Column(
+        verbose_name="PDF",
+        accessor="pk",
+        empty_values=(),
+        orderable=False,
+        exclude_from_export=True,
     )
 
     class Meta:
@@ -270,11 +275,11 @@ class SettlementStatementTable(KimTable):
             "advances",
             "balance",
             "issued_at",
-            "pdf",
+            "pdf_link",
         )
         order_by = ("-year", "split", "town")
 
-    def render_pdf(self, record):
+    def render_pdf_link(self, record):
         return format_html(
             '<a href="{}">PDF</a>', reverse("carriers:settlementstatement_pdf", args=[record.pk])
         )
