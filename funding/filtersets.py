@@ -18,6 +18,7 @@ from funding.models import (
     GrantNotice,
     Programme,
     ProgrammeCost,
+    Projection,
     RevenueAccount,
     Scenario,
     YearClosing,
@@ -192,3 +193,15 @@ class YearClosingFilterSet(django_filters.FilterSet):
     class Meta:
         model = YearClosing
         fields = ["recipient", "year"]
+
+
+class ProjectionFilterSet(django_filters.FilterSet):
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+    scenario = django_filters.CharFilter(field_name="scenario__slug", label=_("Szenario"))
+    name = django_filters.CharFilter(lookup_expr="icontains", label=_("Bezeichnung"))
+
+    class Meta:
+        model = Projection
+        fields = ["recipient", "scenario", "name"]

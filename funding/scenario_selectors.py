@@ -103,7 +103,7 @@ class Comparison:
         return tuple(sorted(self.scenarios, key=lambda p: -p.saving_total))
 
 
-def _figures(overview: YearOverview) -> Figures:
+def figures_of(overview: YearOverview) -> Figures:
     totals = overview.totals
     return Figures(
         cost=totals.total_cost,
@@ -154,11 +154,11 @@ def compare(
                 orgs[share.organisation.slug] = share.organisation
         computed.append((scenario, overviews))
 
-    base_by_year = {y: _figures(o) for y, o in computed[0][1].items()}
+    base_by_year = {y: figures_of(o) for y, o in computed[0][1].items()}
     base_total = sum(base_by_year.values(), Figures())
     plans = []
     for scenario, overviews in computed:
-        by_year = {y: _figures(o) for y, o in overviews.items()}
+        by_year = {y: figures_of(o) for y, o in overviews.items()}
         total = sum(by_year.values(), Figures())
         diff_by_year = {y: by_year[y] - base_by_year[y] for y in years}
         plans.append(

@@ -4,7 +4,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from funding.models import FundingRate, GrantNotice, ProgrammeCost, RevenueAccount, YearClosing
+from funding.models import (
+    FundingRate,
+    GrantNotice,
+    ProgrammeCost,
+    Projection,
+    RevenueAccount,
+    YearClosing,
+)
 from kim_admin.formatting import de_fte, de_money
 from kim_admin.generic import url_name
 from kim_admin.tables import (
@@ -193,3 +200,17 @@ class YearClosingTable(KimTable):
         model = YearClosing
         fields = ("year", "closed_on", "note", "recipient")
         order_by = ("-year",)
+
+
+class ProjectionTable(KimTable):
+    name = tables.Column(verbose_name="Bezeichnung", linkify=detail_url)
+    scenario = tables.Column(verbose_name="Grundlage", default="Echter Plan")
+    base_year = YearColumn(verbose_name="Ausgangsjahr")
+    last_year = YearColumn(verbose_name="Bis")
+    programme_end_year = YearColumn(verbose_name="Förderung endet ab", default="–")
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger")
+
+    class Meta:
+        model = Projection
+        fields = ("name", "scenario", "base_year", "last_year", "programme_end_year", "recipient")
+        order_by = ("name",)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from funding import scenario_views, views
+from funding import projection_views, scenario_views, views
+from funding.models import Projection
 from kim_admin.generic import object_urls
 
 app_name = "funding"
@@ -61,6 +62,15 @@ urlpatterns = [
         "personalkostensaetze/",
         views.PayGradeCostListView.as_view(),
         name="paygradecost_list",
+    ),
+    *object_urls(
+        Projection,
+        "fortschreibungen",
+        list_view=projection_views.ProjectionListView,
+        detail_view=projection_views.ProjectionDetailView,
+        edit_view=projection_views.ProjectionEditView,
+        delete_view=projection_views.ProjectionDeleteView,
+        history_view=projection_views.ProjectionHistoryView,
     ),
     # Scenarios (issue 6): copies of the plan, quick changes, the comparison.
     path("szenarien/", scenario_views.scenario_list, name="scenario_list"),

@@ -19,6 +19,7 @@ from funding.models import (
     GrantNoticeBlock,
     Programme,
     ProgrammeCost,
+    Projection,
     RevenueAccount,
     Scenario,
     YearClosing,
@@ -45,6 +46,7 @@ SECTION_TABS = [
     (gettext_lazy("Organisationen"), "carriers:organisation_list", Organisation),
     (gettext_lazy("Personalkostensätze"), "funding:paygradecost_list", PayGradeCost),
     (gettext_lazy("Szenarien"), "funding:scenario_list", Scenario),
+    (gettext_lazy("Fortschreibungen"), "funding:projection_list", Projection),
 ]
 
 

@@ -40,6 +40,10 @@ PLAN_MODELS = [
     ("carriers", "carrierpayment"),
     ("carriers", "advancepayment"),
     ("funding", "yearclosing"),
+    ("funding", "projection"),
+    ("funding", "projectionpayrise"),
+    ("funding", "projectionratechange"),
+    ("funding", "projectionpositionchange"),
 ]
 # A carrier's cost statements: the carrier writes them, the KI coordination reviews them,
 # the finance staff reads them; towns and the council do not see them.

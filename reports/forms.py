@@ -12,10 +12,12 @@ from reports.registry import (
     COMMITTEE_ROLES,
     CommitteeStep,
     CouncilHeader,
+    ReportInputError,
     ReportRequest,
+    get_kind,
     kind_choices,
 )
-from reports.services import report_recipients, report_scenarios
+from reports.services import report_projections, report_recipients, report_scenarios
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 YEAR_MESSAGE = _("Bitte ein Jahr zwischen 2000 und 2100 angeben, z. B. 2022.")
@@ -55,6 +57,35 @@ class ReportForm(forms.Form):
         empty_label=_("Aktueller Plan (kein Szenario)"),
         error_messages={"invalid_choice": _("Dieses Szenario gibt es nicht.")},
     )
+    # Options of some kinds (ReportKind.option_fields); the kind checks them.
+    compare_scenarios = forms.ModelMultipleChoiceField(
+        label=_("Verglichene Szenarien"),
+        queryset=None,
+        required=False,
+        to_field_name="slug",
+        help_text=_("Nur für den Szenariovergleich: bis zu vier Szenarien."),
+        error_messages={"invalid_choice": _("Das Szenario „%(value)s“ gibt es nicht.")},
+    )
+    last_year = forms.IntegerField(
+        label=_("Bis Jahr"),
+        required=False,
+        min_value=FIRST_YEAR,
+        max_value=LAST_YEAR,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}),
+        help_text=_("Nur für den Szenariovergleich: das letzte verglichene Jahr."),
+        error_messages={
+            "invalid": YEAR_MESSAGE,
+            "min_value": YEAR_MESSAGE,
+            "max_value": YEAR_MESSAGE,
+        },
+    )
+    projection = forms.ModelChoiceField(
+        label=_("Fortschreibung"),
+        queryset=None,
+        required=False,
+        help_text=_("Nur für den Bericht zur Fortschreibung."),
+        error_messages={"invalid_choice": _("Diese Fortschreibung gibt es nicht.")},
+    )
     body = forms.CharField(
         label=_("Absender (Körperschaft)"),
         max_length=200,
@@ -80,6 +111,9 @@ class ReportForm(forms.Form):
         recipients = report_recipients(user)
         self.fields["recipient"].queryset = recipients
         self.fields["scenario"].queryset = report_scenarios(user, None)
+        self.fields["compare_scenarios"].queryset = report_scenarios(user, None)
+        self.fields["projection"].queryset = report_projections(user, None)
+        self.options: dict = {}
         if len(recipients[:2]) == 1 and not self.is_bound:
             only = recipients[0]
             self.initial.setdefault("recipient", only.slug)
@@ -96,7 +130,25 @@ class ReportForm(forms.Form):
                 _("Das Szenario „%(scenario)s“ gehört nicht zu %(recipient)s.")
                 % {"scenario": scenario.name, "recipient": recipient.name},
             )
+        if recipient and data.get("kind"):
+            self.options = self._clean_options(get_kind(data["kind"]), data, recipient)
         return data
+
+    def _clean_options(self, kind, data: dict, recipient) -> dict:
+        """The kind's options from its fields, as the API would send them (slugs, ids)."""
+        raw = {}
+        for name in kind.option_fields:
+            value = data.get(name)
+            if name == "compare_scenarios":
+                value = [s.slug for s in value or ()]
+            elif name == "projection":
+                value = value.pk if value else None
+            raw[name] = value
+        try:
+            return kind.clean_options(raw, recipient=recipient, user=self.user)
+        except ReportInputError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+            return {}
 
 
 class CommitteeForm(forms.Form):
@@ -151,4 +203,5 @@ def report_request(form: ReportForm, committees) -> ReportRequest:
         year=data["year"],
         scenario=data.get("scenario"),
         header=header,
+        options=form.options,
     )

@@ -9,6 +9,9 @@ bytes (``defer("pdf")``), and the history table leaves them out (the row never c
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -126,6 +129,13 @@ class PublishedReport(RecipientScopedModel):
         raise ImmutableReportError(IMMUTABLE)
 
 
-def series_key(kind: str, recipient_id: int, year: int, scenario_id, file_number: str) -> str:
-    """The key of a report series: kind, recipient, year, scenario, file number."""
-    return f"{kind}|{recipient_id}|{year}|{scenario_id or '-'}|{file_number.strip()}"
+def series_key(
+    kind: str, recipient_id: int, year: int, scenario_id, file_number: str, options=None
+) -> str:
+    """The key of a report series: kind, recipient, year, scenario, file number, and the
+    kind's options where it has any (a comparison of other scenarios is another series)."""
+    key = f"{kind}|{recipient_id}|{year}|{scenario_id or '-'}|{file_number.strip()}"
+    if options:
+        canonical = json.dumps(options, sort_keys=True, separators=(",", ":"))
+        key += "|" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return key

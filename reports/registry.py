@@ -120,12 +120,15 @@ class ReportRequest:
 
     def parameters(self) -> dict:
         """The parameters as stored with a published report (slugs, not ids)."""
-        return {
+        parameters = {
             "kind": self.kind,
             "recipient": self.recipient.slug,
             "year": self.year,
             "scenario": self.scenario.slug if self.scenario else None,
         }
+        if self.options:
+            parameters["options"] = self.options
+        return parameters
 
 
 @dataclass
@@ -150,6 +153,9 @@ class ReportKind(ABC):
     template_name: ClassVar[str]
     # The stem of the embedded CSV's file name ("kostenuebersicht" -> kostenuebersicht-….csv).
     file_stem: ClassVar[str]
+    # The report form's fields this kind reads besides kind, recipient, year and scenario
+    # (``compare_scenarios``, ``last_year``, ``projection``); the form shows them for it.
+    option_fields: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def build(self, request: ReportRequest, rendered_at: datetime) -> ReportContent:
@@ -157,6 +163,16 @@ class ReportKind(ABC):
 
     def data_state_notes(self, request: ReportRequest) -> list[str]:
         """Hook: lines about the state of the data (approved forecasts and when)."""
+        return []
+
+    def clean_options(self, raw: dict, *, recipient, user) -> dict:
+        """The kind's own parameters from the form or the API (JSON values: slugs, ids,
+        years), checked against what ``user`` may see of ``recipient``; raises
+        ReportInputError naming the field. The result is stored with a published report."""
+        return {}
+
+    def file_suffix(self, request: ReportRequest) -> list[str]:
+        """Hook: parts the file names add for the kind's options."""
         return []
 
 

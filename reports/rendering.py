@@ -121,6 +121,7 @@ class RenderedReport:
         parts = [self.kind.file_stem, self.request.recipient.slug, str(self.request.year)]
         if self.request.scenario:
             parts.append(self.request.scenario.slug)
+        parts.extend(self.kind.file_suffix(self.request))
         return slugify("-".join(parts))
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from carriers.choices import RECIPIENT_KINDS
 from carriers.models import Organisation
-from funding.models import Scenario
+from funding.models import Projection, Scenario
 from kim_admin.roles import ROLES_WHO_EDIT_PLANS, Role
 from kim_admin.scoping import VIEW
 from reports.models import PublishedReport, series_key
@@ -38,6 +38,11 @@ def report_recipients(user) -> QuerySet[Organisation]:
 
 def report_scenarios(user, recipient: Organisation | None) -> QuerySet[Scenario]:
     queryset = Scenario.objects.restrict(user, VIEW).order_by("name")
+    return queryset.filter(recipient=recipient) if recipient else queryset
+
+
+def report_projections(user, recipient: Organisation | None) -> QuerySet[Projection]:
+    queryset = Projection.objects.restrict(user, VIEW).order_by("name")
     return queryset.filter(recipient=recipient) if recipient else queryset
 
 
@@ -79,6 +84,7 @@ def store(report: RenderedReport, actor) -> PublishedReport:
         request.year,
         request.scenario.pk if request.scenario else None,
         header.file_number,
+        request.options,
     )
     for attempt in range(PUBLISH_ATTEMPTS):
         try:

@@ -101,12 +101,16 @@ def report_form(request):
 
 
 def _initial_from_query(request) -> dict:
-    """``?kind=positions&recipient=leverkusen&year=2022``: a form started from a link."""
-    return {
+    """``?kind=positions&recipient=leverkusen&year=2022``: a form started from a link (the
+    scenario comparison's page links here with its scenarios and years)."""
+    initial = {
         key: request.GET[key]
-        for key in ("kind", "recipient", "year", "scenario")
+        for key in ("kind", "recipient", "year", "scenario", "last_year", "projection")
         if request.GET.get(key)
     }
+    if request.GET.getlist("compare_scenarios"):
+        initial["compare_scenarios"] = request.GET.getlist("compare_scenarios")
+    return initial
 
 
 def _form_page(request, form, committees, paper=None, report=None, status=200):

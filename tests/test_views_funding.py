@@ -533,8 +533,8 @@ def test_section_tabs_show_what_the_role_can_see(client, city):
     login(client, "finance", city)
     tabs = client.get(NOTICES).context["tabs"]
     assert [t["label"] for t in tabs if t["current"]] == ["Bescheide"]
-    # Eight sections and the scenarios (issue 6).
-    assert len(tabs) == 9 and tabs[-1]["label"] == "Szenarien"
+    # Eight sections, the scenarios and the projections (issue 6).
+    assert len(tabs) == 10 and [t["label"] for t in tabs[-2:]] == ["Szenarien", "Fortschreibungen"]
 
 
 # --- query counts -----------------------------------------------------------------------------

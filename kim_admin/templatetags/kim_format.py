@@ -46,3 +46,23 @@ def person(user):
     if user is None:
         return "–"
     return user.get_full_name() or user.username
+
+
+@register.filter
+def signed_percent(value):
+    """A change in per cent with its sign, as few places as it needs: "+3,0 %", "−2,5 %"."""
+    if value is None:
+        return ""
+    places = max(1, -value.normalize().as_tuple().exponent)
+    text = formatting.de_number(abs(value), places) + " %"
+    if value > 0:
+        return "+" + text
+    if value < 0:
+        return "−" + text
+    return text
+
+
+@register.filter
+def bearer_amount(figures, slug):
+    """What one bearer carries in a comparison's figures (``Figures.bearer``)."""
+    return figures.bearer(slug)

@@ -90,5 +90,7 @@ class PublishSerializer(serializers.Serializer):
     )
     scenario = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
     header = HeaderSerializer()
+    # The kind's own parameters, e.g. {"compare_scenarios": ["szenario-2"], "last_year": 2028}.
+    options = serializers.DictField(required=False, default=dict)
 
     default_error_messages = {"recipient": _("Unbekannter Zuwendungsempfänger.")}

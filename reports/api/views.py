@@ -14,7 +14,13 @@ from kim_admin.scoping import VIEW
 from reports.api.serializers import PublishedReportSerializer, PublishSerializer
 from reports.filtersets import PublishedReportFilterSet
 from reports.models import PublishedReport
-from reports.registry import CommitteeStep, CouncilHeader, ReportInputError, ReportRequest
+from reports.registry import (
+    CommitteeStep,
+    CouncilHeader,
+    ReportInputError,
+    ReportRequest,
+    get_kind,
+)
 from reports.rendering import ReportRenderError
 from reports.services import may_draft, report_publish, report_recipients
 from reports.views import published_reports
@@ -93,12 +99,19 @@ class PublishedReportViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet)
                 for s in head.get("committees", [])
             ),
         )
+        try:
+            options = get_kind(data["kind"]).clean_options(
+                data.get("options") or {}, recipient=recipient, user=request.user
+            )
+        except ReportInputError as error:
+            raise ValidationError({"options": {error.field: [error.message]}}) from error
         report_request = ReportRequest(
             kind=data["kind"],
             recipient=recipient,
             year=data["year"],
             scenario=scenario,
             header=header,
+            options=options,
         )
         try:
             published = report_publish(request=report_request, actor=request.user)
