@@ -5,6 +5,7 @@ then the ZIP of all PDFs. Screenshot of the finished batch in ``$KIM_SCREENSHOTS
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -44,6 +45,6 @@ def test_batch_issues_every_town_with_progress_and_zip(demo, page, screenshot):
     assert SettlementStatement.objects.filter(year=2023, state="issued").count() == 11
     with page.expect_download() as info:
         zip_link.click()
-    archive = zipfile.ZipFile(io.BytesIO(open(info.value.path(), "rb").read()))
+    archive = zipfile.ZipFile(io.BytesIO(Path(info.value.path()).read_bytes()))
     assert len(archive.namelist()) == 11
     assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
