@@ -148,8 +148,10 @@ def test_api_root_lists_the_endpoints(leverkusen):
     assert response.json()["positions"].endswith("/api/positions/")
     assert response.json()["overview"].endswith("/api/overview/")
     # 15 lists and the overview, and issue 4's: forecasts, attachments, payments, year
-    # closings, forecast against actual, the forecast inbox; and the published reports.
-    assert len(response.json()) == 23
+    # closings, forecast against actual, the forecast inbox; and the published reports; the
+    # settlement between towns: statements and advance payments.
+    assert len(response.json()) == 25
+    assert response.json()["settlements"].endswith("/api/settlements/")
     assert response.json()["reports"].endswith("/api/reports/")
 
 
