@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carriers.choices import SplitMethod
 from carriers.models import (
+    AdvancePayment,
     CarrierPayment,
     CostForecast,
     CostSplit,
@@ -13,6 +14,7 @@ from carriers.models import (
     ForecastLine,
     ForwardingAgreement,
     Organisation,
+    SettlementStatement,
 )
 from kim_admin.admin import ScopedHistoryAdmin, ScopedTabularInline, live_rows
 from staffing import rules
@@ -165,3 +167,34 @@ class CarrierPaymentAdmin(ScopedHistoryAdmin):
     list_select_related = ("carrier", "recipient", "position")
     search_fields = ("purpose", "carrier__name")
     autocomplete_fields = ("carrier", "position")
+
+
+@admin.register(AdvancePayment)
+class AdvancePaymentAdmin(ScopedHistoryAdmin):
+    list_display = ("town", "split", "year", "paid_on", "amount", "note")
+    list_filter = ("year", ("split", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("town", "split")
+    search_fields = ("note", "town__name")
+    autocomplete_fields = ("town",)
+
+
+@admin.register(SettlementStatement)
+class SettlementStatementAdmin(ScopedHistoryAdmin):
+    """Read only: statements are issued by the service with their PDF and never changed."""
+
+    list_display = ("town", "split", "year", "number", "state", "own_share", "balance")
+    list_filter = ("year", "state", ("split", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("town", "split")
+    exclude = ("pdf",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -59,3 +59,10 @@ class ForecastState(models.TextChoices):
 OPEN_FORECAST_STATES = (ForecastState.DRAFT, ForecastState.SUBMITTED, ForecastState.RETURNED)
 # States in which only the carrier changes the lines.
 EDITABLE_FORECAST_STATES = (ForecastState.DRAFT, ForecastState.RETURNED)
+
+
+class StatementState(models.TextChoices):
+    """A settlement statement is issued once; a correction supersedes it (seed 003)."""
+
+    ISSUED = "issued", _("Ausgestellt")
+    SUPERSEDED = "superseded", _("Ersetzt")

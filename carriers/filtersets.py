@@ -4,13 +4,16 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from carriers.choices import StatementState
 from carriers.models import (
+    AdvancePayment,
     CarrierPayment,
     CostForecast,
     CostSplit,
     CostSplitMember,
     ForwardingAgreement,
     Organisation,
+    SettlementStatement,
 )
 from funding.filtersets import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
 
@@ -107,3 +110,36 @@ class CarrierPaymentFilterSet(django_filters.FilterSet):
     class Meta:
         model = CarrierPayment
         fields = ["recipient", "carrier", "year", "position"]
+
+
+class SettlementStatementFilterSet(django_filters.FilterSet):
+    """Settlement statements between towns: by year, split, town and state (pages and API)."""
+
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+    year = YearFilter(field_name="year", label=_("Jahr"))
+    split = IntegerFilter(field_name="split_id", label=_("Kostenaufteilung"))
+    town = django_filters.CharFilter(field_name="town__slug", label=_("Kommune"))
+    state = django_filters.ChoiceFilter(
+        field_name="state", choices=StatementState.choices, label=_("Status")
+    )
+
+    class Meta:
+        model = SettlementStatement
+        fields = ["recipient", "year", "split", "town", "state"]
+
+
+class AdvancePaymentFilterSet(django_filters.FilterSet):
+    """The towns' advance payments to their employer town (pages and API)."""
+
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+    year = YearFilter(field_name="year", label=_("Jahr"))
+    split = IntegerFilter(field_name="split_id", label=_("Kostenaufteilung"))
+    town = django_filters.CharFilter(field_name="town__slug", label=_("Kommune"))
+
+    class Meta:
+        model = AdvancePayment
+        fields = ["recipient", "year", "split", "town"]

@@ -1,13 +1,16 @@
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 
 from carriers.choices import CoveragePolicy
 from carriers.models import (
+    AdvancePayment,
     CarrierPayment,
     CostForecast,
     CostSplit,
     ForwardingAgreement,
     Organisation,
+    SettlementStatement,
 )
 from funding.tables import DetailLinkColumn, detail_url
 from kim_admin.formatting import de_fte, de_money
@@ -235,3 +238,62 @@ class CarrierPaymentTable(KimTable):
         model = CarrierPayment
         fields = ("paid_on", "carrier", "recipient", "year", "position", "purpose", "amount")
         order_by = ("-year", "carrier", "paid_on")
+
+
+class SettlementStatementTable(KimTable):
+    town = tables.Column(verbose_name="Kommune", linkify=detail_url, order_by="town__name")
+    split = tables.Column(verbose_name="Kostenaufteilung", order_by="split__name")
+    year = YearColumn(verbose_name="Jahr")
+    number = tables.Column(verbose_name="Fassung", attrs={"td": {"class": "num"}})
+    state = tables.Column(verbose_name="Status")
+    total_cost = MoneyColumn(verbose_name="Kosten (Anteil)")
+    funding_share = MoneyColumn(verbose_name="Förderung (Anteil)")
+    own_share = MoneyColumn(verbose_name="Eigenanteil")
+    advances = MoneyColumn(verbose_name="Abschläge")
+    balance = MoneyColumn(verbose_name="Ausgleich")
+    issued_at = DateColumn(verbose_name="Ausgestellt am")
+    # Not "pdf": the column would read the (deferred) bytes of every row.
+    pdf_link = tables.Column(
+        verbose_name="PDF",
+        accessor="pk",
+        empty_values=(),
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = SettlementStatement
+        fields = (
+            "town",
+            "split",
+            "year",
+            "number",
+            "state",
+            "total_cost",
+            "funding_share",
+            "own_share",
+            "advances",
+            "balance",
+            "issued_at",
+            "pdf_link",
+        )
+        order_by = ("-year", "split", "town")
+
+    def render_pdf_link(self, record):
+        return format_html(
+            '<a href="{}">PDF</a>', reverse("carriers:settlementstatement_pdf", args=[record.pk])
+        )
+
+
+class AdvancePaymentTable(KimTable):
+    paid_on = DateColumn(verbose_name="Gezahlt am", linkify=detail_url)
+    town = tables.Column(verbose_name="Kommune", order_by="town__name")
+    split = tables.Column(verbose_name="Kostenaufteilung", order_by="split__name")
+    year = YearColumn(verbose_name="Für das Jahr")
+    note = tables.Column(verbose_name="Anmerkung")
+    amount = MoneyColumn(verbose_name="Betrag")
+
+    class Meta:
+        model = AdvancePayment
+        fields = ("paid_on", "town", "split", "year", "note", "amount")
+        order_by = ("-year", "split", "town", "paid_on")

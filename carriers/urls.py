@@ -1,8 +1,9 @@
 from django.urls import path
 
 from carriers import forecast_views as fv
+from carriers import settlement_views as sv
 from carriers import views
-from carriers.models import CarrierPayment
+from carriers.models import AdvancePayment, CarrierPayment
 from kim_admin.generic import object_urls
 
 app_name = "carriers"
@@ -87,5 +88,46 @@ urlpatterns += [
         edit_view=fv.CarrierPaymentEditView,
         delete_view=fv.CarrierPaymentDeleteView,
         history_view=fv.CarrierPaymentHistoryView,
+    ),
+]
+
+# The yearly settlement between the towns of a split (carriers.settlement_views).
+urlpatterns += [
+    path(
+        "abrechnungen/",
+        sv.SettlementStatementListView.as_view(),
+        name="settlementstatement_list",
+    ),
+    path("abrechnungen/erstellen/", sv.SettlementIssueView.as_view(), name="settlement_issue"),
+    path("abrechnungen/stapel/", sv.SettlementBatchView.as_view(), name="settlement_batch"),
+    path(
+        "abrechnungen/stapel/ausstellen/",
+        sv.SettlementBatchIssueView.as_view(),
+        name="settlement_batch_issue",
+    ),
+    path("abrechnungen/zip/", sv.SettlementZipView.as_view(), name="settlement_zip"),
+    path(
+        "abrechnungen/<int:pk>/",
+        sv.SettlementStatementDetailView.as_view(),
+        name="settlementstatement_detail",
+    ),
+    path(
+        "abrechnungen/<int:pk>/pdf/",
+        sv.SettlementStatementPdfView.as_view(),
+        name="settlementstatement_pdf",
+    ),
+    path(
+        "abrechnungen/<int:pk>/verlauf/",
+        sv.SettlementStatementHistoryView.as_view(),
+        name="settlementstatement_history",
+    ),
+    *object_urls(
+        AdvancePayment,
+        "abrechnungen/abschlaege",
+        list_view=sv.AdvancePaymentListView,
+        detail_view=sv.AdvancePaymentDetailView,
+        edit_view=sv.AdvancePaymentEditView,
+        delete_view=sv.AdvancePaymentDeleteView,
+        history_view=sv.AdvancePaymentHistoryView,
     ),
 ]

@@ -20,6 +20,9 @@ DEMO_LOGINS = (
     DemoLogin("awo", "carrier", "awo-leverkusen", "AWO Leverkusen (Trägerin)"),
     DemoLogin("hueckeswagen", "town", "hueckeswagen", "Schloss-Stadt Hückeswagen (Kommune)"),
     DemoLogin("rat", "council", "leverkusen", "Ratsmitglied Leverkusen (nur lesen)"),
+    # Seed 003: the county settles between the towns; a town reads its own statements.
+    DemoLogin("finanzen-coesfeld", "finance", "kreis-coesfeld", "Finanzverwaltung Kreis Coesfeld"),
+    DemoLogin("billerbeck", "town", "billerbeck", "Stadt Billerbeck (Kommune, Region Nord)"),
     DemoLogin("admin", "admin", None, "Administration (alle Daten)"),
 )
 

@@ -38,6 +38,7 @@ PLAN_MODELS = [
     ("carriers", "costsplit"),
     ("carriers", "costsplitmember"),
     ("carriers", "carrierpayment"),
+    ("carriers", "advancepayment"),
     ("funding", "yearclosing"),
     ("funding", "projection"),
     ("funding", "projectionpayrise"),
@@ -77,11 +78,18 @@ ROLES_WHO_EDIT_PLANS = {Role.FINANCE, Role.COORDINATOR, Role.ADMIN}
 # council reads. Nobody changes or deletes one: a correction is a new version.
 REPORT_READ = [("reports", "view_publishedreport")]
 REPORT_PUBLISH = [("reports", "add_publishedreport")]
+# Settlement statements between the towns of a split (seed 003): everyone in scope reads them,
+# finance and coordinators issue them (add). Nobody changes or deletes one: a correction is a
+# new version.
+SETTLEMENT_READ = [("carriers", "view_settlementstatement")]
+SETTLEMENT_ISSUE = [("carriers", "add_settlementstatement")]
 
 
 def role_permissions():
     """Which (app_label, codename) each role's group holds."""
-    read_all = [(app, f"view_{model}") for app, model in PLAN_MODELS + REFERENCE_MODELS]
+    read_all = [
+        (app, f"view_{model}") for app, model in PLAN_MODELS + REFERENCE_MODELS
+    ] + SETTLEMENT_READ
     edit_plan = [
         (app, f"{action}_{model}")
         for app, model in PLAN_MODELS
@@ -89,8 +97,13 @@ def role_permissions():
     ]
     reports = REPORT_READ + REPORT_PUBLISH
     return {
-        Role.FINANCE: read_all + edit_plan + FORECAST_VIEW + reports,
-        Role.COORDINATOR: read_all + edit_plan + FORECAST_VIEW + FORECAST_REVIEW + reports,
+        Role.FINANCE: read_all + edit_plan + FORECAST_VIEW + reports + SETTLEMENT_ISSUE,
+        Role.COORDINATOR: read_all
+        + edit_plan
+        + FORECAST_VIEW
+        + FORECAST_REVIEW
+        + reports
+        + SETTLEMENT_ISSUE,
         Role.CARRIER: read_all + FORECAST_VIEW + FORECAST_WRITE,
         Role.TOWN: read_all,
         Role.COUNCIL: read_all + REPORT_READ,
@@ -100,7 +113,8 @@ def role_permissions():
         + FORECAST_WRITE
         + FORECAST_REVIEW
         + [(app, f"{a}_{m}") for app, m in REFERENCE_MODELS for a in ("add", "change", "delete")]
-        + reports,
+        + reports
+        + SETTLEMENT_ISSUE,
     }
 
 

@@ -14,8 +14,8 @@ from reports.registry import (
     CouncilHeader,
     ReportInputError,
     ReportRequest,
+    form_kind_choices,
     get_kind,
-    kind_choices,
 )
 from reports.services import report_projections, report_recipients, report_scenarios
 
@@ -26,7 +26,9 @@ COMMITTEE_ROWS = 4
 
 
 class ReportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Berichtsart"), choices=kind_choices, initial="cost_overview")
+    kind = forms.ChoiceField(
+        label=_("Berichtsart"), choices=form_kind_choices, initial="cost_overview"
+    )
     recipient = forms.ModelChoiceField(
         label=_("Zuwendungsempfänger"),
         queryset=None,

@@ -156,6 +156,9 @@ class ReportKind(ABC):
     # The report form's fields this kind reads besides kind, recipient, year and scenario
     # (``compare_scenarios``, ``last_year``, ``projection``); the form shows them for it.
     option_fields: ClassVar[tuple[str, ...]] = ()
+    # Made from the report form and POST /api/reports/; False for a kind made elsewhere (the
+    # settlement statements, issued under "Abrechnungen").
+    published_from_form: ClassVar[bool] = True
 
     @abstractmethod
     def build(self, request: ReportRequest, rendered_at: datetime) -> ReportContent:
@@ -193,9 +196,15 @@ def get_kind(slug: str) -> ReportKind:
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    """(slug, German label) of every registered kind, for forms and the model's choices."""
+    """(slug, German label) of every registered kind, for the model's choices."""
     _load_kinds()
     return [(slug, cls.label) for slug, cls in REGISTRY.items()]
+
+
+def form_kind_choices() -> list[tuple[str, str]]:
+    """(slug, German label) of the kinds a user makes from the report form or the API."""
+    _load_kinds()
+    return [(slug, cls.label) for slug, cls in REGISTRY.items() if cls.published_from_form]
 
 
 def _load_kinds() -> None:

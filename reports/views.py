@@ -27,7 +27,7 @@ from reports import rendering
 from reports.filtersets import PublishedReportFilterSet
 from reports.forms import CommitteeFormSet, ReportForm, report_request
 from reports.models import PublishedReport
-from reports.registry import ReportInputError, get_kind, kind_choices
+from reports.registry import ReportInputError, form_kind_choices, get_kind
 from reports.services import may_draft, report_publish
 from reports.tables import PublishedReportTable
 
@@ -117,7 +117,7 @@ def option_fields(form) -> list[tuple]:
     """The form's option fields with the kinds that read them (the page shows a field only
     for its kinds)."""
     kinds: dict[str, list[str]] = {}
-    for slug, _label in kind_choices():
+    for slug, _label in form_kind_choices():
         for name in get_kind(slug).option_fields:
             kinds.setdefault(name, []).append(slug)
     return [(form[name], kinds[name]) for name in kinds if name in form.fields]

@@ -149,8 +149,9 @@ def test_api_root_lists_the_endpoints(leverkusen):
     assert response.json()["overview"].endswith("/api/overview/")
     # 15 lists and the overview, and issue 4's: forecasts, attachments, payments, year
     # closings, forecast against actual, the forecast inbox; the published reports; and
-    # issue 6's projections.
-    assert len(response.json()) == 24
+    # issue 6's projections, settlement statements and advance payments.
+    assert len(response.json()) == 26
+    assert response.json()["settlements"].endswith("/api/settlements/")
     assert response.json()["reports"].endswith("/api/reports/")
     assert response.json()["projections"].endswith("/api/projections/")
 

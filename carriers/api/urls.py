@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from carriers.api import forecast_views, views
+from carriers.api import forecast_views, settlement_views, views
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet)
@@ -13,5 +13,8 @@ router.register("carrier-payments", forecast_views.CarrierPaymentViewSet)
 router.register("year-closings", forecast_views.YearClosingViewSet)
 router.register("carrier-actuals", forecast_views.CarrierActualsViewSet, basename="carrieractuals")
 router.register("forecast-inbox", forecast_views.ForecastInboxViewSet, basename="forecastinbox")
+# The settlement between towns (seed 003).
+router.register("settlements", settlement_views.SettlementStatementViewSet)
+router.register("advance-payments", settlement_views.AdvancePaymentViewSet)
 
 urlpatterns = router.urls

@@ -8,8 +8,10 @@ from carriers.models.forecasts import (
     ForecastAttachment,
     ForecastLine,
 )
+from carriers.models.settlements import AdvancePayment, SettlementStatement
 
 __all__ = [
+    "AdvancePayment",
     "CarrierPayment",
     "CostForecast",
     "CostSplit",
@@ -18,4 +20,5 @@ __all__ = [
     "ForecastLine",
     "ForwardingAgreement",
     "Organisation",
+    "SettlementStatement",
 ]

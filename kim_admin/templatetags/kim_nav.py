@@ -6,6 +6,8 @@ register = template.Library()
 
 # URL names (without namespace) of the "Prognosen" section, which lives in the carriers app.
 FORECAST_PAGES = ("forecast", "carrierpayment", "yearclosing")
+# URL names of the "Abrechnungen" section (the settlement between towns, carriers app).
+SETTLEMENT_PAGES = ("settlement", "advancepayment")
 
 
 @register.simple_tag(takes_context=True)
@@ -13,6 +15,8 @@ def nav_section(context) -> str:
     match = getattr(context.get("request"), "resolver_match", None)
     if match is None:
         return ""
+    if any(part in (match.url_name or "") for part in SETTLEMENT_PAGES):
+        return "settlements"
     if any(part in (match.url_name or "") for part in FORECAST_PAGES):
         return "forecasts"
     if match.app_name in ("funding", "carriers"):

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from kim_admin.api import related_value
 from reports.forms import FIRST_YEAR, LAST_YEAR, YEAR_MESSAGE
 from reports.models import PublishedReport
-from reports.registry import COMMITTEE_ROLES, kind_choices
+from reports.registry import COMMITTEE_ROLES, form_kind_choices
 
 
 class PublishedReportSerializer(serializers.ModelSerializer):
@@ -77,7 +77,7 @@ class HeaderSerializer(serializers.Serializer):
 class PublishSerializer(serializers.Serializer):
     """``POST /api/reports/``: what to publish. The recipient and the scenario by slug."""
 
-    kind = serializers.ChoiceField(choices=kind_choices())
+    kind = serializers.ChoiceField(choices=form_kind_choices())
     recipient = serializers.SlugField()
     year = serializers.IntegerField(
         min_value=FIRST_YEAR,

@@ -10,4 +10,5 @@ from reports.kinds import (  # noqa: F401
     positions,
     projection,
     scenario_comparison,
+    settlement,
 )

@@ -1,0 +1,50 @@
+"""The settlement batch as the Coesfeld finance user runs it: all eleven towns of the county
+for 2023 (closed in the demo data), one request per town with "n von N" and a progress bar,
+then the ZIP of all PDFs. Screenshot of the finished batch in ``$KIM_SCREENSHOTS``."""
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from carriers.models import SettlementStatement
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEMO_PASSWORD = "kim-demo-2024"
+
+
+@pytest.fixture
+def demo(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_demo", verbosity=0)
+
+
+def test_batch_issues_every_town_with_progress_and_zip(demo, page, screenshot):
+    from playwright.sync_api import expect
+
+    page.goto("/login/")
+    form = page.locator("main form")
+    form.get_by_label("Benutzername").fill("finanzen-coesfeld")
+    form.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    form.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+    page.goto("/traeger/abrechnungen/stapel/?year=2023")
+    expect(page.locator("#batch-status")).to_have_text("0 von 11")
+    page.get_by_role("button", name="Alle ausstellen").click()
+    expect(page.locator("#batch-status")).to_have_text("11 von 11 – fertig", timeout=120_000)
+    expect(page.locator("#batch-bar")).to_have_attribute("value", "11")
+    zip_link = page.locator("#batch-zip")
+    expect(zip_link).to_be_visible()
+    screenshot(page, "batch-fertig")
+
+    assert SettlementStatement.objects.filter(year=2023, state="issued").count() == 11
+    with page.expect_download() as info:
+        zip_link.click()
+    archive = zipfile.ZipFile(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert len(archive.namelist()) == 11
+    assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
