@@ -66,3 +66,11 @@ def signed_percent(value):
 def bearer_amount(figures, slug):
     """What one bearer carries in a comparison's figures (``Figures.bearer``)."""
     return figures.bearer(slug)
+
+
+@register.filter
+def unsigned_money(value):
+    """An amount whose direction the label says ("Erstattung an …"): without its sign."""
+    if value is None:
+        return ""
+    return formatting.de_money(abs(value))

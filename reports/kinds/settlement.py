@@ -43,7 +43,11 @@ def statement_request(statement: SettlementStatement) -> ReportRequest:
         recipient=statement.recipient,
         year=statement.year,
         header=header,
-        options={"statement": statement.pk},
+        options={
+            "statement": statement.pk,
+            "town": statement.town.slug,
+            "number": statement.number,
+        },
     )
 
 
@@ -54,6 +58,11 @@ class SettlementReport(ReportKind):
     template_name = "reports/kinds/settlement.html"
     file_stem = "abrechnung"
     published_from_form = False
+
+    def file_suffix(self, request: ReportRequest) -> list[str]:
+        """The embedded CSV names the town and the version, like the statement's PDF."""
+        options = request.options
+        return [options.get("town", ""), f"fassung-{options.get('number', '')}"]
 
     def clean_options(self, raw: dict, *, recipient, user) -> dict:
         # Statements are issued (and their PDF made) under Träger › Abrechnungen only.

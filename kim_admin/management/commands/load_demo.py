@@ -71,7 +71,7 @@ class Command(BaseCommand):
         if logins:
             self.stdout.write(f"\nDemo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):")
             for login in logins:
-                self.stdout.write(f"  {login.username:<14} {login.description}")
+                self.stdout.write(f"  {login.username:<18} {login.description}")
             self.stdout.write("")
 
 
