@@ -8,11 +8,11 @@ among the region's towns and settled once a year by the employer town.
 One pure function, :func:`settle_split`, over the cost engine's results (no ORM, Decimal only):
 
 - each cost item of the split's positions (employer gross, material, one-off, overhead) is
-  split over the towns by the split's weights (``calculations.split_weights``) with
-  largest-remainder cents (``money.split_to_cents``): each item's town shares sum to the item;
+  split over the towns by ``calculations.split_pool`` (the split's weights, largest-remainder
+  cents): each item's town shares sum to the item;
 - a town's own share is the engine's own share for that town: the split's pool (the
-  ``split:<id>`` bearer parts) split by the same weights and the same function, so it equals
-  the by-bearer figure of the cost overview to the cent;
+  ``split:<id>`` bearer parts) split by the same function the engine's by-bearer figures use,
+  so it equals the by-bearer figure of the cost overview to the cent;
 - a town's funding share = its items − its own share, so the funding shares sum to the
   split's funding exactly;
 - balance = own share − the town's advances: what it still pays the employer town
@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from carriers.choices import SplitMethod
 from funding import calculations as calc
-from funding.money import ZERO, split_to_cents
+from funding.money import ZERO
 
 HUNDRED = Decimal(100)
 ITEMS = ("employer_gross", "material", "one_off", "overhead")
@@ -152,10 +152,10 @@ def settle_split(
         pool += part
     items = CostItems(*(sum((getattr(r, item) for r in mine), ZERO) for item in ITEMS))
     funding = sum((r.amounts.funding for r in mine), ZERO)
-    # The engine's weights and the engine's rounding: the own shares are its by-bearer figures.
-    weights = calc.split_weights(split, [r.position for r in mine])
-    own_shares = split_to_cents(pool, weights)
-    item_shares = [split_to_cents(getattr(items, item), weights) for item in ITEMS]
+    # The engine's own split of a pool: the own shares are its by-bearer figures.
+    positions = [r.position for r in mine]
+    own_shares = calc.split_pool(split, positions, pool)
+    item_shares = [calc.split_pool(split, positions, getattr(items, item)) for item in ITEMS]
     employer_id = split.employer_town.id if split.employer_town else None
     towns = []
     for index, (org, _percent) in enumerate(split.members):

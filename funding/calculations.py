@@ -470,6 +470,13 @@ def split_weights(split: Split, positions: list[PositionPlan]) -> list[Decimal]:
     raise ValueError(f"unknown split method {split.method!r}")
 
 
+def split_pool(split: Split, positions: list[PositionPlan], amount: Decimal) -> list[Decimal]:
+    """``amount`` (a split's pool: the own share of its positions, or one cost item of them)
+    over the split's members by their weights, to the cent (largest remainder); the by-bearer
+    figures and the settlement between towns both split this way."""
+    return split_to_cents(amount, split_weights(split, positions))
+
+
 # --- The year ---------------------------------------------------------------------------------
 
 
@@ -854,8 +861,8 @@ def _by_bearer(
             )
             shares[plan.recipient.slug] += amount
             continue
-        weights = split_weights(split, split_positions[split_id])
-        if not any(weights):
+        positions = split_positions[split_id]
+        if not any(split_weights(split, positions)):
             warnings.append(
                 Warning(
                     "split_without_weights",
@@ -867,7 +874,7 @@ def _by_bearer(
                 )
             )
         for (org, _percent), part in zip(
-            split.members, split_to_cents(amount, weights), strict=True
+            split.members, split_pool(split, positions, amount), strict=True
         ):
             orgs[org.slug] = org
             shares[org.slug] += part
