@@ -127,16 +127,7 @@ class SettlementStatementDetailView(SectionMixin, generic.ObjectDetailView):
             .order_by("-number")
         )
         context["can_issue"] = services.may_issue(self.request.user, s.split)
-        context["rows"] = [
-            (
-                _("Personalkosten inkl. Arbeitgeberanteil"),
-                s.region_employer_gross,
-                s.employer_gross,
-            ),
-            (_("Technische Ausstattung (inkl. Endgeräte)"), s.region_material, s.material),
-            (_("Stellenbesetzung und Ausschreibung"), s.region_one_off, s.one_off),
-            (_("Pauschale Kosten der Personalverwaltung"), s.region_overhead, s.overhead),
-        ]
+        context["rows"] = s.item_rows()
         return context
 
 

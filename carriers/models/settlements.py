@@ -264,6 +264,20 @@ class SettlementStatement(VersionedModel, SettlementScopedModel):
         """The statement's file reference: "ABR-2023-3001-billerbeck-1"."""
         return f"ABR-{self.year}-{self.split_id}-{self.town.slug}-{self.number}"
 
+    def item_rows(self) -> list[tuple[str, object, object]]:
+        """Seed 003's cost items as the statement shows them: (label, the region's amount,
+        the town's share), on its page and in its PDF."""
+        return [
+            (
+                _("Personalkosten inkl. Arbeitgeberanteil"),
+                self.region_employer_gross,
+                self.employer_gross,
+            ),
+            (_("Technische Ausstattung (inkl. Endgeräte)"), self.region_material, self.material),
+            (_("Stellenbesetzung und Ausschreibung"), self.region_one_off, self.one_off),
+            (_("Pauschale Kosten der Personalverwaltung"), self.region_overhead, self.overhead),
+        ]
+
     @property
     def download_name(self) -> str:
         from django.utils.text import slugify

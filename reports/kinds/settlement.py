@@ -81,16 +81,7 @@ class SettlementReport(ReportKind):
         if statement is None:
             raise ReportInputError(None, _("Diese Abrechnung gibt es nicht."))
         s = statement
-        rows = [
-            (
-                _("Personalkosten inkl. Arbeitgeberanteil"),
-                s.region_employer_gross,
-                s.employer_gross,
-            ),
-            (_("Technische Ausstattung (inkl. Endgeräte)"), s.region_material, s.material),
-            (_("Stellenbesetzung und Ausschreibung"), s.region_one_off, s.one_off),
-            (_("Pauschale Kosten der Personalverwaltung"), s.region_overhead, s.overhead),
-        ]
+        rows = s.item_rows()
         title = _("Abrechnung %(split)s %(year)s: %(town)s") % {
             "split": s.split.name,
             "year": s.year,
@@ -101,9 +92,9 @@ class SettlementReport(ReportKind):
             "rows": rows,
             "method_label": METHOD_LABELS.get(s.split_method, s.split_method),
         }
-        return ReportContent(title=title, context=context, table=self.table(s, rows))
+        return ReportContent(title=title, context=context, table=self.table(s))
 
-    def table(self, s: SettlementStatement, rows) -> list[list[str]]:
+    def table(self, s: SettlementStatement) -> list[list[str]]:
         table = [["split", "year", "town", "version", "measure", "region", "town_share"]]
 
         def add(measure, region, town):
