@@ -184,3 +184,13 @@ def test_list_query_count_is_pinned(city, finance, n, django_assert_num_queries)
     with django_assert_num_queries(9):
         response = api.get(LIST + "?page_size=500")
     assert response.status_code == 200
+
+
+def test_scenario_of_another_recipient_is_refused(city, finance, position):
+    from tests.factories import ScenarioFactory
+
+    foreign = ScenarioFactory(recipient=OrganisationFactory(slug="fremd"))
+    response = token_client(finance).post(LIST, body(city, scenario=foreign.pk), format="json")
+    assert response.status_code == 400
+    assert "scenario" in response.json()
+    assert not Projection.objects.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from funding.api.serializers import OTHER_SCENARIO, RecipientRowWriteSerializer
+from funding.api.serializers import RecipientRowWriteSerializer
 from funding.models import (
     Projection,
     ProjectionPayRise,
@@ -110,17 +110,6 @@ class ProjectionWriteSerializer(RecipientRowWriteSerializer):
             "position_changes",
         ]
         validators = []
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        scenario = attrs.get("scenario")
-        user = self.context["request"].user
-        if (
-            scenario is not None
-            and not type(scenario).objects.restrict(user).filter(pk=scenario.pk).exists()
-        ):
-            raise serializers.ValidationError({"scenario": [OTHER_SCENARIO]})
-        return attrs
 
 
 class ProjectionFiguresSerializer(serializers.Serializer):
