@@ -44,6 +44,21 @@ def _build_scenarios(recipient):
     return built
 
 
+def _recipients_by_size() -> list:
+    """Recipients with positions, fewest first (``n``: their positions)."""
+    from django.db.models import Count
+
+    from carriers.choices import RECIPIENT_KINDS
+    from carriers.models import Organisation
+
+    return list(
+        Organisation.objects.filter(kind__in=RECIPIENT_KINDS)
+        .annotate(n=Count("funded_positions"))
+        .filter(n__gt=0)
+        .order_by("n", "pk")
+    )
+
+
 def _count(harness, fn) -> int:
     """Queries of ``fn``; the connection's query log (9,000 entries) is emptied first, else
     a full log after building the scenarios would count nothing."""
@@ -56,21 +71,13 @@ def _count(harness, fn) -> int:
 def scenario_compare(ctx, harness):
     """``harness``: bench.__main__ (Result, Timing, median_times, median_time, count_queries)."""
     from django.db import transaction
-    from django.db.models import Count
 
-    from carriers.choices import RECIPIENT_KINDS
-    from carriers.models import Organisation
     from funding.calculations import compute_year
     from funding.scenario_selectors import compare
     from funding.selectors import multi_year_plans
 
     years = list(range(2021, 2031))
-    ranked = list(
-        Organisation.objects.filter(kind__in=RECIPIENT_KINDS)
-        .annotate(n=Count("funded_positions"))
-        .filter(n__gt=0)
-        .order_by("n", "pk")
-    )
+    ranked = _recipients_by_size()
     if not ranked:
         return harness.Result([], skipped="no recipient with positions")
     smallest, largest = ranked[0], ranked[-1]
@@ -121,21 +128,13 @@ def projection(ctx, harness):
     from decimal import Decimal
 
     from django.db import transaction
-    from django.db.models import Count
 
-    from carriers.choices import RECIPIENT_KINDS
-    from carriers.models import Organisation
     from funding.calculations import compute_year
     from funding.models import Projection, ProjectionPayRise
     from funding.projection_selectors import projection_result
     from funding.selectors import multi_year_plans
 
-    ranked = list(
-        Organisation.objects.filter(kind__in=RECIPIENT_KINDS)
-        .annotate(n=Count("funded_positions"))
-        .filter(n__gt=0)
-        .order_by("n", "pk")
-    )
+    ranked = _recipients_by_size()
     if not ranked:
         return harness.Result([], skipped="no recipient with positions")
     smallest, largest = ranked[0], ranked[-1]
