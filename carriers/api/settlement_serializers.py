@@ -1,6 +1,7 @@
 """Serializers of the settlement between towns: statements (read only; issued by the action)
 and the towns' advance payments."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -67,7 +68,7 @@ class SettlementStatementSerializer(KimModelSerializer):
 
     def get_pdf_url(self, obj):
         request = self.context.get("request")
-        path = f"/api/settlements/{obj.pk}/pdf/"
+        path = reverse("api:settlementstatement-pdf", args=[obj.pk])
         return request.build_absolute_uri(path) if request else path
 
 
