@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from funding.calculations import Org, Rate, YearOverview, compute_year
 from funding.models import Projection
-from funding.projections import Assumptions, PayRise, PositionChange, compute_projection
+from funding.projections import Assumptions, PayRise, PositionChange, project
 from funding.scenario_selectors import Figures, figures_of
 from funding.selectors import multi_year_plans
 
@@ -84,7 +84,11 @@ def projection_result(projection: Projection) -> ProjectionResult:
     loaded = multi_year_plans([recipient], years, scenario=projection.scenario)
     plans = {year: loaded[(recipient.id, year)] for year in years}
     planned = {year: compute_year(plan) for year, plan in plans.items()}
-    projected = compute_projection(plans, assumptions)
+    # The base year is left as planned (the same plan): its overview is not computed twice.
+    projected = {
+        year: planned[year] if plan is plans[year] else compute_year(plan)
+        for year, plan in project(plans, assumptions).items()
+    }
     orgs: dict[str, Org] = {}
     for overview in [*planned.values(), *projected.values()]:
         for share in overview.by_bearer:
