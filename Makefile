@@ -35,7 +35,7 @@ run: demo
 	$(PY) manage.py runserver $(HOST)
 
 test: $(DEV_STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q --durations=15
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

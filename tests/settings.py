@@ -1,0 +1,10 @@
+"""Settings for the test suite: the app's own, with a fast password hasher.
+
+Every test user's password is hashed once; with the production hasher (PBKDF2, deliberately
+slow) that alone took most of the suite's time. MD5 is fine for throw-away test passwords and
+never used outside the tests.
+"""
+
+from kim_admin.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
