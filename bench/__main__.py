@@ -112,7 +112,6 @@ def state_overview(ctx: Context) -> Result:
     over the same cost rows."""
     from django.db import connection
 
-    from carriers.choices import RECIPIENT_KINDS
     from carriers.models import Organisation
     from funding.calculations import compute_year
     from funding.models import BuildingBlock
@@ -120,7 +119,7 @@ def state_overview(ctx: Context) -> Result:
     from staffing.models import Position, PositionCost
 
     def recipients():
-        return list(Organisation.objects.filter(kind__in=RECIPIENT_KINDS).order_by("pk"))
+        return list(Organisation.objects.recipients().order_by("pk"))
 
     def overview(year=ctx.year, subset=None):
         plans = year_plans(subset if subset is not None else recipients(), year)
@@ -183,7 +182,7 @@ def state_overview(ctx: Context) -> Result:
         f"  year_plans queries {verdict}: "
         + "; ".join(f"{label}, {n} positions: {q}" for label, n, q in checks)
     ]
-    no_split = Organisation.objects.filter(kind__in=RECIPIENT_KINDS, cost_splits__isnull=True)
+    no_split = Organisation.objects.recipients().filter(cost_splits__isnull=True)
     if no_split.exists():
         n, q = loaded_and_queries([no_split.order_by("pk").first()], ctx.year)
         notes.append(

@@ -869,8 +869,8 @@ def sizes() -> dict[str, int]:
 
     return {
         "recipients": Organisation.objects.filter(kind__in=["county", "county_free_city"]).count(),
-        "towns": Organisation.objects.filter(kind="town").count(),
-        "carriers": Organisation.objects.filter(kind="carrier").count(),
+        "towns": Organisation.objects.towns().count(),
+        "carriers": Organisation.objects.carriers().count(),
         "positions": Position.objects.count(),
         "occupancies": Occupancy.objects.count(),
         "cost rows": PositionCost.objects.count(),

@@ -3,7 +3,7 @@
 On the state-scale data set, inside a transaction that is rolled back: the recipient with the
 most positions gets the four scenarios of seed 000 (a copy, carriers lower their extra cost
 by 30 %, carrier positions to the recipient, block 2 cut to half), then
-``funding.scenario_selectors.compare`` runs over 2021–2030. Its time is set against one plan
+``funding.scenarios.selectors.compare`` runs over 2021–2030. Its time is set against one plan
 over the same ten years (selector + engine: the lower bound of one fifth of the work). The
 query count is checked on the smallest and the largest recipient: it must not grow with the
 number of positions.
@@ -17,7 +17,7 @@ from datetime import date
 
 def _build_scenarios(recipient):
     from carriers.models import Organisation
-    from funding import scenarios as services
+    from funding.scenarios import services
     from staffing.models import Position
 
     built = [
@@ -48,11 +48,10 @@ def _recipients_by_size() -> list:
     """Recipients with positions, fewest first (``n``: their positions)."""
     from django.db.models import Count
 
-    from carriers.choices import RECIPIENT_KINDS
     from carriers.models import Organisation
 
     return list(
-        Organisation.objects.filter(kind__in=RECIPIENT_KINDS)
+        Organisation.objects.recipients()
         .annotate(n=Count("funded_positions"))
         .filter(n__gt=0)
         .order_by("n", "pk")
@@ -73,7 +72,7 @@ def scenario_compare(ctx, harness):
     from django.db import transaction
 
     from funding.calculations import compute_year
-    from funding.scenario_selectors import compare
+    from funding.scenarios.selectors import compare
     from funding.selectors import multi_year_plans
 
     years = list(range(2021, 2031))
@@ -131,7 +130,7 @@ def projection(ctx, harness):
 
     from funding.calculations import compute_year
     from funding.models import Projection, ProjectionPayRise
-    from funding.projection_selectors import projection_result
+    from funding.projections.selectors import projection_result
     from funding.selectors import multi_year_plans
 
     ranked = _recipients_by_size()

@@ -16,7 +16,7 @@ from carriers.models import (
     Organisation,
     SettlementStatement,
 )
-from kim_admin.admin import ScopedHistoryAdmin, ScopedTabularInline, live_rows
+from kim_admin.admin import ReadOnlyAdminMixin, ScopedHistoryAdmin, ScopedTabularInline, live_rows
 from staffing import rules
 
 
@@ -110,20 +110,6 @@ class CostSplitMemberAdmin(ScopedHistoryAdmin):
     list_select_related = ("organisation", "split")
 
     def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdminMixin:
-    """Forecasts change only through their workflow (``carriers.forecast_services``), so that
-    no state, check or approval can be set around the rules; the admin shows them."""
-
-    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):

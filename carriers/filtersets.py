@@ -15,7 +15,7 @@ from carriers.models import (
     Organisation,
     SettlementStatement,
 )
-from funding.filtersets import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
+from kim_admin.filters import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
 
 
 class OrganisationFilterSet(django_filters.FilterSet):
@@ -143,3 +143,8 @@ class AdvancePaymentFilterSet(django_filters.FilterSet):
     class Meta:
         model = AdvancePayment
         fields = ["recipient", "year", "split", "town"]
+
+
+def recipient_choices(user):
+    """The recipients for a filter's select (admins only: everybody else has one)."""
+    return Organisation.objects.recipients().order_by("name").values_list("slug", "name")

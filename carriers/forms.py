@@ -10,8 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from carriers import services
 from carriers.choices import CoveragePolicy, OrganisationKind, SplitMethod
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement
-from funding.forms import EndForm, FormWithRows, RecipientFormMixin, RowForm, RowsFormSet
-from kim_admin.forms import ScopedModelForm
+from kim_admin.forms import (
+    EndForm,
+    FormWithRows,
+    RecipientFormMixin,
+    RowForm,
+    RowsFormSet,
+    ScopedModelForm,
+)
 from kim_admin.roles import Role
 
 PERCENT_ONLY = _("Nur bei „Übernahme eines Prozentsatzes“, dort Pflichtangabe.")
@@ -31,7 +37,7 @@ def position_label(position) -> str:
 
 def towns_of(user, queryset):
     """Towns a user may put into a split: the towns of their own county (admins: all)."""
-    queryset = queryset.filter(kind=OrganisationKind.TOWN)
+    queryset = queryset.towns()
     if user.role != Role.ADMIN:
         queryset = queryset.filter(parent_id=user.organisation_id)
     return queryset.order_by("name")
@@ -91,7 +97,7 @@ class ForwardingAgreementForm(RecipientFormMixin, PositionsMixin, ScopedModelFor
         super().__init__(*args, **kwargs)
         self.narrow_recipient()
         carrier = self.fields["carrier"]
-        carrier.queryset = carrier.queryset.filter(kind=OrganisationKind.CARRIER)
+        carrier.queryset = carrier.queryset.carriers()
         payer = self.fields["payer"]
         payer.queryset = payer.queryset.exclude(kind=OrganisationKind.CARRIER)
         if not self.is_admin:

@@ -12,15 +12,16 @@ from carriers.models import (
     Organisation,
     SettlementStatement,
 )
-from funding.tables import DetailLinkColumn, detail_url
 from kim_admin.formatting import de_fte, de_money
 from kim_admin.tables import (
     DateColumn,
+    DetailLinkColumn,
     FteColumn,
     KimTable,
     MoneyColumn,
     PercentColumn,
     YearColumn,
+    detail_url,
 )
 
 

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from carriers import forecast_views as fv
-from carriers import settlement_views as sv
 from carriers import views
+from carriers.forecasts import views as fv
 from carriers.models import AdvancePayment, CarrierPayment
+from carriers.settlements import views as sv
 from kim_admin.generic import object_urls
 
 app_name = "carriers"
@@ -41,7 +41,7 @@ urlpatterns = [
     path("organisationen/", views.OrganisationListView.as_view(), name="organisation_list"),
 ]
 
-# Carriers' cost forecasts and actual statements (carriers.forecast_views).
+# Carriers' cost forecasts and actual statements (carriers.forecasts.views).
 urlpatterns += [
     path("prognosen/", fv.CostForecastListView.as_view(), name="costforecast_list"),
     path("prognosen/neu/", fv.CostForecastCreateView.as_view(), name="costforecast_add"),
@@ -91,7 +91,7 @@ urlpatterns += [
     ),
 ]
 
-# The yearly settlement between the towns of a split (carriers.settlement_views).
+# The yearly settlement between the towns of a split (carriers.settlements.views).
 urlpatterns += [
     path(
         "abrechnungen/",

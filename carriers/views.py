@@ -6,7 +6,6 @@ transaction, after the version check; carriers see their own agreements and town
 they take part in, read only (kim_admin.scoping).
 """
 
-from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     DecimalField,
@@ -23,14 +22,9 @@ from django.utils.translation import gettext as _
 
 from carriers import filtersets, forms, services, tables
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
-from funding.views import (
-    EndView,
-    RowsHistoryView,
-    SectionDeleteView,
-    SectionListView,
-    service_errors,
-)
-from kim_admin import generic
+from funding.filtersets import block_choices, programme_choices
+from kim_admin import generic, navigation, sections
+from kim_admin.sections import EndView, RowsHistoryView, ServiceEditView
 
 FTE_SUM = DecimalField(max_digits=9, decimal_places=3)
 
@@ -87,15 +81,15 @@ def _position_url_name():
     return "staffing:position_detail"
 
 
-class ServiceEditView(generic.ObjectEditView):
-    """Saves through a service of carriers.services; its errors land at the form."""
+class SectionListView(sections.SectionListView):
+    """A list of the "Förderung" section."""
 
-    def save(self, form):
-        expected = form.read_version if form.instance.pk else None
-        try:
-            return self.save_with_service(form, expected)
-        except ValidationError as error:
-            raise service_errors(form, error) from None
+    section = navigation.FUNDING
+    filter_choices = {
+        "programme": programme_choices,
+        "block": block_choices,
+        "recipient": filtersets.recipient_choices,
+    }
 
 
 # --- forwarding agreements ------------------------------------------------------------------
@@ -169,7 +163,7 @@ class ForwardingAgreementEndView(EndView):
     form_class = forms.ForwardingAgreementEndForm
 
 
-class ForwardingAgreementDeleteView(SectionDeleteView):
+class ForwardingAgreementDeleteView(generic.ObjectDeleteView):
     model = ForwardingAgreement
 
 
@@ -237,7 +231,7 @@ class CostSplitEndView(EndView):
     form_class = forms.CostSplitEndForm
 
 
-class CostSplitDeleteView(SectionDeleteView):
+class CostSplitDeleteView(generic.ObjectDeleteView):
     model = CostSplit
 
 

@@ -1,14 +1,7 @@
-"""Filters of the funding lists (API and, later, the HTML lists), and the shared plan filters.
-
-Organisations, programmes and scenarios are named by their slug, building blocks by their
-number, so that a script reads like the council paper: ``?recipient=leverkusen&block=2``.
-"""
-
-from datetime import date
+"""Filters of the funding lists (API and HTML lists alike), and the choices their selects offer."""
 
 import django_filters
-from django import forms
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -23,66 +16,7 @@ from funding.models import (
     Scenario,
     YearClosing,
 )
-
-# ``?scenario=none``: the real plan (rows without a scenario).
-REAL_PLAN = "none"
-FIRST_YEAR, LAST_YEAR = 1990, 2100
-
-
-class IntegerFilter(django_filters.NumberFilter):
-    """A whole number (block numbers, years, ids): "2.5" is refused, not silently unmatched."""
-
-    field_class = forms.IntegerField
-
-
-class YearFilter(IntegerFilter):
-    """A calendar year (the plan's years lie between 1990 and 2100)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", FIRST_YEAR)
-        kwargs.setdefault("max_value", LAST_YEAR)
-        super().__init__(*args, **kwargs)
-
-
-def overlaps_year(start_field: str, end_field: str, year: int) -> Q:
-    """Rows whose period [start, end] (open end: none) touches some day of ``year``."""
-    return Q(**{f"{start_field}__lte": date(year, 12, 31)}) & (
-        Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": date(year, 1, 1)})
-    )
-
-
-class PlanFilterSet(django_filters.FilterSet):
-    """Base for rows of a recipient's plan, which belong to the real plan or to a scenario.
-
-    ``?scenario=<slug>`` gives a scenario's rows, ``?scenario=none`` the real plan; without the
-    parameter the list shows the real plan only, so sums over a list never mix a plan with its
-    scenario copies. ``scenario_field`` is the path to the scenario key; a filter named in
-    ``scenario_implied_by`` (e.g. one position) already decides the plan, so the default is
-    not applied when it is given. The default applies to a bound FilterSet, as views build it
-    (``data=request.GET``, possibly empty).
-    """
-
-    scenario_field = "scenario"
-    scenario_implied_by: tuple[str, ...] = ()
-
-    scenario = django_filters.CharFilter(
-        method="filter_scenario",
-        label=_("Szenario (Kürzel; „none“ für den echten Plan)"),
-    )
-
-    def filter_scenario(self, queryset, name, value):
-        if value == REAL_PLAN:
-            return queryset.filter(**{f"{self.scenario_field}__isnull": True})
-        return queryset.filter(**{f"{self.scenario_field}__slug": value})
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
-        if not data.get("scenario") and not any(
-            data.get(name) not in (None, "") for name in self.scenario_implied_by
-        ):
-            queryset = queryset.filter(**{f"{self.scenario_field}__isnull": True})
-        return queryset
+from kim_admin.filters import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
 
 
 class ProgrammeFilterSet(django_filters.FilterSet):
@@ -205,3 +139,14 @@ class ProjectionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Projection
         fields = ["recipient", "scenario", "name"]
+
+
+def programme_choices(user):
+    return Programme.objects.order_by("name").values_list("slug", "name")
+
+
+def block_choices(user):
+    return [
+        (str(number), f"{number} – {name}")
+        for number, name in BuildingBlock.objects.order_by("number").values_list("number", "name")
+    ]

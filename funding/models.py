@@ -450,7 +450,7 @@ PERCENT_CHANGE = {"max_digits": 7, "decimal_places": 3}
 class Projection(VersionedModel, RecipientScopedModel):
     """Assumptions that carry the real plan or a scenario forward over several years: pay rises
     from a date, rate changes, positions ending or added, the programme's end. The figures
-    are computed on demand (``funding.projections``); nothing of the plan is changed."""
+    are computed on demand (``funding.projections.rules``); nothing of the plan is changed."""
 
     recipient = models.ForeignKey(
         "carriers.Organisation",

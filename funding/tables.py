@@ -1,6 +1,5 @@
 import django_tables2 as tables
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -13,28 +12,16 @@ from funding.models import (
     YearClosing,
 )
 from kim_admin.formatting import de_fte, de_money
-from kim_admin.generic import url_name
 from kim_admin.tables import (
     ActionsColumn,
     DateColumn,
+    DetailLinkColumn,
     FteColumn,
     KimTable,
     MoneyColumn,
     YearColumn,
+    detail_url,
 )
-from staffing.models import PayGradeCost
-
-
-def detail_url(record) -> str:
-    """The record's page by the generic URL names (``<app>:<model>_detail``)."""
-    return reverse(url_name(type(record), "detail"), args=[record.pk])
-
-
-class DetailLinkColumn(ActionsColumn):
-    """The "Ansehen" link of a row, for models that find their page by the URL names."""
-
-    def render(self, record):
-        return format_html('<a href="{}">Ansehen</a>', detail_url(record))
 
 
 class FundingRateTable(KimTable):
@@ -167,27 +154,6 @@ class RevenueAccountTable(KimTable):
         model = RevenueAccount
         fields = ("ledger_account", "category", "budget_product", "recipient")
         order_by = ("recipient", "category")
-
-
-class PayGradeCostTable(KimTable):
-    """Reference data, read only: no link to a page of its own (administrators edit it in the
-    Django admin). A cost per FTE is a rate: like the funding rates it has no totals row."""
-
-    pay_grade = tables.Column(verbose_name="Entgeltgruppe", order_by=("pay_grade__code",))
-    pay_grade_name = tables.Column(
-        verbose_name="Bezeichnung", accessor="pay_grade__name", default="–"
-    )
-    year = YearColumn(verbose_name="Jahr")
-    employer_gross_per_fte = MoneyColumn(verbose_name="Arbeitgeberbrutto je Vollzeitstelle")
-    source = tables.Column(verbose_name="Quelle", default="–")
-
-    class Meta:
-        model = PayGradeCost
-        fields = ("pay_grade", "pay_grade_name", "year", "employer_gross_per_fte", "source")
-        order_by = ("pay_grade", "year")
-
-    def value_year(self, value):
-        return value
 
 
 class YearClosingTable(KimTable):

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from funding import projection_views, scenario_views, views
+from funding import views
 from funding.models import Projection
+from funding.projections import views as projection_views
+from funding.scenarios import views as scenario_views
 from kim_admin.generic import object_urls
 
 app_name = "funding"
@@ -58,11 +60,6 @@ urlpatterns = [
         history_view=views.YearClosingHistoryView,
     ),
     # Reference data: read only here, administrators edit it in the Django admin.
-    path(
-        "personalkostensaetze/",
-        views.PayGradeCostListView.as_view(),
-        name="paygradecost_list",
-    ),
     *object_urls(
         Projection,
         "fortschreibungen",

@@ -16,7 +16,6 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from carriers.choices import RECIPIENT_KINDS
 from kim_admin.models import User
 from kim_admin.roles import Role
 from kim_admin.scoping import CHANGE, VIEW
@@ -85,7 +84,7 @@ class ScopedAdminMixin:
         queryset = model._default_manager.using(db)
         if db_field.name in self.recipient_fields:
             if request.user.role == Role.ADMIN:
-                queryset = queryset.filter(kind__in=RECIPIENT_KINDS)
+                queryset = queryset.recipients()
             else:
                 queryset = queryset.filter(pk=request.user.organisation_id)
         else:
@@ -175,6 +174,21 @@ def live_rows(formset):
         for form in formset.forms
         if form.cleaned_data and not form.cleaned_data.get("DELETE")
     ]
+
+
+class ReadOnlyAdminMixin:
+    """Rows that change only through their workflow's services (forecasts, published reports,
+    settlement statements), so that no state, check or approval is set around the rules: the
+    admin shows them, read only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):

@@ -111,7 +111,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
 
     def get_filterset_kwargs(self, filterset_class):
         """Always bound, also without parameters: the plan lists' default (the real plan, not
-        the scenarios' copies; funding.filtersets.PlanFilterSet) applies to bound FilterSets
+        the scenarios' copies; kim_admin.filters.PlanFilterSet) applies to bound FilterSets
         only, and a list, its totals and its export must not mix a plan with its copies."""
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["data"] = self.request.GET
@@ -354,7 +354,11 @@ def history_entries(model, records) -> list[dict]:
                 if change.field == "version":
                     continue
                 changes.append(
-                    (field.verbose_name, _value(field, change.old), _value(field, change.new))
+                    (
+                        field.verbose_name,
+                        display_value(field, change.old),
+                        display_value(field, change.new),
+                    )
                 )
         entries.append({"record": record, "changes": changes})
         previous = record
@@ -370,7 +374,7 @@ def _reverse_or_none(name, *args):
         return None
 
 
-def _value(field, value):
+def display_value(field, value):
     """A stored value as users read it (German formats, choice labels, related names)."""
     from kim_admin.formatting import de_date, de_number
 
@@ -395,7 +399,7 @@ def _display(obj, field):
     if field.is_relation:
         related = getattr(obj, field.name)
         return str(related) if related else "–"
-    return _value(field, value)
+    return display_value(field, value)
 
 
 def object_urls(

@@ -85,6 +85,16 @@ SETTLEMENT_READ = [("carriers", "view_settlementstatement")]
 SETTLEMENT_ISSUE = [("carriers", "add_settlementstatement")]
 
 
+def may_draft(user) -> bool:
+    """Council reports: drafts (preview, PDF download) and publishing are for finance,
+    coordinators and admins, never the council (it sees published reports only)."""
+    return bool(
+        user.is_authenticated
+        and user.role in ROLES_WHO_EDIT_PLANS
+        and user.has_perm("reports.add_publishedreport")
+    )
+
+
 def role_permissions():
     """Which (app_label, codename) each role's group holds."""
     read_all = [

@@ -5,9 +5,11 @@ what an export writes (the Decimal, the date), so numbers stay numbers in XLSX a
 """
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 
 from kim_admin.formatting import de_date, de_fte, de_money
+from kim_admin.generic import url_name
 
 
 class KimTable(tables.Table):
@@ -87,3 +89,15 @@ class ActionsColumn(tables.Column):
 
     def render(self, record):
         return format_html('<a href="{}">Ansehen</a>', record.get_absolute_url())
+
+
+def detail_url(record) -> str:
+    """The record's page by the generic URL names (``<app>:<model>_detail``)."""
+    return reverse(url_name(type(record), "detail"), args=[record.pk])
+
+
+class DetailLinkColumn(ActionsColumn):
+    """The "Ansehen" link of a row, for models that find their page by the URL names."""
+
+    def render(self, record):
+        return format_html('<a href="{}">Ansehen</a>', detail_url(record))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from carriers.choices import RECIPIENT_KINDS, OrganisationKind
+from carriers.choices import OrganisationKind
 from carriers.models import Organisation
 from funding.overview import cost_overview
 from kim_admin.roles import Role
@@ -133,7 +133,7 @@ def _recipient(request, role):
     slug = request.GET.get("recipient", "").strip()
     user = request.user
     if role == Role.ADMIN:
-        recipients = list(Organisation.objects.filter(kind__in=RECIPIENT_KINDS).order_by("name"))
+        recipients = list(Organisation.objects.recipients().order_by("name"))
         if slug:
             chosen = next((r for r in recipients if r.slug == slug), None)
             if chosen is None:

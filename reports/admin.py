@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from carriers.admin import ReadOnlyAdminMixin
-from kim_admin.admin import ScopedHistoryAdmin
+from kim_admin.admin import ReadOnlyAdminMixin, ScopedHistoryAdmin
 from reports.models import PublishedReport
 
 

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from funding.filtersets import YearFilter
+from kim_admin.filters import YearFilter
 from reports.models import PublishedReport
 from reports.registry import kind_choices
 

@@ -9,16 +9,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from carriers.choices import RECIPIENT_KINDS
 from carriers.models import Organisation
 from funding.models import Projection, Scenario
-from kim_admin.roles import ROLES_WHO_EDIT_PLANS, Role
+from kim_admin.roles import Role, may_draft
 from kim_admin.scoping import VIEW
 from reports.models import PublishedReport, series_key
 from reports.registry import ReportRequest
 from reports.rendering import RenderedReport, render_pdf
 
-PUBLISH_PERMISSION = "reports.add_publishedreport"
 # Two people publishing the same series at once: the second retries with the next version.
 PUBLISH_ATTEMPTS = 3
 
@@ -27,7 +25,7 @@ def report_recipients(user) -> QuerySet[Organisation]:
     """The recipients a user may make reports of: admins every county and county-free city,
     finance, coordinators and the council their own organisation (if it is a recipient),
     carriers and towns none."""
-    recipients = Organisation.objects.filter(kind__in=RECIPIENT_KINDS).order_by("name")
+    recipients = Organisation.objects.recipients().order_by("name")
     role = getattr(user, "role", None)
     if role == Role.ADMIN:
         return recipients
@@ -44,16 +42,6 @@ def report_scenarios(user, recipient: Organisation | None) -> QuerySet[Scenario]
 def report_projections(user, recipient: Organisation | None) -> QuerySet[Projection]:
     queryset = Projection.objects.restrict(user, VIEW).order_by("name")
     return queryset.filter(recipient=recipient) if recipient else queryset
-
-
-def may_draft(user) -> bool:
-    """Drafts (preview, PDF download) and publishing: finance, coordinators, admins, never
-    the council (it sees published reports only)."""
-    return bool(
-        user.is_authenticated
-        and user.role in ROLES_WHO_EDIT_PLANS
-        and user.has_perm(PUBLISH_PERMISSION)
-    )
 
 
 def check_may_report(user, recipient: Organisation) -> None:

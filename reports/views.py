@@ -1,7 +1,7 @@
 """Pages of the council reports: the form (preview, draft PDF, publish), the list of published
 reports, a report's page and its download.
 
-Drafts and publishing: finance, coordinators and admins (``services.may_draft``). The council
+Drafts and publishing: finance, coordinators and admins (``kim_admin.roles.may_draft``). The council
 sees published reports only. Every object lookup goes through ``restrict``: outside the
 user's scope a report answers 404.
 """
@@ -21,14 +21,14 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView
 
 from kim_admin.generic import ObjectListView, ScopedMixin
-from kim_admin.roles import Role
+from kim_admin.roles import Role, may_draft
 from kim_admin.scoping import VIEW
 from reports import rendering
 from reports.filtersets import PublishedReportFilterSet
 from reports.forms import CommitteeFormSet, ReportForm, report_request
 from reports.models import PublishedReport
 from reports.registry import ReportInputError, form_kind_choices, get_kind
-from reports.services import may_draft, report_publish
+from reports.services import report_publish
 from reports.tables import PublishedReportTable
 
 logger = logging.getLogger(__name__)

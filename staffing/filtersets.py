@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import ForwardingAgreement
-from funding.filtersets import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
+from kim_admin.filters import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
 from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
 
 

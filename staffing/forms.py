@@ -13,12 +13,12 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.forms.models import construct_instance, fields_for_model
+from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
-from carriers.choices import RECIPIENT_KINDS, OrganisationKind
+from carriers.choices import OrganisationKind
 from carriers.models import Organisation
-from kim_admin.forms import ScopedModelForm, germanise
+from kim_admin.forms import PlainRowForm, PlainRowFormSet, ScopedModelForm, germanise
 from staffing.models import Occupancy, Position, PositionCost, PositionTown
 from staffing.services import OccupancyPeriod, ServedTown, row_error
 
@@ -47,20 +47,7 @@ class PlainDecimalsMixin:
                 self.initial[name] = plain(self.initial[name])
 
 
-class _RowForm(forms.Form):
-    """A row of a formset: the model's own form fields (labels, validators, German messages)."""
-
-    model = None
-    field_names: tuple[str, ...] = ()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(self.model, fields=self.field_names))
-        for field in self.fields.values():
-            germanise(field)
-
-
-class ServedTownRowForm(_RowForm):
+class ServedTownRowForm(PlainRowForm):
     model = PositionTown
     field_names = ("share",)
 
@@ -75,24 +62,16 @@ class ServedTownRowForm(_RowForm):
         }
 
 
-class OccupancyRowForm(_RowForm):
+class OccupancyRowForm(PlainRowForm):
     model = Occupancy
     field_names = ("start", "end", "fte", "note")
 
 
-class _RowFormSet(forms.BaseFormSet):
-    def rows(self):
-        """The filled rows that are not marked for deletion, in order."""
-        return [
-            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-
-
 ServedTownFormSet = forms.formset_factory(
-    ServedTownRowForm, formset=_RowFormSet, extra=1, can_delete=True
+    ServedTownRowForm, formset=PlainRowFormSet, extra=1, can_delete=True
 )
 OccupancyFormSet = forms.formset_factory(
-    OccupancyRowForm, formset=_RowFormSet, extra=1, can_delete=True
+    OccupancyRowForm, formset=PlainRowFormSet, extra=1, can_delete=True
 )
 
 
@@ -125,7 +104,7 @@ class PositionForm(PlainDecimalsMixin, ScopedModelForm):
     def __init__(self, data=None, *, user, instance=None, **kwargs):
         super().__init__(data, user=user, instance=instance, **kwargs)
         recipient = self.fields["recipient"]
-        recipient.queryset = recipient.queryset.filter(kind__in=RECIPIENT_KINDS)
+        recipient.queryset = recipient.queryset.recipients()
         self.fields["employer"].help_text = _(
             "Die Stadt bzw. der Kreis selbst, eine Kommune oder eine Trägerin."
         )

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from kim_admin.formatting import de_date, de_money
-from kim_admin.tables import DateColumn, FteColumn, KimTable, MoneyColumn
+from kim_admin.tables import DateColumn, FteColumn, KimTable, MoneyColumn, YearColumn
 from staffing.filtersets import FillState
-from staffing.models import Position
+from staffing.models import PayGradeCost, Position
 
 STATE_LABELS = dict(FillState.choices)
 
@@ -140,3 +140,24 @@ class PositionTable(KimTable):
 
     def value_employer(self, value, record):
         return f"{value} – {record.department}" if record.department else value
+
+
+class PayGradeCostTable(KimTable):
+    """Reference data, read only: no link to a page of its own (administrators edit it in the
+    Django admin). A cost per FTE is a rate: like the funding rates it has no totals row."""
+
+    pay_grade = tables.Column(verbose_name="Entgeltgruppe", order_by=("pay_grade__code",))
+    pay_grade_name = tables.Column(
+        verbose_name="Bezeichnung", accessor="pay_grade__name", default="–"
+    )
+    year = YearColumn(verbose_name="Jahr")
+    employer_gross_per_fte = MoneyColumn(verbose_name="Arbeitgeberbrutto je Vollzeitstelle")
+    source = tables.Column(verbose_name="Quelle", default="–")
+
+    class Meta:
+        model = PayGradeCost
+        fields = ("pay_grade", "pay_grade_name", "year", "employer_gross_per_fte", "source")
+        order_by = ("pay_grade", "year")
+
+    def value_year(self, value):
+        return value

@@ -20,6 +20,12 @@ urlpatterns = [
         history_view=views.PositionHistoryView,
     ),
     path("stellen/<int:pk>/beenden/", views.PositionEndView.as_view(), name="position_end"),
+    # Reference data of the "Förderung" section (read only; admins edit it in the Django admin).
+    path(
+        "foerderung/personalkostensaetze/",
+        views.PayGradeCostListView.as_view(),
+        name="paygradecost_list",
+    ),
     path(
         "stellen/<int:position_pk>/besetzungen/neu/",
         views.OccupancyEditView.as_view(),

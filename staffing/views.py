@@ -24,23 +24,30 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
-from carriers.choices import RECIPIENT_KINDS, OrganisationKind
 from carriers.models import Organisation
 from funding.calculations import compute_year
 from funding.choices import CostStatus
-from funding.filtersets import FIRST_YEAR, LAST_YEAR, REAL_PLAN
 from funding.models import BuildingBlock, Scenario
 from funding.position_years import position_span, position_years
 from funding.selectors import year_plans
-from kim_admin import generic
+from kim_admin import generic, navigation, sections
+from kim_admin.fields import FIRST_YEAR, LAST_YEAR
+from kim_admin.filters import REAL_PLAN
 from kim_admin.formatting import de_date, de_fte
 from kim_admin.forms import STALE_MESSAGE
 from kim_admin.roles import Role
 from kim_admin.scoping import CHANGE
 from staffing import forms, services
-from staffing.filtersets import PositionFilterSet, annotate_year_state
-from staffing.models import Occupancy, PayGrade, Position, PositionCost, PositionTown
-from staffing.tables import STATE_LABELS, PositionTable
+from staffing.filtersets import PayGradeCostFilterSet, PositionFilterSet, annotate_year_state
+from staffing.models import (
+    Occupancy,
+    PayGrade,
+    PayGradeCost,
+    Position,
+    PositionCost,
+    PositionTown,
+)
+from staffing.tables import STATE_LABELS, PayGradeCostTable, PositionTable
 
 COST_SOURCES = {
     **dict(CostStatus.choices),
@@ -122,9 +129,7 @@ class PositionListView(generic.ObjectListView):
             select(
                 "recipient",
                 lambda: (
-                    Organisation.objects.filter(kind__in=RECIPIENT_KINDS)
-                    .order_by("name")
-                    .values_list("slug", "name")
+                    Organisation.objects.recipients().order_by("name").values_list("slug", "name")
                 ),
             )
         else:
@@ -154,7 +159,7 @@ class PositionListView(generic.ObjectListView):
         select(
             "carrier",
             lambda: (
-                Organisation.objects.filter(kind=OrganisationKind.CARRIER)
+                Organisation.objects.carriers()
                 .filter(
                     Q(employed_positions__in=visible) | Q(carrier_agreements__positions__in=visible)
                 )
@@ -794,3 +799,16 @@ class PositionCostDeleteView(_PositionRowMixin, _PositionDeleteMixin, generic.Ob
 
     def delete(self, obj):
         services.position_cost_delete(cost=obj, actor=self.request.user)
+
+
+# --- pay-grade costs (reference data, read only; shown in the "Förderung" section) ------------
+
+
+class PayGradeCostListView(sections.SectionListView):
+    section = navigation.FUNDING
+    model = PayGradeCost
+    queryset = PayGradeCost.objects.select_related("pay_grade")
+    filterset_class = PayGradeCostFilterSet
+    table_class = PayGradeCostTable
+    admin_changelist = "admin:staffing_paygradecost_changelist"
+    admin_only_columns = ()

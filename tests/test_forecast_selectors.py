@@ -1,4 +1,4 @@
-"""Figures of carriers' statements (carriers.forecast_selectors) and their place in the cost
+"""Figures of carriers' statements (carriers.forecasts.selectors) and their place in the cost
 engine (funding.selectors), each worked out by hand here, not taken from the code under test.
 
 The rates are the programme's (fixtures/00_programme.json): block 2 case management
@@ -14,7 +14,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from carriers.forecast_selectors import (
+from carriers.forecasts.selectors import (
     carrier_actuals,
     carrier_due,
     forecast_compare,

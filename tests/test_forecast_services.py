@@ -1,4 +1,4 @@
-"""The forecast workflow's rules (carriers.forecast_services): each refusal with its German
+"""The forecast workflow's rules (carriers.forecasts.services): each refusal with its German
 message, and nothing of a refused step saved; versions, revisions, attachments and mails.
 
 Leverkusen's demo data (fixtures/01_leverkusen.json): Caritas holds positions 1005
@@ -10,8 +10,8 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from carriers import forecast_services as services
-from carriers.forecast_services import LineInput
+from carriers.forecasts import services
+from carriers.forecasts.services import LineInput
 from carriers.models import CostForecast, ForecastAttachment, ForecastLine, Organisation
 from kim_admin.versioning import VersionConflict
 from staffing.models import Position

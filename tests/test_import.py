@@ -19,7 +19,16 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from kim_admin.validators import FTE_RANGE
-from staffing import imports
+from staffing.imports.columns import COSTS, POSITIONS, SHEETS
+from staffing.imports.plan import build_plan
+from staffing.imports.state import load_state, referenced_ids
+from staffing.imports.workbook import (
+    MAX_FILE_BYTES,
+    XLSX_MAIN_TYPE,
+    parse_cell,
+    parse_decimal_text,
+    read_workbook,
+)
 from staffing.models import Occupancy, Position, PositionCost
 from staffing.services import OccupancyPeriod, position_save
 from tests.factories import (
@@ -173,11 +182,11 @@ def test_template_has_three_sheets_german_headers_help_lists_and_the_positions(
 ):
     response = login(client, finance).get(TEMPLATE)
     assert response.status_code == 200
-    assert response["Content-Type"] == imports.XLSX_MAIN_TYPE.replace(".main+xml", "")
+    assert response["Content-Type"] == XLSX_MAIN_TYPE.replace(".main+xml", "")
     assert 'filename="kim-import-leverkusen-' in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["Stellen", "Besetzungen", "Kosten"]
-    for spec in imports.SHEETS:
+    for spec in SHEETS:
         sheet = workbook[spec.name]
         assert [c.value for c in sheet[1]] == [c.header for c in spec.columns]
         assert all(c.comment and c.comment.text for c in sheet[1])  # the format help
@@ -211,7 +220,7 @@ def test_template_has_three_sheets_german_headers_help_lists_and_the_positions(
     assert costs[0][:5] == (plan["ki"].pk, "Casemanagement KI 1", 2024, "Plan", 60000)
     lists = {
         spec.name: [v.formula1 for v in workbook[spec.name].data_validations.dataValidation]
-        for spec in imports.SHEETS
+        for spec in SHEETS
     }
     assert '"1,2,3"' in lists["Stellen"]
     assert any("Casemanagement" in f for f in lists["Stellen"])
@@ -550,9 +559,9 @@ def test_the_report_uses_the_same_words_for_a_foreign_and_a_missing_id(plan, fin
     scenario = PositionFactory(recipient=city, scenario=ScenarioFactory(recipient=city))
     messages = []
     for pk in (foreign.pk, 987654, scenario.pk):
-        parsed = imports.read_workbook(xlsx(stellen=[{"ID": pk, "Bezeichnung": "X"}]))
-        state = imports.load_state(finance, city, imports.referenced_ids(parsed), set())
-        problems = imports.build_plan(parsed, state).problems
+        parsed = read_workbook(xlsx(stellen=[{"ID": pk, "Bezeichnung": "X"}]))
+        state = load_state(finance, city, referenced_ids(parsed), set())
+        problems = build_plan(parsed, state).problems
         assert [(p.sheet, p.row, p.column) for p in problems] == [("Stellen", 2, "ID")]
         messages.append(problems[0].message.replace(str(pk), "N"))
     assert len(set(messages)) == 1
@@ -593,7 +602,7 @@ def test_lowering_the_fte_below_the_stored_occupancy_is_reported_on_the_position
 
 def test_overlapping_occupancies_name_every_row_of_the_overlap(plan, finance, city):
     caritas = plan["caritas"]
-    parsed = imports.read_workbook(
+    parsed = read_workbook(
         xlsx(
             besetzungen=[
                 {
@@ -617,8 +626,8 @@ def test_overlapping_occupancies_name_every_row_of_the_overlap(plan, finance, ci
             ]
         )
     )
-    state = imports.load_state(finance, city, imports.referenced_ids(parsed), set())
-    problems = imports.build_plan(parsed, state).problems
+    state = load_state(finance, city, referenced_ids(parsed), set())
+    problems = build_plan(parsed, state).problems
     assert [(p.row, p.column) for p in problems] == [(3, "Anteil (VZ)"), (4, "Anteil (VZ)")]
     assert "0,75 VZ" in problems[0].message
 
@@ -665,7 +674,7 @@ def test_other_zip_files_and_oversized_files_are_refused(client, plan, finance):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
     assert "keine Excel-Arbeitsmappe" in text(upload(client, buffer.getvalue()))
-    big = b"PK" + b"0" * (imports.MAX_FILE_BYTES + 1)
+    big = b"PK" + b"0" * (MAX_FILE_BYTES + 1)
     assert "größer als 5 MB" in text(upload(client, big))
     assert "Bitte eine Datei auswählen." in text(client.post(UPLOAD, {}))
 
@@ -852,45 +861,45 @@ def test_anonymous_users_are_sent_to_the_login(client):
     ],
 )
 def test_german_numbers(raw, expected):
-    assert imports.parse_decimal_text(raw) == expected
+    assert parse_decimal_text(raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["0.5", "1,2,3", "abc", "5,", "12.34,5", ""])
 def test_numbers_that_are_not_german(raw):
     with pytest.raises(ValueError):
-        imports.parse_decimal_text(raw)
+        parse_decimal_text(raw)
 
 
 def test_cells_of_every_kind():
-    fte = imports.POSITIONS.column("fte")
-    rate = imports.COSTS.column("overhead_rate")
-    assert imports.parse_cell(fte, 0.5) == D("0.5")
-    assert imports.parse_cell(fte, 0.1 + 0.2) == D("0.300")  # float noise is rounded away
-    assert imports.parse_cell(fte, 1) == D("1")
-    assert imports.parse_cell(rate, 0.2, "0%") == D("20.0")  # a percent cell
-    assert imports.parse_cell(rate, 20, "General") == D("20")
-    assert imports.parse_cell(fte, "  ") is None
-    start = imports.POSITIONS.column("planned_start")
-    assert imports.parse_cell(start, "01.07.2023") == date(2023, 7, 1)
-    assert imports.parse_cell(start, "1.7.2023") == date(2023, 7, 1)
-    assert imports.parse_cell(start, "2023-07-01") == date(2023, 7, 1)
-    assert imports.parse_cell(start, 45108) == date(2023, 7, 1)  # an Excel day number
+    fte = POSITIONS.column("fte")
+    rate = COSTS.column("overhead_rate")
+    assert parse_cell(fte, 0.5) == D("0.5")
+    assert parse_cell(fte, 0.1 + 0.2) == D("0.300")  # float noise is rounded away
+    assert parse_cell(fte, 1) == D("1")
+    assert parse_cell(rate, 0.2, "0%") == D("20.0")  # a percent cell
+    assert parse_cell(rate, 20, "General") == D("20")
+    assert parse_cell(fte, "  ") is None
+    start = POSITIONS.column("planned_start")
+    assert parse_cell(start, "01.07.2023") == date(2023, 7, 1)
+    assert parse_cell(start, "1.7.2023") == date(2023, 7, 1)
+    assert parse_cell(start, "2023-07-01") == date(2023, 7, 1)
+    assert parse_cell(start, 45108) == date(2023, 7, 1)  # an Excel day number
     for bad in ("31.02.2024", "01.07.23", "Juli 2023", 12):
         with pytest.raises(ValueError):
-            imports.parse_cell(start, bad)
-    year = imports.COSTS.column("year")
-    assert imports.parse_cell(year, "2024") == 2024 and imports.parse_cell(year, 2024.0) == 2024
+            parse_cell(start, bad)
+    year = COSTS.column("year")
+    assert parse_cell(year, "2024") == 2024 and parse_cell(year, 2024.0) == 2024
     for bad in ("2024/25", "zweitausend", 2024.5):
         with pytest.raises(ValueError):
-            imports.parse_cell(year, bad)
-    block = imports.POSITIONS.column("block")
-    assert imports.parse_cell(block, "Baustein 2: Casemanagement") == 2
-    kind = imports.POSITIONS.column("funding_kind")
-    assert imports.parse_cell(kind, "ausländer- und einbürgerungsbehörde") == "immigration_office"
-    status = imports.COSTS.column("status")
-    assert imports.parse_cell(status, "Ist") == "actual"
-    account = imports.POSITIONS.column("ledger_account")
-    assert imports.parse_cell(account, 549900.0) == "549900"
+            parse_cell(year, bad)
+    block = POSITIONS.column("block")
+    assert parse_cell(block, "Baustein 2: Casemanagement") == 2
+    kind = POSITIONS.column("funding_kind")
+    assert parse_cell(kind, "ausländer- und einbürgerungsbehörde") == "immigration_office"
+    status = COSTS.column("status")
+    assert parse_cell(status, "Ist") == "actual"
+    account = POSITIONS.column("ledger_account")
+    assert parse_cell(account, 549900.0) == "549900"
 
 
 # --- query counts --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from carriers.models import Organisation
 from funding.models import Projection
-from funding.projection_selectors import projection_result
+from funding.projections.selectors import projection_result
 from tests.factories import UserFactory
 
 CENT = D("0.01")

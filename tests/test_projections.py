@@ -1,4 +1,4 @@
-"""The projection rules (funding.projections), pure: every expectation is worked out by hand in
+"""The projection rules (funding.projections.rules), pure: every expectation is worked out by hand in
 the test from the TVöD rises of DOMAIN.md (+3.0 % from 01.04.2025, +2.8 % from 01.05.2026)."""
 
 from datetime import date
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funding.calculations import CostFigures, Org, Period, PositionPlan, Rate, Split, YearPlan
-from funding.projections import (
+from funding.projections.rules import (
     ADDED_ID_BASE,
     Assumptions,
     PayRise,

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from carriers.models import Organisation
 from funding.models import Projection, Scenario
-from funding.scenario_selectors import compare
+from funding.scenarios.selectors import compare
 from reports import rendering
 from reports.registry import CouncilHeader, ReportInputError, ReportRequest, get_kind
 from reports.services import report_publish

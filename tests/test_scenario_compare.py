@@ -6,7 +6,7 @@ import pytest
 
 from carriers.models import Organisation
 from funding.models import Scenario
-from funding.scenario_selectors import compare
+from funding.scenarios.selectors import compare
 
 pytestmark = pytest.mark.django_db
 

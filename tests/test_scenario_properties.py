@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from carriers.models import Organisation
 from funding.models import BuildingBlock
-from funding.scenario_selectors import compare
-from funding.scenarios import (
+from funding.scenarios.selectors import compare
+from funding.scenarios.services import (
     change_rate,
     cut_block,
     lower_carrier_extra_cost,

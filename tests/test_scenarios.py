@@ -14,8 +14,8 @@ from carriers.models import ForwardingAgreement, Organisation
 from funding.calculations import compute_year
 from funding.models import Scenario
 from funding.overview import cost_overview
-from funding.scenario_selectors import compare
-from funding.scenarios import (
+from funding.scenarios.selectors import compare
+from funding.scenarios.services import (
     change_rate,
     cut_block,
     lower_carrier_extra_cost,

@@ -1,4 +1,4 @@
-"""The settlement rule (carriers.settlement.settle_split): a settlement calculated by hand, the
+"""The settlement rule (carriers.settlements.rules.settle_split): a settlement calculated by hand, the
 refusals, and invariants over random plans (hypothesis)."""
 
 from datetime import date
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carriers.settlement import SettlementError, settle_split
+from carriers.settlements.rules import SettlementError, settle_split
 from funding.calculations import (
     CostFigures,
     Org,

@@ -1,4 +1,4 @@
-"""Issuing settlement statements (carriers.settlement_services) on the Coesfeld seed (003):
+"""Issuing settlement statements (carriers.settlements.services) on the Coesfeld seed (003):
 the engine's figures to the cent, the refusals (nothing saved), versions, the audit history,
 frozen figures and PDF after a plan change, and the PDF's text."""
 
@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 
-from carriers import settlement_services as services
 from carriers.models import (
     AdvancePayment,
     CostSplit,
@@ -18,7 +17,8 @@ from carriers.models import (
     Organisation,
     SettlementStatement,
 )
-from carriers.settlement_selectors import split_settlement
+from carriers.settlements import services
+from carriers.settlements.selectors import split_settlement
 from funding.models import YearClosing
 from funding.overview import cost_overview
 from staffing.models import PositionCost

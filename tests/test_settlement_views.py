@@ -8,8 +8,8 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from carriers import settlement_services as services
 from carriers.models import AdvancePayment, CostSplit, Organisation, SettlementStatement
+from carriers.settlements import services
 from funding.models import YearClosing
 from tests.api_helpers import token_client
 from tests.factories import UserFactory

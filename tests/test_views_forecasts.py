@@ -12,7 +12,7 @@ from decimal import Decimal as D
 import pytest
 from django.core import mail
 
-from carriers import forecast_services as services
+from carriers.forecasts import services
 from carriers.models import (
     CarrierPayment,
     CostForecast,

@@ -149,7 +149,7 @@ class ForwardingAgreementWriteSerializer(PositionsWriteMixin, RecipientRowWriteS
 
 class SplitMemberWriteSerializer(serializers.Serializer):
     organisation = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.filter(kind="town"), label=_("Kommune")
+        queryset=Organisation.objects.towns(), label=_("Kommune")
     )
     percent = serializers.DecimalField(
         max_digits=7, decimal_places=4, required=False, allow_null=True, label=_("Anteil (%)")

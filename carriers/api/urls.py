@@ -1,6 +1,8 @@
 from rest_framework.routers import SimpleRouter
 
-from carriers.api import forecast_views, settlement_views, views
+from carriers.api import views
+from carriers.forecasts.api import views as forecast_views
+from carriers.settlements.api import views as settlement_views
 
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet)

@@ -12,7 +12,7 @@ from carriers.choices import (
     SplitMethod,
 )
 from kim_admin.roles import Role
-from kim_admin.scoping import ScopedModel
+from kim_admin.scoping import RestrictedQuerySet, ScopedModel
 from kim_admin.validators import (
     NOT_NEGATIVE,
     PERCENT_RANGE,
@@ -25,6 +25,20 @@ from kim_admin.versioning import VersionedModel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
+
+
+class OrganisationQuerySet(RestrictedQuerySet):
+    """Organisations by what they are in the programme."""
+
+    def recipients(self):
+        """Counties and county-free cities: the bodies the state funds (DOMAIN)."""
+        return self.filter(kind__in=RECIPIENT_KINDS)
+
+    def towns(self):
+        return self.filter(kind=OrganisationKind.TOWN)
+
+    def carriers(self):
+        return self.filter(kind=OrganisationKind.CARRIER)
 
 
 class Organisation(VersionedModel, ScopedModel):
@@ -54,6 +68,8 @@ class Organisation(VersionedModel, ScopedModel):
     )
     notes = models.TextField(_("Anmerkungen"), blank=True)
     history = HistoricalRecords()
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Organisation")

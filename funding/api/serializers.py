@@ -1,9 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from carriers.choices import RECIPIENT_KINDS
 from carriers.models import Organisation
-from funding.filtersets import FIRST_YEAR, LAST_YEAR
 from funding.models import (
     BuildingBlock,
     FundingRate,
@@ -15,6 +13,7 @@ from funding.models import (
     Scenario,
 )
 from kim_admin.api import KimModelSerializer, choice_label, own_recipient, related_value
+from kim_admin.fields import FIRST_YEAR, LAST_YEAR
 from kim_admin.roles import Role
 
 
@@ -223,7 +222,7 @@ PROGRAMME_WIDE = _(
 
 def recipient_field(**kwargs):
     return serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.filter(kind__in=RECIPIENT_KINDS),
+        queryset=Organisation.objects.recipients(),
         label=_("Zuwendungsempfänger"),
         **kwargs,
     )

@@ -1,7 +1,9 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from funding.api import projection_views, scenario_views, views
+from funding.api import views
+from funding.projections.api import views as projection_views
+from funding.scenarios.api import views as scenario_views
 
 router = SimpleRouter()
 router.register("programmes", views.ProgrammeViewSet)

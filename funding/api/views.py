@@ -6,7 +6,6 @@ from rest_framework.views import APIView
 from carriers.models import Organisation
 from funding import filtersets
 from funding.api import serializers
-from funding.filtersets import REAL_PLAN
 from funding.models import (
     BuildingBlock,
     FundingRate,
@@ -19,6 +18,7 @@ from funding.models import (
 )
 from funding.overview import cost_overview, overview_payload
 from kim_admin.api import HasRole, RestrictedModelViewSet, RestrictedReadOnlyViewSet
+from kim_admin.filters import REAL_PLAN
 from kim_admin.roles import Role
 from kim_admin.scoping import VIEW
 

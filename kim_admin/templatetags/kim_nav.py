@@ -2,12 +2,16 @@
 
 from django import template
 
+from kim_admin.navigation import FUNDING
+
 register = template.Library()
 
 # URL names (without namespace) of the "Prognosen" section, which lives in the carriers app.
 FORECAST_PAGES = ("forecast", "carrierpayment", "yearclosing")
 # URL names of the "Abrechnungen" section (the settlement between towns, carriers app).
 SETTLEMENT_PAGES = ("settlement", "advancepayment")
+# Pages of the "Förderung" section that other apps serve (the pay-grade costs: staffing).
+FUNDING_PAGES = {tab.url_name for tab in FUNDING.tabs}
 
 
 @register.simple_tag(takes_context=True)
@@ -19,7 +23,7 @@ def nav_section(context) -> str:
         return "settlements"
     if any(part in (match.url_name or "") for part in FORECAST_PAGES):
         return "forecasts"
-    if match.app_name in ("funding", "carriers"):
+    if match.app_name in ("funding", "carriers") or match.view_name in FUNDING_PAGES:
         return "funding"
     if match.url_name == "home":
         return "home"

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from funding.models import Scenario
 from kim_admin.api import RestrictedReadOnlyViewSet
 from kim_admin.permissions import RolePermission
+from kim_admin.roles import may_draft
 from kim_admin.scoping import VIEW
 from reports.api.serializers import PublishedReportSerializer, PublishSerializer
 from reports.filtersets import PublishedReportFilterSet
@@ -22,7 +23,7 @@ from reports.registry import (
     get_kind,
 )
 from reports.rendering import ReportRenderError
-from reports.services import may_draft, report_publish, report_recipients
+from reports.services import report_publish, report_recipients
 from reports.views import published_reports
 
 

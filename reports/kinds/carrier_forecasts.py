@@ -4,7 +4,7 @@
 Trägerinnen … für 2024 und darüber hinaus eine Prognose der Kosten für 2025 vorlegen": for the
 report's year Y, per carrier the forecast against the actual payments of Y − 1, and the latest
 two versions of its forecast for Y side by side with what the newer one saves the city. Every
-figure comes from ``carriers.forecast_selectors`` (the cost engine with the statements'
+figure comes from ``carriers.forecasts.selectors`` (the cost engine with the statements'
 figures).
 """
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from carriers.choices import ForecastKind, ForecastState
-from carriers.forecast_selectors import carrier_actuals, forecast_compare, forecast_effect
+from carriers.forecasts.selectors import carrier_actuals, forecast_compare, forecast_effect
 from carriers.models import CarrierPayment, CostForecast, Organisation
 from kim_admin.formatting import de_date
 from reports.kinds.common import money

@@ -1,7 +1,7 @@
 """A projection for the council: the plan (or a scenario) carried forward with its
 assumptions — pay rises, rates, positions, the programme's end — year by year against the plan
 as it stands, with what each bearer carries. Every figure comes from
-``funding.projection_selectors``."""
+``funding.projections.selectors``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funding.models import Projection
-from funding.projection_selectors import projection_result
+from funding.projections.selectors import projection_result
 from kim_admin.scoping import VIEW
 from reports.kinds.common import cost_source_notes, money
 from reports.registry import ReportContent, ReportInputError, ReportKind, ReportRequest, register

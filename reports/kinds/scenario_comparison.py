@@ -1,7 +1,7 @@
 """The scenario comparison for the council (seed 000: four scenarios, their cost to the city;
 seed 004: Voerde's two options): the real plan and up to four scenarios over the years, per
 year and in total, with what each bearer carries and the saving for the recipient. Every
-figure comes from ``funding.scenario_selectors.compare``."""
+figure comes from ``funding.scenarios.selectors.compare``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funding.models import Scenario
-from funding.scenario_selectors import MAX_SCENARIOS, compare, comparison_sections
+from funding.scenarios.selectors import MAX_SCENARIOS, compare, comparison_sections
 from kim_admin.scoping import VIEW
 from reports.kinds.common import money
 from reports.registry import ReportContent, ReportInputError, ReportKind, ReportRequest, register

@@ -1,7 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from carriers.choices import RECIPIENT_KINDS
 from carriers.models import Organisation
 from kim_admin.api import (
     KimModelSerializer,
@@ -148,7 +147,7 @@ class PositionCostSerializer(KimModelSerializer):
 
 class ServedTownWriteSerializer(serializers.Serializer):
     town = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.filter(kind="town"), label=_("Kommune")
+        queryset=Organisation.objects.towns(), label=_("Kommune")
     )
     share = serializers.DecimalField(max_digits=7, decimal_places=4, label=_("Anteil (%)"))
 
@@ -166,7 +165,7 @@ class PositionWriteSerializer(serializers.ModelSerializer):
     ``staffing.services.position_save``'s; this only checks the shape and the scope."""
 
     recipient = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.filter(kind__in=RECIPIENT_KINDS),
+        queryset=Organisation.objects.recipients(),
         label=_("Zuwendungsempfänger"),
     )
     served_towns = ServedTownWriteSerializer(many=True, required=False)

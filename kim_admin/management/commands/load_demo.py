@@ -8,7 +8,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, transaction
 
 from carriers.models import Organisation
-from funding.scenario_demo import build_leverkusen_scenarios
+from funding.scenarios.demo import build_leverkusen_scenarios
 from kim_admin.demo import DEMO_PASSWORD, ensure_demo_users
 from kim_admin.validation import constraint_message, plan_problems
 
