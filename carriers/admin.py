@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from carriers.choices import SplitMethod
 from carriers.models import (
     AdvancePayment,
     CarrierPayment,
@@ -16,6 +15,7 @@ from carriers.models import (
     Organisation,
     SettlementStatement,
 )
+from funding.choices import SplitMethod
 from kim_admin.admin import ReadOnlyAdminMixin, ScopedHistoryAdmin, ScopedTabularInline, live_rows
 from staffing import rules
 

@@ -8,8 +8,8 @@ from django.forms.models import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from carriers import services
-from carriers.choices import CoveragePolicy, OrganisationKind, SplitMethod
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement
+from funding.choices import CoveragePolicy, OrganisationKind, SplitMethod
 from kim_admin.forms import (
     EndForm,
     FormWithRows,

@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from carriers.choices import OrganisationKind, SplitMethod
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement
+from funding.choices import OrganisationKind, SplitMethod
 from kim_admin.versioning import bump_version
 from staffing import rules
 

@@ -2,7 +2,6 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from carriers.choices import CoveragePolicy
 from carriers.models import (
     AdvancePayment,
     CarrierPayment,
@@ -12,6 +11,7 @@ from carriers.models import (
     Organisation,
     SettlementStatement,
 )
+from funding.choices import CoveragePolicy
 from kim_admin.formatting import de_fte, de_money
 from kim_admin.tables import (
     DateColumn,

@@ -4,9 +4,12 @@ Pure functions over ``Decimal`` and the small frozen dataclasses below: no ORM, 
 ``funding.selectors`` loads a recipient's year into a :class:`YearPlan`; :func:`compute_year`
 turns it into a :class:`YearOverview`. Pages, API, commands and reports all use that result.
 
-Rounding happens once per position and item, to the cent (``funding.money.cents``); every
-aggregate is a sum of those cents, so ``funding + own_share == total_cost`` holds exactly at
-every level, and splits between bearers use largest-remainder rounding to sum to the cent.
+Each rule the engine applies is a named function in ``funding.rules`` (its module docstring
+holds the rule index); this module holds the engine's data, the steps of a year and the
+aggregates. Rounding happens once per position and item, to the cent
+(``funding.money.cents``); every aggregate is a sum of those cents, so
+``funding + own_share == total_cost`` holds exactly at every level, and splits between
+bearers use largest-remainder rounding to sum to the cent.
 """
 
 from __future__ import annotations
@@ -14,25 +17,26 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from funding import rules
 from funding.choices import (
+    MUNICIPAL_KINDS,
     PER_YEAR_KINDS,
     SUPPLEMENTARY_KINDS,
+    CostSource,
     CostStatus,
+    FundingKind,
+    OrganisationKind,
     RevenueCategory,
 )
-from funding.money import ZERO, cents, split_to_cents
+from funding.money import ZERO
 from kim_admin.formatting import de_fte, de_money
-from staffing.rules import max_concurrent_fte
 
 MONTHS = 12
-TWELVE = Decimal(12)
-HUNDRED = Decimal(100)
-MUNICIPAL_KINDS = ("county", "county_free_city", "town")
 
 
 # --- Inputs -----------------------------------------------------------------------------------
@@ -348,35 +352,34 @@ def is_active(year: int, start: date, end: date | None) -> bool:
     return start <= date(year, 12, 31) and (end is None or end >= date(year, 1, 1))
 
 
-# --- Rates ------------------------------------------------------------------------------------
+def max_concurrent_fte(periods) -> Decimal:
+    """The highest FTE at any one day, over periods (start, end or open, fte).
+
+    End dates are inclusive: a period ending on 30.06. and one starting 01.07. never overlap.
+    """
+    periods = list(periods)
+    if len(periods) == 1:  # the common case: one period, its FTE is the peak
+        return max(Decimal("0"), periods[0][2])
+    events: list[tuple[date, Decimal]] = []
+    for start, end, fte in periods:
+        events.append((start, fte))
+        if end is not None:
+            events.append((end + timedelta(days=1), -fte))
+    # Ends (negative deltas) before starts on the same day.
+    events.sort(key=lambda e: (e[0], e[1]))
+    level = peak = Decimal("0")
+    for _day, delta in events:
+        level += delta
+        peak = max(peak, level)
+    return peak
 
 
-def rate_in_force(rates: tuple[Rate, ...], kind: str, block: int, on: date) -> Rate | None:
-    """The rate of ``kind`` for ``block`` in force on a date: most specific, then latest."""
-    best: Rate | None = None
-    for rate in rates:
-        if rate.kind != kind or rate.block != block or rate.valid_from > on:
-            continue
-        if best is None or (rate.specificity, rate.valid_from) > (
-            best.specificity,
-            best.valid_from,
-        ):
-            best = rate
-    return best
+def planned_fte(positions) -> Decimal:
+    """The most FTE that exist (planned or filled) at one time in the year."""
+    return max_concurrent_fte([(p.start, p.end, p.fte) for p in positions])
 
 
-def monthly_rates(rates: tuple[Rate, ...], kind: str, block: int, year: int) -> list[Rate | None]:
-    """The rate in force on the first day of each month (rates change on a date)."""
-    return [rate_in_force(rates, kind, block, date(year, m, 1)) for m in range(1, MONTHS + 1)]
-
-
-def flat_amount(monthly: list[Rate | None], filled: list[Decimal]) -> Decimal:
-    """Rate × FTE × filled months / 12, month by month with the rate in force then (unrounded)."""
-    total = Decimal(0)
-    for rate, fte in zip(monthly, filled, strict=True):
-        if rate is not None and fte:
-            total += rate.amount * fte
-    return total / TWELVE
+# --- How a rate is described ------------------------------------------------------------------
 
 
 def rate_texts() -> tuple[str, str, str]:
@@ -394,6 +397,8 @@ def describe_rate(
     capped: bool,
     texts: tuple[str, str, str] | None = None,
 ) -> str:
+    """The funding rule of a position as people read it: "57.000,00 € je VZ × 12 VZ-Monate /
+    12, höchstens die förderfähigen Kosten"."""
     none_text, template, capped_text = texts or rate_texts()
     used = sorted({r.amount for r in monthly if r is not None})
     if not used:
@@ -408,76 +413,23 @@ def describe_rate(
     return text
 
 
-# --- Costs and coverage -----------------------------------------------------------------------
-
-
-def position_cost(position: PositionPlan, filled_fte_months: Decimal):
-    """The position's cost in the year: entered figures, else the pay grade's cost table
-    × FTE × filled months / 12. Returns (source, employer gross, material, overhead, one-off)."""
-    figures = position.cost
-    if figures is None:
-        if position.cost_table_per_fte is None:
-            return "none", ZERO, ZERO, ZERO, ZERO
-        gross = cents(position.cost_table_per_fte * filled_fte_months / TWELVE)
-        return "cost_table", gross, ZERO, ZERO, ZERO
-    if figures.overhead_amount is not None:
-        overhead = figures.overhead_amount
-    elif figures.overhead_rate is not None:
-        overhead = cents(figures.employer_gross * figures.overhead_rate / HUNDRED)
-    else:
-        overhead = ZERO
-    return figures.source, figures.employer_gross, figures.material, overhead, figures.one_off
-
-
-def covered_by_payer(coverage: Coverage, own_share: Decimal, filled_fte_months: Decimal) -> Decimal:
-    """How much of a carrier's own share the payer covers under the agreement's policy.
-
-    all: everything; none: nothing; percent: that share; flat per FTE: at most the amount per
-    FTE × filled months / 12 (Kreis Heinsberg: 5,000 EUR), never more than the own share.
-    Nothing is covered where the funding already covers the cost.
-    """
-    if own_share <= 0:
-        return ZERO
-    match coverage.policy:
-        case "all":
-            return own_share
-        case "none":
-            return ZERO
-        case "percent":
-            return cents(own_share * (coverage.percent or ZERO) / HUNDRED)
-        case "flat_per_fte":
-            flat = cents((coverage.flat_per_fte or ZERO) * filled_fte_months / TWELVE)
-            return min(flat, own_share)
-    raise ValueError(f"unknown coverage policy {coverage.policy!r}")
-
-
-def split_weights(split: Split, positions: list[PositionPlan]) -> list[Decimal]:
-    """Each member's weight in a split: equal, fixed percent, levy share, or deployed FTE
-    (the FTE each town receives from the split's positions by their served shares)."""
-    match split.method:
-        case "equal":
-            return [Decimal(1)] * len(split.members)
-        case "fixed_percent":
-            return [percent or ZERO for _org, percent in split.members]
-        case "levy_share":
-            return [org.levy_share or ZERO for org, _percent in split.members]
-        case "deployed_fte":
-            deployed: dict[int, Decimal] = defaultdict(Decimal)
-            for position in positions:
-                for town, share in position.served_towns:
-                    deployed[town.id] += position.fte * share / HUNDRED
-            return [deployed.get(org.id, ZERO) for org, _percent in split.members]
-    raise ValueError(f"unknown split method {split.method!r}")
-
-
-def split_pool(split: Split, positions: list[PositionPlan], amount: Decimal) -> list[Decimal]:
-    """``amount`` (a split's pool: the own share of its positions, or one cost item of them)
-    over the split's members by their weights, to the cent (largest remainder); the by-bearer
-    figures and the settlement between towns both split this way."""
-    return split_to_cents(amount, split_weights(split, positions))
-
-
 # --- The year ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A position's figures before the block caps of the notice are applied."""
+
+    position: PositionPlan
+    filled_fte_months: Decimal
+    source: CostSource
+    employer_gross: Decimal
+    material: Decimal
+    overhead: Decimal
+    one_off: Decimal
+    personnel_funding: Decimal
+    workplace_allowance: Decimal
+    rule: str
 
 
 def compute_year(plan: YearPlan) -> YearOverview:
@@ -495,77 +447,48 @@ def compute_year(plan: YearPlan) -> YearOverview:
     def rates_of(kind: str, block: int) -> list[Rate | None]:
         key = (kind, block)
         if key not in rates_cache:
-            rates_cache[key] = monthly_rates(plan.rates, kind, block, year)
+            rates_cache[key] = rules.monthly_rates(plan.rates, kind, block, year)
         return rates_cache[key]
 
-    # 1. Each position: filled FTE-months, cost, funding before block caps.
-    drafts = []
+    # 1. Each position: filled FTE-months, cost, funding before the block caps.
+    drafts: list[_Draft] = []
     for position in active:
         filled = filled_fte_by_month(year, position)
         filled_fte_months = sum(filled, ZERO)
-        source, gross, material, overhead, one_off = position_cost(position, filled_fte_months)
+        source, gross, material, overhead, one_off = rules.position_cost(
+            position, filled_fte_months
+        )
         primary = rates_of(position.funding_kind, position.block)
-        primary_capped = any(r is not None and r.capped_at_cost for r in primary)
-        personnel_funding = flat_amount(primary, filled)
-        if primary_capped:
-            personnel_funding = min(personnel_funding, gross)
-        personnel_funding = cents(personnel_funding)
-        rule_key = (position.funding_kind, position.block, filled_fte_months, primary_capped)
+        capped = rules.is_capped(primary)
+        rule_key = (position.funding_kind, position.block, filled_fte_months, capped)
         rule = rule_cache.get(rule_key)
         if rule is None:
-            rule = rule_cache[rule_key] = describe_rate(
-                primary, filled_fte_months, primary_capped, texts
-            )
-        supplementary = ZERO
-        for kind in SUPPLEMENTARY_KINDS:
-            monthly = rates_of(kind, position.block)
-            amount = flat_amount(monthly, filled)
-            if any(r is not None and r.capped_at_cost for r in monthly):
-                amount = min(amount, material)
-            supplementary += cents(amount)
+            rule = rule_cache[rule_key] = describe_rate(primary, filled_fte_months, capped, texts)
+        allowance = sum(
+            (
+                rules.workplace_allowance(rates_of(kind, position.block), filled, material)
+                for kind in SUPPLEMENTARY_KINDS
+            ),
+            ZERO,
+        )
         drafts.append(
-            [
-                position,
-                filled_fte_months,
-                source,
-                gross,
-                material,
-                overhead,
-                one_off,
-                personnel_funding,
-                supplementary,
-                rule,
-            ]
+            _Draft(
+                position=position,
+                filled_fte_months=filled_fte_months,
+                source=source,
+                employer_gross=gross,
+                material=material,
+                overhead=overhead,
+                one_off=one_off,
+                personnel_funding=rules.personnel_funding(primary, filled, gross),
+                workplace_allowance=allowance,
+                rule=rule,
+            )
         )
         _position_warnings(position, year, filled_fte_months, source, primary, warnings)
 
     # 2. Block caps of the grant notice (seed 001: block 1 at most 160,000 EUR a year).
-    grant = {g.block: g for g in plan.grant_blocks or ()}
-    for block, grant_block in grant.items():
-        if grant_block.max_personnel_funding is None:
-            continue
-        rows = [d for d in drafts if d[0].block == block]
-        funded = sum((d[7] for d in rows), ZERO)
-        excess = funded - grant_block.max_personnel_funding
-        if excess > 0:
-            cuts = split_to_cents(excess, [d[7] for d in rows])
-            for row, cut in zip(rows, cuts, strict=True):
-                row[7] -= cut
-            warnings.append(
-                Warning(
-                    "block_cap",
-                    _(
-                        "Baustein %(block)s: Förderung von %(funded)s auf den bewilligten "
-                        "Höchstbetrag von %(cap)s gekürzt."
-                    )
-                    % {
-                        "block": block,
-                        "funded": de_money(funded),
-                        "cap": de_money(grant_block.max_personnel_funding),
-                    },
-                    block=block,
-                )
-            )
+    _apply_block_caps(plan, drafts, warnings)
 
     # 3. Results and who carries each position's own share.
     results: list[PositionResult] = []
@@ -573,14 +496,17 @@ def compute_year(plan: YearPlan) -> YearOverview:
     pools: dict[int, Decimal] = defaultdict(Decimal)
     split_positions: dict[int, list[PositionPlan]] = defaultdict(list)
     splits: dict[int, Split] = {}
-    for position, ftem, source, gross, material, overhead, one_off, pf, sf, rule in drafts:
+    for draft in drafts:
+        position = draft.position
         amounts = Amounts(
-            personnel_cost=gross + material + overhead + one_off,
-            funding_personnel=pf,
-            funding_material=sf,
+            personnel_cost=draft.employer_gross + draft.material + draft.overhead + draft.one_off,
+            funding_personnel=draft.personnel_funding,
+            funding_material=draft.workplace_allowance,
         )
-        carrier_part, rest, rest_bearer = carrier_and_rest(position, amounts.own_share, ftem)
-        if position.employer.kind == "carrier" and position.coverage is None:
+        carrier_part, rest, rest_bearer = rules.carrier_and_rest(
+            position, amounts.own_share, draft.filled_fte_months
+        )
+        if position.employer.kind == OrganisationKind.CARRIER and position.coverage is None:
             warnings.append(
                 Warning(
                     "carrier_without_agreement",
@@ -610,14 +536,14 @@ def compute_year(plan: YearPlan) -> YearOverview:
         results.append(
             PositionResult(
                 position=position,
-                filled_fte_months=ftem,
-                cost_source=source,
-                employer_gross=gross,
-                material=material,
-                overhead=overhead,
-                one_off=one_off,
+                filled_fte_months=draft.filled_fte_months,
+                cost_source=draft.source,
+                employer_gross=draft.employer_gross,
+                material=draft.material,
+                overhead=draft.overhead,
+                one_off=draft.one_off,
                 amounts=amounts,
-                funding_rule=rule,
+                funding_rule=draft.rule,
                 bearer_parts=tuple(parts),
             )
         )
@@ -627,13 +553,9 @@ def compute_year(plan: YearPlan) -> YearOverview:
     programme_funding_total = ZERO
     for block in sorted({c.block for c in plan.programme_costs} | _budget_blocks(plan.rates)):
         cost = sum((c.amount for c in plan.programme_costs if c.block == block), ZERO)
-        funding = ZERO
-        for kind in PER_YEAR_KINDS:
-            monthly = monthly_rates(plan.rates, kind, block, year)
-            amount = sum((r.amount for r in monthly if r is not None), ZERO) / TWELVE
-            if any(r is not None and r.capped_at_cost for r in monthly):
-                amount = min(amount, cost)
-            funding += cents(amount)
+        funding = sum(
+            (rules.events_budget(rates_of(kind, block), cost) for kind in PER_YEAR_KINDS), ZERO
+        )
         if cost or funding:
             programme_by_block[block] = Amounts(material_cost=cost, funding_material=funding)
             programme_funding_total += funding
@@ -666,19 +588,34 @@ def compute_year(plan: YearPlan) -> YearOverview:
     )
 
 
-def carrier_and_rest(position: PositionPlan, own_share: Decimal, filled_fte_months: Decimal):
-    """Split a position's own share into the carrier's part and the rest, with the rest's bearer.
-
-    A carrier carries what its forwarding agreement does not cover (all of it without an
-    agreement); the payer (normally the recipient) carries the covered part. Any other employer
-    carries the whole own share itself, unless a cost split shares it between towns.
-    """
-    if position.employer.kind == "carrier":
-        if position.coverage is None:
-            return own_share, ZERO, None
-        covered = covered_by_payer(position.coverage, own_share, filled_fte_months)
-        return own_share - covered, covered, position.coverage.payer
-    return ZERO, own_share, position.employer
+def _apply_block_caps(plan: YearPlan, drafts: list[_Draft], warnings: list[Warning]) -> None:
+    """Cut the positions' personnel funding of a block to the notice's yearly maximum
+    (``rules.block_cap_cuts``) and say so."""
+    for grant_block in plan.grant_blocks or ():
+        if grant_block.max_personnel_funding is None:
+            continue
+        rows = [d for d in drafts if d.position.block == grant_block.block]
+        fundings = [d.personnel_funding for d in rows]
+        cuts = rules.block_cap_cuts(grant_block.max_personnel_funding, fundings)
+        if not any(cuts):
+            continue
+        for row, cut in zip(rows, cuts, strict=True):
+            row.personnel_funding -= cut
+        warnings.append(
+            Warning(
+                "block_cap",
+                _(
+                    "Baustein %(block)s: Förderung von %(funded)s auf den bewilligten "
+                    "Höchstbetrag von %(cap)s gekürzt."
+                )
+                % {
+                    "block": grant_block.block,
+                    "funded": de_money(sum(fundings, ZERO)),
+                    "cap": de_money(grant_block.max_personnel_funding),
+                },
+                block=grant_block.block,
+            )
+        )
 
 
 def _budget_blocks(rates: tuple[Rate, ...]) -> set[int]:
@@ -708,7 +645,7 @@ def _position_warnings(position, year, filled_fte_months, source, primary, warni
                 position_id=position.id,
             )
         )
-    if filled_fte_months and source == "none":
+    if filled_fte_months and source == CostSource.NONE:
         warnings.append(
             Warning(
                 "no_cost",
@@ -723,13 +660,9 @@ def _position_warnings(position, year, filled_fte_months, source, primary, warni
         )
 
 
-def _planned_fte(positions) -> Decimal:
-    """The most FTE that exist (planned or filled) at one time in the year."""
-    return max_concurrent_fte([(p.start, p.end, p.fte) for p in positions])
-
-
 def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: list[Warning]):
-    """The funder's rules (seed 000, Leverkusen 2024) and the grant notice's limits."""
+    """The grant notice's limits and the funder's rules for case management
+    (``rules.below_one_third_at_municipality``, ``rules.filling_is_critical``)."""
     if plan.grant_blocks is None:
         warnings.append(
             Warning(
@@ -739,7 +672,7 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: li
         )
     grant = {g.block: g for g in plan.grant_blocks or ()}
     for block, grant_block in sorted(grant.items()):
-        planned = _planned_fte([p for p in active if p.block == block])
+        planned = planned_fte([p for p in active if p.block == block])
         if planned > grant_block.approved_fte:
             warnings.append(
                 Warning(
@@ -757,17 +690,17 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: li
                 )
             )
     case_management_blocks = sorted(
-        {p.block for p in active if p.funding_kind == "case_management"}
-        | {r.block for r in plan.rates if r.kind == "case_management"}
+        {p.block for p in active if p.funding_kind == FundingKind.CASE_MANAGEMENT}
+        | {r.block for r in plan.rates if r.kind == FundingKind.CASE_MANAGEMENT}
     )
     for block in case_management_blocks:
         positions = [p for p in active if p.block == block]
-        planned = _planned_fte(positions)
+        planned = planned_fte(positions)
         available = grant[block].approved_fte if block in grant else planned
         if not available:
             continue
-        municipal = _planned_fte([p for p in positions if p.employer.is_municipal])
-        if municipal * 3 < available:
+        municipal = planned_fte([p for p in positions if p.employer.is_municipal])
+        if rules.below_one_third_at_municipality(municipal, available):
             warnings.append(
                 Warning(
                     "municipal_share",
@@ -783,7 +716,7 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: li
                     block=block,
                 )
             )
-        if planned * 2 < available:
+        if rules.filling_is_critical(planned, available):
             warnings.append(
                 Warning(
                     "critical_filling",
@@ -813,7 +746,7 @@ def _by_block(plan, results, programme_by_block) -> tuple[BlockResult, ...]:
                 block=block,
                 name=plan.block_names.get(block, ""),
                 amounts=amounts,
-                fte=_planned_fte([r.position for r in rows]),
+                fte=planned_fte([r.position for r in rows]),
                 filled_fte_months=sum((r.filled_fte_months for r in rows), ZERO),
             )
         )
@@ -862,7 +795,7 @@ def _by_bearer(
             shares[plan.recipient.slug] += amount
             continue
         positions = split_positions[split_id]
-        if not any(split_weights(split, positions)):
+        if not any(rules.split_weights(split, positions)):
             warnings.append(
                 Warning(
                     "split_without_weights",
@@ -874,7 +807,7 @@ def _by_bearer(
                 )
             )
         for (org, _percent), part in zip(
-            split.members, split_pool(split, positions, amount), strict=True
+            split.members, rules.split_pool(split, positions, amount), strict=True
         ):
             orgs[org.slug] = org
             shares[org.slug] += part

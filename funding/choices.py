@@ -1,5 +1,42 @@
+"""The programme's vocabulary, as choices with their German labels: kinds of organisation and
+of funding, cost status and cost sources, coverage policies and split methods. The engine,
+the models, the pages and the reports all use these."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    COUNTY = "county", _("Kreis")
+    COUNTY_FREE_CITY = "county_free_city", _("Kreisfreie Stadt")
+    TOWN = "town", _("Kreisangehörige Kommune")
+    CARRIER = "carrier", _("Trägerin der Freien Wohlfahrtspflege")
+
+
+# Bodies that may receive KIM funding from the state (DOMAIN: counties and county-free cities).
+RECIPIENT_KINDS = (OrganisationKind.COUNTY, OrganisationKind.COUNTY_FREE_CITY)
+# Public bodies: their staff counts as "at the municipality" for the one-third rule.
+MUNICIPAL_KINDS = (
+    OrganisationKind.COUNTY,
+    OrganisationKind.COUNTY_FREE_CITY,
+    OrganisationKind.TOWN,
+)
+
+
+class CoveragePolicy(models.TextChoices):
+    """Who carries a carrier's cost above the funding (DOMAIN: all, none, a share, a flat top-up)."""
+
+    ALL = "all", _("Vollständige Übernahme der Mehrkosten")
+    NONE = "none", _("Keine Übernahme")
+    PERCENT = "percent", _("Übernahme eines Prozentsatzes")
+    FLAT_PER_FTE = "flat_per_fte", _("Pauschale je Vollzeitstelle")
+
+
+class SplitMethod(models.TextChoices):
+    EQUAL = "equal", _("Zu gleichen Teilen")
+    DEPLOYED_FTE = "deployed_fte", _("Nach eingesetzten Stellenanteilen")
+    FIXED_PERCENT = "fixed_percent", _("Nach festen Prozentsätzen")
+    LEVY_SHARE = "levy_share", _("Nach Kreisumlage-Anteilen")
 
 
 class FundingKind(models.TextChoices):
@@ -48,6 +85,20 @@ class CostStatus(models.TextChoices):
     PLANNED = "planned", _("Plan")
     FORECAST = "forecast", _("Prognose")
     ACTUAL = "actual", _("Ist")
+
+
+class CostSource(models.TextChoices):
+    """Where the engine's cost of a position in a year comes from, as the data state names it
+    (home page, position page, reports): entered figures of a status (``CostStatus``: the
+    selector picks actual in a closed year, else the approved forecast, else the plan), the
+    pay grade's cost table, a projection, or nothing."""
+
+    ACTUAL = CostStatus.ACTUAL.value, _("Ist")
+    FORECAST = CostStatus.FORECAST.value, _("Prognose")
+    PLANNED = CostStatus.PLANNED.value, _("Plan")
+    COST_TABLE = "cost_table", _("Personalkostensatz der Entgeltgruppe")
+    PROJECTED = "projected", _("Fortschreibung")
+    NONE = "none", _("keine Kosten erfasst")
 
 
 class ProgrammeCostCategory(models.TextChoices):

@@ -12,7 +12,7 @@ from collections import defaultdict
 from django.apps import apps
 from django.core.exceptions import ValidationError
 
-from carriers.choices import SplitMethod
+from funding.choices import SplitMethod
 from staffing import rules
 
 DOMAIN_APPS = ("carriers", "funding", "staffing")

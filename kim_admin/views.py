@@ -13,10 +13,9 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from carriers.choices import OrganisationKind
 from carriers.models import Organisation
+from funding.choices import CostSource, OrganisationKind
 from funding.overview import cost_overview
 from kim_admin.roles import Role
 from staffing.models import Position
@@ -87,22 +86,10 @@ def home(request):
         ],
         is_empty=not overview.positions and not totals.total_cost,
         cost_sources=[
-            (COST_SOURCE_LABELS.get(source, source), detail, n)
-            for source, detail, n in overview.cost_sources()
+            (CostSource(source).label, detail, n) for source, detail, n in overview.cost_sources()
         ],
     )
     return render(request, "home.html", context)
-
-
-# How the data state names where a position's cost comes from.
-COST_SOURCE_LABELS = {
-    "actual": gettext_lazy("Ist"),
-    "forecast": gettext_lazy("Prognose"),
-    "planned": gettext_lazy("Plan"),
-    "cost_table": gettext_lazy("Personalkostensatz der Entgeltgruppe"),
-    "projected": gettext_lazy("Fortschreibung"),
-    "none": gettext_lazy("keine Kosten erfasst"),
-}
 
 
 def _total_rows(overview) -> list[dict]:

@@ -16,8 +16,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
-from carriers.choices import OrganisationKind
 from carriers.models import Organisation
+from funding.choices import OrganisationKind
 from kim_admin.forms import PlainRowForm, PlainRowFormSet, ScopedModelForm, germanise
 from staffing.models import Occupancy, Position, PositionCost, PositionTown
 from staffing.services import OccupancyPeriod, ServedTown, row_error

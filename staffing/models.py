@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from carriers.choices import OrganisationKind
-from funding.choices import POSITION_KINDS, CostStatus, FundingKind
+from funding.choices import POSITION_KINDS, CostStatus, FundingKind, OrganisationKind
 from kim_admin.fields import YearField
 from kim_admin.formatting import de_fte
 from kim_admin.roles import Role

@@ -4,36 +4,15 @@ Model ``clean()``, the plan validation, the API and the cost engine all call the
 """
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from funding.calculations import max_concurrent_fte
 from kim_admin.formatting import de_date, de_fte
 
 HUNDRED = Decimal("100")
-
-
-def max_concurrent_fte(periods: Iterable[tuple[date, date | None, Decimal]]) -> Decimal:
-    """The highest FTE occupied at any one day, over periods (start, end or open, fte).
-
-    End dates are inclusive: a period ending on 30.06. and one starting 01.07. never overlap.
-    """
-    periods = list(periods)
-    if len(periods) == 1:  # the common case: one period, its FTE is the peak
-        return max(Decimal("0"), periods[0][2])
-    events: list[tuple[date, Decimal]] = []
-    for start, end, fte in periods:
-        events.append((start, fte))
-        if end is not None:
-            events.append((end + timedelta(days=1), -fte))
-    # Ends (negative deltas) before starts on the same day.
-    events.sort(key=lambda e: (e[0], e[1]))
-    level = peak = Decimal("0")
-    for _day, delta in events:
-        level += delta
-        peak = max(peak, level)
-    return peak
 
 
 def occupancy_above_fte_error(position_fte: Decimal, periods) -> str | None:

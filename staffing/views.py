@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
 from carriers.models import Organisation
@@ -48,13 +47,6 @@ from staffing.models import (
     PositionTown,
 )
 from staffing.tables import STATE_LABELS, PayGradeCostTable, PositionTable
-
-COST_SOURCES = {
-    **dict(CostStatus.choices),
-    "cost_table": gettext_lazy("Personalkostensatz"),
-    "projected": gettext_lazy("Fortschreibung"),
-    "none": gettext_lazy("keine Kosten erfasst"),
-}
 
 
 def position_url(pk: int, anchor: str = "") -> str:
@@ -346,7 +338,7 @@ def year_row(row) -> dict:
     return {
         "year": row.year,
         "result": result,
-        "source": COST_SOURCES.get(result.cost_source, result.cost_source),
+        "source": result.cost_source.label,
         # Which carrier statement, where one is in force: "Prognose 28.11.2024 (Caritas), …".
         "source_detail": result.cost_source_detail,
         "filled_months": result.filled_months,

@@ -5,12 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from carriers.choices import (
-    RECIPIENT_KINDS,
-    CoveragePolicy,
-    OrganisationKind,
-    SplitMethod,
-)
+from funding.choices import RECIPIENT_KINDS, CoveragePolicy, OrganisationKind, SplitMethod
 from kim_admin.roles import Role
 from kim_admin.scoping import RestrictedQuerySet, ScopedModel
 from kim_admin.validators import (

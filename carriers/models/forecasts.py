@@ -18,13 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from carriers.choices import (
-    OPEN_FORECAST_STATES,
-    ForecastKind,
-    ForecastState,
-    OrganisationKind,
-)
+from carriers.choices import OPEN_FORECAST_STATES, ForecastKind, ForecastState
 from carriers.models.core import MONEY, Organisation
+from funding.choices import OrganisationKind
 from kim_admin.fields import YearField
 from kim_admin.roles import Role
 from kim_admin.scoping import ScopedModel

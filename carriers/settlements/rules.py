@@ -29,8 +29,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from carriers.choices import SplitMethod
 from funding import calculations as calc
+from funding import rules
+from funding.choices import SplitMethod
 from funding.money import ZERO
 
 HUNDRED = Decimal(100)
@@ -154,8 +155,8 @@ def settle_split(
     funding = sum((r.amounts.funding for r in mine), ZERO)
     # The engine's own split of a pool: the own shares are its by-bearer figures.
     positions = [r.position for r in mine]
-    own_shares = calc.split_pool(split, positions, pool)
-    item_shares = [calc.split_pool(split, positions, getattr(items, item)) for item in ITEMS]
+    own_shares = rules.split_pool(split, positions, pool)
+    item_shares = [rules.split_pool(split, positions, getattr(items, item)) for item in ITEMS]
     employer_id = split.employer_town.id if split.employer_town else None
     towns = []
     for index, (org, _percent) in enumerate(split.members):

@@ -31,7 +31,6 @@ from datetime import date
 from decimal import Decimal
 
 from funding.calculations import (
-    HUNDRED,
     CostFigures,
     Period,
     PositionPlan,
@@ -44,6 +43,7 @@ from funding.calculations import (
 )
 from funding.choices import CostStatus, FundingKind
 from funding.money import ZERO, cents
+from funding.rules import HUNDRED
 
 ONE = Decimal(1)
 PROJECTED = "projected"

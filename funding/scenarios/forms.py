@@ -7,9 +7,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from carriers.choices import OrganisationKind
 from carriers.models import ForwardingAgreement, Organisation
-from funding.choices import FundingKind
+from funding.choices import FundingKind, OrganisationKind
 from funding.models import BuildingBlock, Scenario
 from funding.scenarios.selectors import MAX_SCENARIOS
 from kim_admin.forms import germanise

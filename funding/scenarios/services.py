@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from carriers.choices import CoveragePolicy, OrganisationKind
 from carriers.models import (
     CostSplit,
     CostSplitMember,
@@ -37,7 +36,8 @@ from carriers.models import (
 )
 from carriers.services import agreement_save
 from funding import calculations as calc
-from funding.choices import CostStatus
+from funding import rules
+from funding.choices import CostStatus, CoveragePolicy, OrganisationKind
 from funding.models import BuildingBlock, FundingRate, ProgrammeCost, Scenario
 from funding.money import cents
 from funding.selectors import multi_year_plans
@@ -705,7 +705,7 @@ def change_rate(
         scenario=scenario, block=block, kind=kind, valid_from=valid_from
     ).first()
     if rate is None:
-        in_force = calc.rate_in_force(
+        in_force = rules.rate_in_force(
             tuple(
                 calc.Rate(r.kind, block.number, r.amount, r.valid_from, r.capped_at_cost)
                 for r in FundingRate.objects.filter(

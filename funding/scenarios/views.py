@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from carriers.choices import OrganisationKind
 from carriers.models import Organisation
+from funding.choices import OrganisationKind
 from funding.models import Scenario
 from funding.overview import cost_overview
 from funding.scenarios import forms, services

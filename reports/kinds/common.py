@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from carriers.choices import OrganisationKind
 from funding import calculations as calc
-from funding.choices import CostStatus
+from funding.choices import CostSource, OrganisationKind
 from reports.registry import ReportInputError
 
 KIND_LABELS = dict(OrganisationKind.choices)
-COST_SOURCE_LABELS = {
-    **dict(CostStatus.choices),
-    "cost_table": gettext_lazy("Personalkostensatz"),
-    "projected": gettext_lazy("Fortschreibung"),
-    "none": gettext_lazy("keine Kosten"),
-}
 
 
 def max_positions() -> int:
@@ -62,8 +54,7 @@ def cost_source_notes(overview: calc.YearOverview) -> list[str]:
     """The data state under "Stand": where the positions' costs come from, naming the
     carriers' approved forecasts and when they were approved (``YearOverview.cost_sources``)."""
     parts = [
-        f"{detail or COST_SOURCE_LABELS.get(source, source)}: {n} "
-        + (_("Stelle") if n == 1 else _("Stellen"))
+        f"{detail or CostSource(source).label}: {n} " + (_("Stelle") if n == 1 else _("Stellen"))
         for source, detail, n in overview.cost_sources()
     ]
     if not parts:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 
 from funding.overview import cost_overview
 from reports.kinds.common import (
-    COST_SOURCE_LABELS,
     check_has_data,
     check_size,
     cost_source_notes,
@@ -61,7 +60,6 @@ class PositionsReport(ReportKind):
             "vacant_count": sum(1 for _r, s in rows if s == VACANT),
             "partly_count": sum(1 for _r, s in rows if s == PARTLY),
             "position_count": len(rows),
-            "cost_sources": COST_SOURCE_LABELS,
         }
         return ReportContent(
             title=title,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from carriers.choices import SplitMethod
 from carriers.models import SettlementStatement
+from funding.choices import SplitMethod
 from reports.kinds.common import money
 from reports.registry import (
     CouncilHeader,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from carriers.api.serializers import OTHER_POSITION
-from carriers.choices import ForecastKind, OrganisationKind
+from carriers.choices import ForecastKind
 from carriers.forecasts.services import ARITHMETIC, CONTENT, LineInput
 from carriers.models import (
     CarrierPayment,
@@ -23,6 +23,7 @@ from carriers.models import (
     Organisation,
 )
 from funding.api.serializers import OTHER_RECIPIENT
+from funding.choices import OrganisationKind
 from funding.models import YearClosing
 from kim_admin.api import (
     KimModelSerializer,

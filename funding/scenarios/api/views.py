@@ -12,11 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from carriers.choices import OrganisationKind
 from carriers.models import Organisation
 from funding import filtersets
 from funding.api.serializers import ScenarioSerializer
 from funding.api.views import overview_recipient
+from funding.choices import OrganisationKind
 from funding.models import BuildingBlock, Scenario
 from funding.scenarios import services
 from funding.scenarios.api import serializers as io

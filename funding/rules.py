@@ -1,0 +1,300 @@
+"""The rules of the cost engine, one named function each: pure, over ``Decimal`` and the
+engine's frozen dataclasses (``funding.calculations``), no ORM, no request.
+
+Each docstring states the rule in words and names its source: a seed (the council papers in
+``docs/domain.md``) or the funder's published rules. Rates, caps and dates are data, never
+constants here.
+
+Rule index
+----------
+Rates and funding
+    :func:`rate_in_force`               which rate applies on a date
+    :func:`monthly_rates`               the rate of each month of a year
+    :func:`personnel_funding`           rate × filled FTE-months / 12, month by month
+    :func:`cap_at_eligible_cost`        never more than the eligible cost ("bis zu")
+    :func:`block_cap_cuts`              a grant notice's yearly maximum of a block
+    :func:`workplace_allowance`         the per-FTE workplace allowance, up to the material cost
+    :func:`events_budget`               the yearly events budget, up to the programme's costs
+Cost
+    :func:`position_cost`               entered figures, else the pay grade's cost table
+Who carries the own share
+    :func:`covered_by_payer`            a forwarding agreement's coverage policy
+    :func:`carrier_and_rest`            the carrier's part and the rest, with its bearer
+    :func:`split_weights`               each town's weight in a cost split
+    :func:`split_pool`                  a split's pool over its towns, largest remainder
+The funder's limits for case management (warnings a coordinator must see first)
+    :func:`below_one_third_at_municipality`
+    :func:`filling_is_critical`
+
+Money is rounded once per position and item, half up to the cent (``funding.money.cents``);
+amounts that must sum to a total are split by largest remainder (``money.split_to_cents``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from funding.choices import CostSource, CoveragePolicy, SplitMethod
+from funding.money import ZERO, cents, split_to_cents
+
+if TYPE_CHECKING:
+    from funding.calculations import Coverage, Org, PositionPlan, Rate, Split
+
+MONTHS = 12
+TWELVE = Decimal(12)
+HUNDRED = Decimal(100)
+
+
+# --- Rates and funding ------------------------------------------------------------------------
+
+
+def rate_in_force(rates: tuple[Rate, ...], kind: str, block: int, on: date) -> Rate | None:
+    """The rate of ``kind`` for ``block`` in force on a date.
+
+    A rate is valid from its date until the next rate of the same kind (DOMAIN: rates change
+    over time; a year is computed with the rate in force then). Where several are in force the
+    most specific wins (a scenario's over the recipient's over the programme's: a recipient's
+    notice may grant another amount), then the latest.
+    """
+    best: Rate | None = None
+    for rate in rates:
+        if rate.kind != kind or rate.block != block or rate.valid_from > on:
+            continue
+        if best is None or (rate.specificity, rate.valid_from) > (
+            best.specificity,
+            best.valid_from,
+        ):
+            best = rate
+    return best
+
+
+def monthly_rates(rates: tuple[Rate, ...], kind: str, block: int, year: int) -> list[Rate | None]:
+    """The rate in force on the first day of each month: a rate that changes on 1 July funds
+    the first half of the year at the old amount."""
+    return [rate_in_force(rates, kind, block, date(year, m, 1)) for m in range(1, MONTHS + 1)]
+
+
+def flat_amount(monthly: list[Rate | None], filled: list[Decimal]) -> Decimal:
+    """Rate × FTE × filled months / 12, month by month with the rate in force then (unrounded)."""
+    total = Decimal(0)
+    for rate, fte in zip(monthly, filled, strict=True):
+        if rate is not None and fte:
+            total += rate.amount * fte
+    return total / TWELVE
+
+
+def is_capped(monthly: list[Rate | None]) -> bool:
+    """Whether a rate in force in the year funds "up to" the cost (``capped_at_cost``)."""
+    return any(rate is not None and rate.capped_at_cost for rate in monthly)
+
+
+def cap_at_eligible_cost(funding: Decimal, eligible_cost: Decimal) -> Decimal:
+    """The state pays at most the eligible cost actually incurred.
+
+    Seed 000 (Leverkusen 2024): case management is funded "bis zu 57.000 € des
+    Arbeitgeberbruttos": for a position's personnel rate the eligible cost is its employer
+    gross (salary plus employer contributions) in the year; material, overhead and one-off
+    costs are not eligible for it. For the workplace allowance the eligible cost is the
+    position's material cost, for the events budget the programme's own costs of the block.
+    """
+    return min(funding, eligible_cost)
+
+
+def personnel_funding(
+    monthly: list[Rate | None], filled: list[Decimal], employer_gross: Decimal
+) -> Decimal:
+    """A position's funding from its personnel rate (coordination, assistance, case
+    management, immigration office), to the cent.
+
+    DOMAIN / seed 001: rate × FTE × the part of the year the position is filled, month by
+    month with the rate in force then (Leverkusen 2022: 5 FTE case management × 55,000 =
+    275,000); where the rate is "up to" the cost, capped at the employer gross
+    (:func:`cap_at_eligible_cost`).
+    """
+    amount = flat_amount(monthly, filled)
+    if is_capped(monthly):
+        amount = cap_at_eligible_cost(amount, employer_gross)
+    return cents(amount)
+
+
+def block_cap_cuts(cap: Decimal, fundings: list[Decimal]) -> list[Decimal]:
+    """What a grant notice's yearly maximum for a block cuts from each position's funding.
+
+    Seed 001: block 1 (coordination and assistance) at most 160,000 EUR a year. Where the
+    positions' funding exceeds the maximum, the excess is taken from them in proportion to
+    their funding, to the cent (largest remainder), so the block sums to the maximum exactly.
+    Nothing is cut where the block stays within it.
+    """
+    excess = sum(fundings, ZERO) - cap
+    if excess <= 0:
+        return [ZERO] * len(fundings)
+    return split_to_cents(excess, fundings)
+
+
+def workplace_allowance(
+    monthly: list[Rate | None], filled: list[Decimal], material: Decimal
+) -> Decimal:
+    """The workplace allowance (Sachausgabenpauschale) of a position, to the cent.
+
+    Seed 001 / the 2020 rules: per FTE of every position in the rate's block, 9,700 EUR a year
+    (3 FTE × 9,700 = 29,100 "Sachausgaben für Personal"), prorated by filled FTE-months; where
+    the rate is "up to" the cost, capped at the position's material cost. Booked as material
+    revenue (414100), counted in the council's "state funding (personnel)" (576,600).
+    """
+    amount = flat_amount(monthly, filled)
+    if is_capped(monthly):
+        amount = cap_at_eligible_cost(amount, material)
+    return cents(amount)
+
+
+def events_budget(monthly: list[Rate | None], programme_cost: Decimal) -> Decimal:
+    """The yearly budget for events, measures and external process support, to the cent.
+
+    Seed 001: 49,000 EUR a year in block 1, booked as material revenue (414100: 29,100 + 49,000
+    = 78,100). A budget, not an amount per FTE: a month counts 1/12 of the rate in force then;
+    where the rate is "up to" the cost, capped at the programme's own costs of the block.
+    """
+    amount = sum((rate.amount for rate in monthly if rate is not None), ZERO) / TWELVE
+    if is_capped(monthly):
+        amount = cap_at_eligible_cost(amount, programme_cost)
+    return cents(amount)
+
+
+# --- Cost -------------------------------------------------------------------------------------
+
+
+def position_cost(position: PositionPlan, filled_fte_months: Decimal):
+    """A position's cost in the year: (source, employer gross, material, overhead, one-off).
+
+    The figures entered for the year where there are some (the selector has already chosen by
+    precedence: actual in a closed year, else the latest approved forecast, else the plan);
+    overhead is either an amount or a rate of the employer gross (KGSt: 20 % for office
+    workplaces). Without figures: the pay grade's cost per full-time post × FTE × filled
+    months / 12, as position-budgeting suites cost a vacancy; without either: nothing.
+    """
+    figures = position.cost
+    if figures is None:
+        if position.cost_table_per_fte is None:
+            return CostSource.NONE, ZERO, ZERO, ZERO, ZERO
+        gross = cents(position.cost_table_per_fte * filled_fte_months / TWELVE)
+        return CostSource.COST_TABLE, gross, ZERO, ZERO, ZERO
+    if figures.overhead_amount is not None:
+        overhead = figures.overhead_amount
+    elif figures.overhead_rate is not None:
+        overhead = cents(figures.employer_gross * figures.overhead_rate / HUNDRED)
+    else:
+        overhead = ZERO
+    return (
+        CostSource(figures.source),
+        figures.employer_gross,
+        figures.material,
+        overhead,
+        figures.one_off,
+    )
+
+
+# --- Who carries the own share ----------------------------------------------------------------
+
+
+def covered_by_payer(coverage: Coverage, own_share: Decimal, filled_fte_months: Decimal) -> Decimal:
+    """How much of a carrier's own share the payer covers under its forwarding agreement.
+
+    DOMAIN: the funding passes through to the carrier; the cost above it is carried by a
+    policy per carrier. All (Leverkusen, seed 000: the city carries personnel above the rate,
+    material and overhead), none, a percentage of the own share, or a flat amount per FTE ×
+    filled months / 12 (Kreis Heinsberg: 5,000 EUR from county money), never more than the own
+    share. Nothing is covered where the funding already covers the cost.
+    """
+    if own_share <= 0:
+        return ZERO
+    match coverage.policy:
+        case CoveragePolicy.ALL:
+            return own_share
+        case CoveragePolicy.NONE:
+            return ZERO
+        case CoveragePolicy.PERCENT:
+            return cents(own_share * (coverage.percent or ZERO) / HUNDRED)
+        case CoveragePolicy.FLAT_PER_FTE:
+            flat = cents((coverage.flat_per_fte or ZERO) * filled_fte_months / TWELVE)
+            return min(flat, own_share)
+    raise ValueError(f"unknown coverage policy {coverage.policy!r}")
+
+
+def carrier_and_rest(
+    position: PositionPlan, own_share: Decimal, filled_fte_months: Decimal
+) -> tuple[Decimal, Decimal, Org | None]:
+    """A position's own share as (the carrier's part, the rest, the rest's bearer).
+
+    A carrier carries what its forwarding agreement does not cover (all of it without an
+    agreement); the agreement's payer (normally the recipient) carries the covered part. Any
+    other employer carries the whole own share itself, unless a cost split shares it between
+    towns (seed 003: the region's towns; seed 004: the county levy).
+    """
+    if position.employer.kind == "carrier":
+        if position.coverage is None:
+            return own_share, ZERO, None
+        covered = covered_by_payer(position.coverage, own_share, filled_fte_months)
+        return own_share - covered, covered, position.coverage.payer
+    return ZERO, own_share, position.employer
+
+
+def split_weights(split: Split, positions: list[PositionPlan]) -> list[Decimal]:
+    """Each member town's weight in a cost split.
+
+    Equal (seed 003, Kreis Coesfeld: the case managers work for each town of their region in
+    equal measure), by levy share (seed 004, Kreis Wesel: the county's deficit refinanced
+    through the county levy), by fixed percentages, or by deployed FTE (the FTE each town
+    receives from the split's positions by their served shares; seed 002: 50 % Hückeswagen,
+    50 % Wipperfürth).
+    """
+    match split.method:
+        case SplitMethod.EQUAL:
+            return [Decimal(1)] * len(split.members)
+        case SplitMethod.FIXED_PERCENT:
+            return [percent or ZERO for _org, percent in split.members]
+        case SplitMethod.LEVY_SHARE:
+            return [org.levy_share or ZERO for org, _percent in split.members]
+        case SplitMethod.DEPLOYED_FTE:
+            deployed: dict[int, Decimal] = defaultdict(Decimal)
+            for position in positions:
+                for town, share in position.served_towns:
+                    deployed[town.id] += position.fte * share / HUNDRED
+            return [deployed.get(org.id, ZERO) for org, _percent in split.members]
+    raise ValueError(f"unknown split method {split.method!r}")
+
+
+def split_pool(split: Split, positions: list[PositionPlan], amount: Decimal) -> list[Decimal]:
+    """``amount`` (a split's pool: the own share of its positions, or one cost item of them)
+    over the split's members by their weights, to the cent by largest remainder, so the towns'
+    parts sum to the pool exactly (seed 003: shares sum to the cent). The by-bearer figures
+    and the settlement between towns both split this way."""
+    return split_to_cents(amount, split_weights(split, positions))
+
+
+# --- The funder's limits for case management --------------------------------------------------
+
+
+def below_one_third_at_municipality(municipal_fte: Decimal, available_fte: Decimal) -> bool:
+    """At least one third of the case-management positions must stay with the municipality
+    (not forwarded to carriers).
+
+    Seed 000 (Leverkusen 2024, the funder's rule): of 9 available positions at least 3 at the
+    city. ``available_fte``: the FTE the grant notice approves for the block (without a notice,
+    the FTE planned); ``municipal_fte``: the most FTE employed by the recipient or its towns at
+    one time.
+    """
+    return municipal_fte * 3 < available_fte
+
+
+def filling_is_critical(planned_fte: Decimal, available_fte: Decimal) -> bool:
+    """It is "critical" when fewer than 50 % of the available positions are filled or planned
+    to be filled.
+
+    Seed 000 (Leverkusen 2024): with 9 available and 3 at the KI, at least 2 more must be
+    filled or planned ("besetzt bzw. zur Besetzung vorgesehen"); a position that exists in the
+    year counts as planned, filled or not.
+    """
+    return planned_fte * 2 < available_fte
