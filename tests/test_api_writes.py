@@ -505,6 +505,24 @@ def test_agreement_covers_only_positions_of_its_carrier(city):
     assert not ForwardingAgreement.objects.exists()
 
 
+def test_agreement_refuses_the_figures_of_another_coverage_policy(city):
+    """One rule in one place (ForwardingAgreement.clean): with "all" neither a percent nor a
+    flat amount may be stored, through the API as through the page."""
+    client, _user = client_for("finance", city)
+    data = _agreement_payload(city) | {"coverage_percent": "70", "coverage_flat_per_fte": "5000"}
+
+    response = client.post(list_url("forwardingagreement"), data, format="json")
+
+    assert response.status_code == 400
+    assert response.data["coverage_percent"] == [
+        "Einen Anteil in Prozent gibt es nur bei „Übernahme eines Prozentsatzes“."
+    ]
+    assert response.data["coverage_flat_per_fte"] == [
+        "Eine Pauschale je Vollzeitstelle gibt es nur bei „Pauschale je Vollzeitstelle“."
+    ]
+    assert not ForwardingAgreement.objects.exists()
+
+
 def test_agreement_positions_are_replaced_when_sent(city):
     client, _user = client_for("finance", city)
     created = client.post(list_url("forwardingagreement"), _agreement_payload(city), format="json")

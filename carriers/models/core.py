@@ -213,6 +213,18 @@ class ForwardingAgreement(VersionedModel, ScopedModel):
             and self.coverage_flat_per_fte is None
         ):
             errors["coverage_flat_per_fte"] = _("Bitte die Pauschale je Vollzeitstelle angeben.")
+        # The figure of another policy would be stored but never count: refuse it.
+        if self.coverage_policy != CoveragePolicy.PERCENT and self.coverage_percent is not None:
+            errors["coverage_percent"] = _(
+                "Einen Anteil in Prozent gibt es nur bei „Übernahme eines Prozentsatzes“."
+            )
+        if (
+            self.coverage_policy != CoveragePolicy.FLAT_PER_FTE
+            and self.coverage_flat_per_fte is not None
+        ):
+            errors["coverage_flat_per_fte"] = _(
+                "Eine Pauschale je Vollzeitstelle gibt es nur bei „Pauschale je Vollzeitstelle“."
+            )
         if errors:
             raise ValidationError(errors)
 

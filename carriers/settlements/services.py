@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from collections.abc import Callable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -233,19 +234,23 @@ def statements_issue_all(
     return issued
 
 
-def render_statement_pdf(statement: SettlementStatement) -> bytes:
-    """The statement's PDF, made by the reports app from the statement's stored figures."""
-    from reports.kinds.settlement import statement_request
-    from reports.registry import ReportInputError
-    from reports.rendering import ReportRenderError, render_pdf
+# The statement's PDF is made by the reports app, which registers its renderer when it starts
+# (reports.apps): the settlement imports nothing of reports (docs/architecture.md).
+_statement_renderer: Callable[[SettlementStatement], bytes] | None = None
 
-    try:
-        return render_pdf(statement_request(statement), statement.issued_at).pdf
-    except (ReportRenderError, ReportInputError) as error:
-        raise ValidationError(
-            _("Das PDF der Abrechnung konnte nicht erstellt werden: %(error)s")
-            % {"error": getattr(error, "message", str(error))}
-        ) from error
+
+def register_statement_renderer(renderer: Callable[[SettlementStatement], bytes]) -> None:
+    """Name the function that makes a statement's PDF from its stored figures; it raises a
+    German ValidationError when it cannot."""
+    global _statement_renderer
+    _statement_renderer = renderer
+
+
+def render_statement_pdf(statement: SettlementStatement) -> bytes:
+    """The statement's PDF, made by the registered renderer (the reports app's)."""
+    if _statement_renderer is None:
+        raise ImproperlyConfigured("No renderer for settlement statements: is reports installed?")
+    return _statement_renderer(statement)
 
 
 def statements_zip(statements) -> bytes:

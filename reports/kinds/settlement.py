@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,7 @@ from reports.registry import (
     ReportRequest,
     register,
 )
+from reports.rendering import ReportRenderError, render_pdf
 
 METHOD_LABELS = dict(SplitMethod.choices)
 
@@ -120,3 +122,15 @@ class SettlementReport(ReportKind):
         add("advances", None, s.advances)
         add("balance", None, s.balance)
         return table
+
+
+def render_statement(statement: SettlementStatement) -> bytes:
+    """A settlement statement's PDF from its stored figures (registered with the settlement
+    services by reports.apps); a failure is a German ValidationError, nothing is stored."""
+    try:
+        return render_pdf(statement_request(statement), statement.issued_at).pdf
+    except (ReportRenderError, ReportInputError) as error:
+        raise ValidationError(
+            _("Das PDF der Abrechnung konnte nicht erstellt werden: %(error)s")
+            % {"error": getattr(error, "message", str(error))}
+        ) from error
