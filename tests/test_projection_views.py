@@ -85,6 +85,37 @@ def test_create_with_pay_rises_records_who(client, city, finance):
 
 
 @pytest.mark.django_db
+def test_editing_a_row_changes_it_through_the_service_and_its_history_says_so(
+    client, city, finance
+):
+    """The page saves through projection_services.projection_save, like the API; a row the
+    page shows again is changed in place (same row, a change in its history), not replaced."""
+    client.post(NEW, form_data(city, **pay_rise_rows(("01.04.2025", "3,0"))))
+    projection = Projection.objects.get()
+    rise = projection.pay_rises.get()
+    edit = form_data(
+        city,
+        version=str(projection.version),
+        **{
+            "pay_rises-TOTAL_FORMS": "1",
+            "pay_rises-INITIAL_FORMS": "1",
+            "pay_rises-0-id": str(rise.pk),
+            "pay_rises-0-projection": str(projection.pk),
+            "pay_rises-0-effective_from": "01.04.2025",
+            "pay_rises-0-percent": "3,5",
+        },
+    )
+
+    response = client.post(f"{LIST}{projection.pk}/bearbeiten/", edit)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    changed = ProjectionPayRise.objects.get()
+    assert (changed.pk, changed.percent) == (rise.pk, D("3.500"))
+    assert [h.history_type for h in changed.history.order_by("history_id")] == ["+", "~"]
+    assert changed.history.first().history_user == finance
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [

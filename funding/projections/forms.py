@@ -121,7 +121,14 @@ class ProjectionForm(RecipientFormMixin, ScopedModelForm):
         rows_valid = all([formset.is_valid() for formset in self.formsets.values()])
         return form_valid and rows_valid
 
-    def save_rows(self, projection):
-        for formset in self.formsets.values():
-            formset.instance = projection
-            formset.save()
+    def rows(self) -> dict[str, list[dict]]:
+        """The rows entered, by kind, for ``projection_services.projection_save``: each with
+        the id of the stored row it changes (None for a new one)."""
+        return {
+            prefix: [
+                {"id": row.instance.pk}
+                | {name: row.cleaned_data[name] for name in row._meta.fields}
+                for row in formset.live_forms()
+            ]
+            for prefix, formset in self.formsets.items()
+        }

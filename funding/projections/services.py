@@ -1,7 +1,8 @@
-"""Writes of projections through the API: the projection with all its rows, all or nothing.
+"""Writes of projections: the projection with all its rows, all or nothing, for the pages and
+the API alike.
 
-The rules are the models' (``clean``); the pages save the same models through their form and
-formsets. Rows sent replace the stored ones of their kind; a kind not sent stays.
+The rules are the models' (``clean``). Rows sent replace the stored ones of their kind; a kind
+not sent stays.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ ROW_MODELS = {
 def projection_save(
     *, projection: Projection, rows: dict[str, list[dict]], actor, expected_version=None
 ) -> Projection:
-    """Save ``projection`` and replace its rows of each kind in ``rows``. Errors name the row:
+    """Save ``projection`` and replace its rows of each kind in ``rows``; a kind not in
+    ``rows`` stays. A row that names the ``id`` of one of the projection's stored rows changes
+    that row (the pages' formsets do so, and its history shows the change); every other row
+    is added, and stored rows not named are deleted. Errors name the row:
     ``pay_rises.1.percent`` (German messages); nothing is saved then."""
     bump_version(projection, expected_version)
     projection.full_clean()
@@ -37,11 +41,17 @@ def projection_save(
     errors: dict[str, list] = {}
     for name, values in rows.items():
         model = ROW_MODELS[name]
-        for old in getattr(projection, name).all():
-            old._history_user = actor
-            old.delete()
+        stored = {row.pk: row for row in getattr(projection, name).all()}
+        named = {data["id"] for data in values if data.get("id") in stored}
+        for pk, old in stored.items():
+            if pk not in named:
+                old._history_user = actor
+                old.delete()
         for index, data in enumerate(values):
-            row = model(projection=projection, **data)
+            fields = {key: value for key, value in data.items() if key != "id"}
+            row = stored[data["id"]] if data.get("id") in named else model(projection=projection)
+            for field, value in fields.items():
+                setattr(row, field, value)
             try:
                 row.full_clean()
             except ValidationError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from carriers.filtersets import recipient_choices
@@ -17,10 +18,10 @@ from funding.models import (
 )
 from funding.projections.forms import ProjectionForm
 from funding.projections.selectors import projection_result
+from funding.projections.services import projection_save
 from kim_admin import generic, navigation, sections
 from kim_admin.roles import may_draft
-from kim_admin.sections import RowsHistoryView
-from kim_admin.versioning import bump_version
+from kim_admin.sections import RowsHistoryView, service_errors
 
 
 class ProjectionListView(sections.SectionListView):
@@ -77,10 +78,16 @@ class ProjectionEditView(generic.ObjectEditView):
     template_name = "funding/projection_form.html"
 
     def save(self, form):
-        bump_version(form.instance, form.read_version if form.instance.pk else None)
-        projection = form.save()
-        form.save_rows(projection)
-        return projection
+        expected = form.read_version if form.instance.pk else None
+        try:
+            return projection_save(
+                projection=form.instance,
+                rows=form.rows(),
+                actor=self.request.user,
+                expected_version=expected,
+            )
+        except ValidationError as error:
+            raise service_errors(form, error) from None
 
     def get_extra_context(self, form):
         return {"formsets": form.formsets}
