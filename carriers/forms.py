@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carriers import services
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement
+from carriers.models.core import town_of_recipient_error
 from funding.choices import CoveragePolicy, OrganisationKind, SplitMethod
 from kim_admin.forms import (
     EndForm,
@@ -112,7 +113,6 @@ class ForwardingAgreementForm(RecipientFormMixin, PositionsMixin, ScopedModelFor
 
     def clean(self):
         cleaned = super().clean()
-        self.check_scenario(cleaned)
         # Only the figure of the chosen policy counts (the page hides the other one).
         policy = cleaned.get("coverage_policy")
         if policy != CoveragePolicy.PERCENT:
@@ -164,7 +164,7 @@ class CostSplitMemberFormSet(RowsFormSet):
                 # Percentages only count for fixed splits (the page hides them otherwise).
                 form.cleaned_data["percent"] = None
             if split.recipient_id:
-                message = services.town_of_recipient_error(
+                message = town_of_recipient_error(
                     split.recipient, form.cleaned_data["organisation"]
                 )
                 if message:
@@ -224,12 +224,7 @@ class CostSplitForm(RecipientFormMixin, PositionsMixin, FormWithRows, ScopedMode
 
     def clean(self):
         cleaned = super().clean()
-        self.check_scenario(cleaned)
-        recipient, employer = cleaned.get("recipient"), cleaned.get("employer_town")
-        if recipient and employer:
-            message = services.town_of_recipient_error(recipient, employer)
-            if message:
-                self.add_error("employer_town", message)
+        recipient = cleaned.get("recipient")
         if recipient and "positions" in cleaned:
             record = self.positions_record(cleaned)
             for message in services.split_position_errors(record, cleaned["positions"]):

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement
-from funding.choices import OrganisationKind, SplitMethod
+from carriers.models.core import town_of_recipient_error
+from funding.choices import SplitMethod
 from kim_admin.versioning import bump_version
 from staffing import rules
 
@@ -77,16 +78,6 @@ def agreement_position_errors(agreement: ForwardingAgreement, positions: Iterabl
 
 def split_position_errors(split: CostSplit, positions: Iterable) -> list[str]:
     return [message for p in positions if (message := _plan_errors(split, p))]
-
-
-def town_of_recipient_error(recipient, town) -> str | None:
-    """Towns in a split are towns of the recipient's county."""
-    if town.kind != OrganisationKind.TOWN or town.parent_id != recipient.pk:
-        return _("„%(town)s“ ist keine Kommune des Kreises %(recipient)s.") % {
-            "town": town,
-            "recipient": recipient,
-        }
-    return None
 
 
 def split_member_errors(split: CostSplit, members: Sequence[SplitShare]) -> list[str]:

@@ -137,11 +137,6 @@ class ProgrammeCostForm(RecipientFormMixin, ScopedModelForm):
         super().__init__(*args, **kwargs)
         self.narrow_recipient()
 
-    def clean(self):
-        cleaned = super().clean()
-        self.check_scenario(cleaned)
-        return cleaned
-
 
 class RevenueAccountForm(RecipientFormMixin, ScopedModelForm):
     class Meta:

@@ -11,9 +11,9 @@ from funding.choices import (
     ProgrammeCostCategory,
     RevenueCategory,
 )
-from kim_admin.fields import YearField
+from kim_admin.fields import DateField, YearField
 from kim_admin.formatting import de_fte, de_money
-from kim_admin.roles import Role
+from kim_admin.roles import PLANNING_ROLES, Role
 from kim_admin.scoping import RecipientScopedModel, ScopedModel
 from kim_admin.validators import (
     NOT_NEGATIVE,
@@ -79,6 +79,14 @@ class Scenario(VersionedModel, RecipientScopedModel):
     computes either the same way (the scenarios issue adds the editing tools).
     """
 
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        """A recipient's scenarios are its confidential planning: its finance and
+        coordination users see them, carriers, towns and the council do not."""
+        if role not in PLANNING_ROLES:
+            return None
+        return super().scope_q(role, organisation_id)
+
     recipient = models.ForeignKey(
         "carriers.Organisation",
         verbose_name=_("Zuwendungsempfänger"),
@@ -117,6 +125,8 @@ class FundingRate(VersionedModel, ScopedModel):
     specific rate in force wins.
     """
 
+    scenario_path = "scenario"
+
     programme = models.ForeignKey(
         Programme, verbose_name=_("Förderprogramm"), on_delete=models.PROTECT, related_name="rates"
     )
@@ -125,7 +135,7 @@ class FundingRate(VersionedModel, ScopedModel):
     )
     kind = models.CharField(_("Art"), max_length=30, choices=FundingKind.choices)
     amount = models.DecimalField(_("Betrag (€)"), **MONEY, validators=[validate_non_negative])
-    valid_from = models.DateField(_("Gültig ab"))
+    valid_from = DateField(_("Gültig ab"))
     capped_at_cost = models.BooleanField(
         _("Höchstens die förderfähigen Kosten"),
         default=True,
@@ -242,9 +252,9 @@ class GrantNotice(VersionedModel, RecipientScopedModel):
         related_name="notices",
     )
     reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
-    issued_on = models.DateField(_("Bescheid vom"))
-    period_start = models.DateField(_("Bewilligungszeitraum von"))
-    period_end = models.DateField(_("Bewilligungszeitraum bis"), null=True, blank=True)
+    issued_on = DateField(_("Bescheid vom"))
+    period_start = DateField(_("Bewilligungszeitraum von"))
+    period_end = DateField(_("Bewilligungszeitraum bis"), null=True, blank=True)
     notes = models.TextField(_("Anmerkungen"), blank=True)
     history = HistoricalRecords()
 
@@ -319,6 +329,8 @@ class ProgrammeCost(VersionedModel, RecipientScopedModel):
     Seed 001: 49,000 EUR a year for events, measures and external process support (block 1).
     """
 
+    scenario_path = "scenario"
+
     recipient = models.ForeignKey(
         "carriers.Organisation",
         verbose_name=_("Zuwendungsempfänger"),
@@ -362,6 +374,16 @@ class ProgrammeCost(VersionedModel, RecipientScopedModel):
 
     def get_absolute_url(self):
         return reverse("funding:programmecost_detail", args=[self.pk])
+
+    def clean(self):
+        if (
+            self.scenario_id
+            and self.recipient_id
+            and self.scenario.recipient_id != self.recipient_id
+        ):
+            raise ValidationError(
+                {"scenario": _("Das Szenario gehört zu einem anderen Empfänger.")}
+            )
 
 
 class RevenueAccount(VersionedModel, RecipientScopedModel):
@@ -412,7 +434,7 @@ class YearClosing(VersionedModel, RecipientScopedModel):
         related_name="year_closings",
     )
     year = YearField(_("Jahr"))
-    closed_on = models.DateField(_("Abgeschlossen am"))
+    closed_on = DateField(_("Abgeschlossen am"))
     note = models.CharField(_("Anmerkung"), max_length=300, blank=True)
     history = HistoricalRecords()
 
@@ -451,6 +473,8 @@ class Projection(VersionedModel, RecipientScopedModel):
     """Assumptions that carry the real plan or a scenario forward over several years: pay rises
     from a date, rate changes, positions ending or added, the programme's end. The figures
     are computed on demand (``funding.projections.rules``); nothing of the plan is changed."""
+
+    scenario_path = "scenario"
 
     recipient = models.ForeignKey(
         "carriers.Organisation",
@@ -539,6 +563,8 @@ class Projection(VersionedModel, RecipientScopedModel):
 class ProjectionRow(RecipientScopedModel):
     """A row of a projection's assumptions; the projection's version guards it."""
 
+    scenario_path = "projection__scenario"
+
     recipient_path = "projection__recipient"
 
     class Meta:
@@ -567,7 +593,7 @@ class ProjectionPayRise(ProjectionRow):
         related_name="pay_rises",
         verbose_name=_("Fortschreibung"),
     )
-    effective_from = models.DateField(_("Wirksam ab"))
+    effective_from = DateField(_("Wirksam ab"))
     percent = models.DecimalField(
         _("Änderung (%)"), **PERCENT_CHANGE, validators=[validate_pay_change]
     )
@@ -604,7 +630,7 @@ class ProjectionRateChange(ProjectionRow):
     )
     kind = models.CharField(_("Art"), max_length=30, choices=FundingKind.choices)
     amount = models.DecimalField(_("Betrag (€)"), **MONEY, validators=[validate_non_negative])
-    valid_from = models.DateField(_("Gültig ab"))
+    valid_from = DateField(_("Gültig ab"))
     capped_at_cost = models.BooleanField(_("Höchstens die Kosten"), default=False)
     history = HistoricalRecords()
 
@@ -643,7 +669,7 @@ class ProjectionPositionChange(ProjectionRow):
         related_name="+",
         help_text=_("Die endende Stelle bzw. die Vorlage der neuen Stelle."),
     )
-    on = models.DateField(
+    on = DateField(
         _("Datum"), help_text=_("Letzter Tag der endenden Stelle bzw. Beginn der neuen.")
     )
     fte = models.DecimalField(

@@ -13,6 +13,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from kim_admin.deletion import REFERENCE_ERRORS, delete_refused_message
 from kim_admin.permissions import RolePermission
 from kim_admin.roles import Role
 from kim_admin.scoping import CHANGE, VIEW
@@ -54,6 +55,8 @@ class RestrictedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [ReadOnlyRolePermission]
     nested: dict = {}
+    # Ids are numbers: "/api/reports/abc/" is no route (404), not a ValueError (500).
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         user = self.request.user
@@ -75,7 +78,26 @@ class RestrictedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         return super().filter_queryset(queryset)
 
 
-class KimModelSerializer(serializers.ModelSerializer):
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id that offers and accepts only what the user may see: the browsable
+    API's choices and the validation both go through ``restrict`` (an id outside the user's
+    scope is "not found", never another organisation's row)."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is not None and hasattr(queryset, "restrict"):
+            queryset = queryset.restrict(request.user, VIEW)
+        return queryset
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    """A model serializer whose foreign keys are :class:`ScopedPrimaryKeyRelatedField`."""
+
+    serializer_related_field = ScopedPrimaryKeyRelatedField
+
+
+class KimModelSerializer(ScopedModelSerializer):
     """Read serializer of the API: ``url`` of the object's detail, ``display`` as the pages
     show it, foreign keys as ids (with slugs and labels declared beside them)."""
 
@@ -131,7 +153,13 @@ class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
     def get_queryset(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return super().get_queryset()
-        return self.queryset.model.objects.restrict(self.request.user, CHANGE)
+        # A write reads its row under a lock (inside update()'s transaction): two writes of
+        # the same row run one after the other, each onto the other's result.
+        return (
+            self.queryset.model.objects.restrict(self.request.user, CHANGE)
+            .select_for_update(of=("self",))
+            .order_by()
+        )
 
     def get_serializer_class(self):
         if self.write_serializer_class and self.request.method in ("POST", "PUT", "PATCH"):
@@ -163,11 +191,19 @@ class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
         return self.written(obj, status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
-        obj = self.get_object()
-        serializer = self.get_serializer(obj, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        obj = self.write(obj, serializer.validated_data, self.expected_version())
+        """Apply the fields the client sent onto the row as it is now: the row is read under
+        a lock in the write's own transaction, so two clients changing different fields at
+        the same time both keep their change (no lost update, with or without If-Match)."""
+        with transaction.atomic():
+            obj = self.get_object()
+            serializer = self.get_serializer(obj, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            obj = self.write(obj, serializer.validated_data, self.expected_version())
         return self.written(obj)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().destroy(request, *args, **kwargs)
 
     def write(self, obj, validated_data, expected_version=None):
         """Set ``validated_data`` on ``obj`` and save it: all of it or nothing."""
@@ -205,6 +241,8 @@ class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
                 self.delete_object(instance, self.expected_version())
         except VersionConflict as conflict:
             raise PreconditionFailed() from conflict
+        except REFERENCE_ERRORS as error:
+            raise Conflict(delete_refused_message(instance, error)) from error
 
     def delete_object(self, obj, expected_version):
         """Delete ``obj`` and the rows named in ``delete_rows`` (they would go with it anyway),
@@ -256,6 +294,13 @@ def django_errors_to_drf(error):
         for key, messages in error.message_dict.items()
     }
     return ValidationError(detail)
+
+
+class Conflict(APIException):
+    """The write cannot be made as things stand (e.g. a row others still refer to)."""
+
+    status_code = 409
+    default_code = "conflict"
 
 
 class PreconditionFailed(APIException):

@@ -6,12 +6,12 @@ Read-only lists and details of every model of the plan, each narrowed to the use
 
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView
 
 from carriers.api import urls as carriers_urls
 from funding.api import urls as funding_urls
+from kim_admin.security import TokenView
 from staffing.api import urls as staffing_urls
 
 app_name = "api"
@@ -45,7 +45,7 @@ api_root = KimAPIRootView.as_view(
 
 urlpatterns = [
     path("", api_root, name="api-root"),
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("", include(carriers_urls)),
     path("", include(funding_urls)),
     path("", include(staffing_urls)),

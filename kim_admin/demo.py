@@ -42,10 +42,8 @@ def ensure_demo_users() -> list[DemoLogin]:
         user.first_name = login.description
         # Mails of the forecast workflow go somewhere visible (console backend in development).
         user.email = f"{login.username}@demo.kim-verwaltung.invalid"
-        user.is_superuser = login.role == "admin"
-        # Until the real pages exist, every role works in the Django admin: read-only for
-        # carrier, town and council (their groups hold view permissions only; rows are scoped).
-        user.is_staff = True
+        # The Django admin is the administration's tool (kim_admin.security.AdminSite).
+        user.is_superuser = user.is_staff = login.role == "admin"
         user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.set([Group.objects.get(name=login.role)])

@@ -1,9 +1,15 @@
 """Exports of a list as XLSX and CSV: the rows of the filtered list, German headers, numbers as
 numbers (XLSX cells are numeric with a number format; CSV as German Excel reads it: ``;``
-between fields, a decimal comma, UTF-8 with BOM)."""
+between fields, a decimal comma, UTF-8 with BOM).
+
+Every text a user typed is written inert (OWASP "CSV injection"): a cell that starts like a
+formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is a text cell in XLSX and
+starts with an apostrophe in CSV, so a spreadsheet never runs it; numbers stay numbers.
+"""
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -14,6 +20,29 @@ from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("xlsx", "csv")
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A number as the exports write it ("-3713.60", "-5,5", "+2"): it may start with a sign.
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would take the text for a formula (and it is not a number)."""
+    return text.startswith(FORMULA_START) and not _NUMBER.match(text)
+
+
+def inert_text(text: str) -> str:
+    """A text for a CSV cell that no spreadsheet runs as a formula: a leading apostrophe."""
+    return "'" + text if looks_like_formula(text) else text
+
+
+def make_text_cells_inert(sheet) -> None:
+    """Mark every text cell of an openpyxl sheet that looks like a formula as plain text
+    (openpyxl turns a string starting with "=" into a formula)."""
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and looks_like_formula(cell.value):
+                cell.data_type = "s"
 
 
 def table_rows(table) -> tuple[list[str], list[list]]:
@@ -31,6 +60,7 @@ def xlsx_bytes(header: list[str], rows: list[list], title: str = "Liste") -> byt
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([_xlsx_value(v) for v in row])
+    make_text_cells_inert(sheet)
     for column, name in enumerate(header, start=1):
         letter = get_column_letter(column)
         values = [sheet.cell(row=r, column=column).value for r in range(2, sheet.max_row + 1)]
@@ -98,4 +128,4 @@ def _csv_value(value):
         return value.strftime("%d.%m.%Y")
     if isinstance(value, bool):
         return "ja" if value else "nein"
-    return str(value)
+    return inert_text(str(value))

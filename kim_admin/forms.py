@@ -208,12 +208,11 @@ class EndForm(ScopedModelForm):
 
 # --- the recipient of a plan row -------------------------------------------------------------
 
-SCENARIO_OF_OTHER_RECIPIENT = _("Das Szenario gehört zu einem anderen Empfänger.")
-
 
 class RecipientFormMixin:
     """The recipient is a county or a county-free city (admins pick one; everybody else has
-    their own, which ScopedModelForm already preselects), and a scenario is the recipient's."""
+    their own, which ScopedModelForm already preselects); the model's clean() checks that a
+    scenario is the recipient's."""
 
     def narrow_recipient(self):
         field = self.fields.get("recipient")
@@ -222,11 +221,6 @@ class RecipientFormMixin:
         scenario = self.fields.get("scenario")
         if scenario is not None:
             scenario.empty_label = _("– kein Szenario: der echte Plan –")
-
-    def check_scenario(self, cleaned_data):
-        scenario, recipient = cleaned_data.get("scenario"), cleaned_data.get("recipient")
-        if scenario and recipient and scenario.recipient_id != recipient.pk:
-            self.add_error("scenario", SCENARIO_OF_OTHER_RECIPIENT)
 
     @property
     def is_admin(self) -> bool:

@@ -30,6 +30,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
+from kim_admin.deletion import REFERENCE_ERRORS, delete_refused_message
 from kim_admin.exports import FORMATS, export_response
 from kim_admin.forms import STALE_MESSAGE
 from kim_admin.scoping import CHANGE, VIEW
@@ -301,6 +302,8 @@ class ObjectDeleteView(ScopedMixin, View):
                 self.delete(obj)
         except VersionConflict:
             return self.render(stale=True, status=409)
+        except REFERENCE_ERRORS as error:
+            return self.render(refused=delete_refused_message(obj, error), status=409)
         messages.success(request, _("„%(obj)s“ wurde gelöscht.") % {"obj": obj})
         return HttpResponseRedirect(self.get_success_url())
 
@@ -310,7 +313,7 @@ class ObjectDeleteView(ScopedMixin, View):
     def get_success_url(self):
         return reverse(url_name(self.model, "list"))
 
-    def render(self, stale=False, status=200):
+    def render(self, stale=False, refused="", status=200):
         return render(
             self.request,
             self.template_name,
@@ -320,6 +323,7 @@ class ObjectDeleteView(ScopedMixin, View):
                 "model_name": self.model._meta.verbose_name,
                 "stale": stale,
                 "stale_message": STALE_MESSAGE,
+                "refused": refused,
             },
             status=status,
         )

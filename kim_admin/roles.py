@@ -73,6 +73,8 @@ REFERENCE_MODELS = [
 ]
 
 ROLES_WHO_EDIT_PLANS = {Role.FINANCE, Role.COORDINATOR, Role.ADMIN}
+# Who sees a recipient's scenarios and the projections on them: its confidential planning.
+PLANNING_ROLES = frozenset({Role.FINANCE, Role.COORDINATOR, Role.ADMIN})
 
 # Council reports (reports.PublishedReport): finance and coordinators publish (add), the
 # council reads. Nobody changes or deletes one: a correction is a new version.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from kim_admin.roles import ROLES_WHO_EDIT_PLANS, Role
+from kim_admin.roles import PLANNING_ROLES, ROLES_WHO_EDIT_PLANS, Role
 
 VIEW = "view"
 CHANGE = "change"
@@ -18,7 +18,10 @@ class RestrictedQuerySet(models.QuerySet):
     """A queryset that knows how to narrow itself to a user's scope.
 
     Models define ``scope_q(role, organisation_id)`` returning a ``Q`` for the rows the role may
-    see; an organisation-bound role without an organisation sees nothing.
+    see; an organisation-bound role without an organisation sees nothing. Rows of a scenario
+    (``scenario_path``) are a recipient's confidential planning: whatever a model's own scope
+    says, only the planning roles see them (seed 000: the city negotiates with its carriers
+    over who pays; a carrier must not read the city's scenarios).
     """
 
     def restrict(self, user, action: str = VIEW):
@@ -39,6 +42,8 @@ class RestrictedQuerySet(models.QuerySet):
             q = self.model.change_scope_q(role, user.organisation_id)
         if q is None:
             return self.none()
+        if self.model.scenario_path and role not in PLANNING_ROLES:
+            q &= models.Q(**{f"{self.model.scenario_path}__isnull": True})
         return self.filter(q)
 
 
@@ -50,6 +55,9 @@ class ScopedModel(models.Model):
     """
 
     objects = RestrictedQuerySet.as_manager()
+    # The path from a row to its scenario ("scenario", "position__scenario"); None: the model
+    # has no scenario rows. Every model that reaches a scenario names it (a test checks).
+    scenario_path: str | None = None
 
     class Meta:
         abstract = True

@@ -11,3 +11,9 @@ urlpatterns = [
     path("", include("staffing.urls")),
     path("", include("kim_admin.urls_web")),
 ]
+
+# German answers in the app's layout (JSON under /api/), also with DEBUG off.
+handler400 = "kim_admin.errors.bad_request"
+handler403 = "kim_admin.errors.permission_denied"
+handler404 = "kim_admin.errors.page_not_found"
+handler500 = "kim_admin.errors.server_error"

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kim_admin.fields import DateField
 from kim_admin.scoping import RecipientScopedModel, RestrictedQuerySet
 from reports.registry import kind_choices
 
@@ -72,7 +73,7 @@ class PublishedReport(RecipientScopedModel):
     version = models.PositiveIntegerField(_("Version"), editable=False)
     title = models.CharField(_("Titel"), max_length=300)
     file_number = models.CharField(_("Vorlage Nr."), max_length=60)
-    paper_date = models.DateField(_("Datum der Vorlage"))
+    paper_date = DateField(_("Datum der Vorlage"))
     subject = models.CharField(_("Betreff"), max_length=500)
     header = models.JSONField(_("Kopf der Vorlage"))
     parameters = models.JSONField(_("Parameter"))

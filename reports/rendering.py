@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from kim_admin.exports import inert_text
 from reports.registry import ReportContent, ReportInputError, ReportKind, ReportRequest, get_kind
 
 logger = logging.getLogger(__name__)
@@ -166,9 +167,10 @@ def render_document(report: RenderedReport) -> str:
 
 
 def table_csv(table: list[list[str]]) -> str:
+    """The report's figures as the CSV attached to its PDF; texts written inert."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(table)
+    writer.writerows([[inert_text(str(cell)) for cell in row] for row in table])
     return out.getvalue()
 
 

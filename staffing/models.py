@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from carriers.models.core import circle_error, town_of_recipient_error
 from funding.choices import POSITION_KINDS, CostStatus, FundingKind, OrganisationKind
-from kim_admin.fields import YearField
+from kim_admin.fields import DateField, YearField
 from kim_admin.formatting import de_fte
 from kim_admin.roles import Role
 from kim_admin.scoping import ScopedModel
@@ -93,6 +94,8 @@ class Position(VersionedModel, ScopedModel):
     partner town or a welfare carrier. ``scenario`` is empty for the real plan.
     """
 
+    scenario_path = "scenario"
+
     recipient = models.ForeignKey(
         "carriers.Organisation",
         verbose_name=_("Zuwendungsempfänger"),
@@ -147,8 +150,8 @@ class Position(VersionedModel, ScopedModel):
     budget_product = models.CharField(_("Produkt"), max_length=50, blank=True)
     ledger_account = models.CharField(_("Sachkonto"), max_length=50, blank=True)
     cost_centre = models.CharField(_("Kostenstelle"), max_length=50, blank=True)
-    planned_start = models.DateField(_("Geplanter Beginn"))
-    end_date = models.DateField(_("Ende der Stelle"), null=True, blank=True)
+    planned_start = DateField(_("Geplanter Beginn"))
+    end_date = DateField(_("Ende der Stelle"), null=True, blank=True)
     notes = models.TextField(_("Anmerkungen"), blank=True)
     history = HistoricalRecords()
 
@@ -209,6 +212,13 @@ class Position(VersionedModel, ScopedModel):
             and self.scenario.recipient_id != self.recipient_id
         ):
             errors["scenario"] = _("Das Szenario gehört zu einem anderen Empfänger.")
+        if (
+            self.employer_id
+            and self.recipient_id
+            and "recipient" not in errors
+            and (message := circle_error(self.recipient, self.employer))
+        ):
+            errors["employer"] = message
         # Compare the occupancy only with a valid FTE (clean_fields reports an invalid one).
         if self.pk and self.fte is not None and 0 < self.fte <= 1:
             periods = self.occupancies.values_list("start", "end", "fte")
@@ -225,6 +235,8 @@ class Position(VersionedModel, ScopedModel):
 
 class PositionTown(ScopedModel):
     """A town the position serves, with its share (seed 002: 50 % Hückeswagen, 50 % Wipperfürth)."""
+
+    scenario_path = "position__scenario"
 
     position = models.ForeignKey(
         Position, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="served_towns"
@@ -262,6 +274,16 @@ class PositionTown(ScopedModel):
     def scope_q(cls, role, organisation_id):
         return Q(position__in=Position.objects.filter(Position.scope_q(role, organisation_id)))
 
+    def clean(self):
+        if not (self.town_id and self.position_id):
+            return
+        recipient = self.position.recipient
+        # A county-free city has no towns: its positions may name the city itself.
+        if self.town_id != recipient.pk and (
+            message := town_of_recipient_error(recipient, self.town)
+        ):
+            raise ValidationError({"town": message})
+
 
 class Occupancy(VersionedModel, ScopedModel):
     """A period in which (part of) a position is filled. No personal data: no holder's name.
@@ -269,11 +291,13 @@ class Occupancy(VersionedModel, ScopedModel):
     A position is vacant on every day no occupancy covers.
     """
 
+    scenario_path = "position__scenario"
+
     position = models.ForeignKey(
         Position, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="occupancies"
     )
-    start = models.DateField(_("Besetzt ab"))
-    end = models.DateField(_("Besetzt bis"), null=True, blank=True)
+    start = DateField(_("Besetzt ab"))
+    end = DateField(_("Besetzt bis"), null=True, blank=True)
     fte = models.DecimalField(_("Besetzter Anteil (VZ)"), **FTE, validators=[validate_fte])
     note = models.CharField(_("Anmerkung"), max_length=300, blank=True)
     history = HistoricalRecords()
@@ -331,6 +355,8 @@ class PositionCost(VersionedModel, ScopedModel):
     Overhead is either a rate of the employer gross (KGSt: 20 % for office workplaces) or an
     amount, never both.
     """
+
+    scenario_path = "position__scenario"
 
     position = models.ForeignKey(
         Position, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="costs"

@@ -3,7 +3,14 @@ from rest_framework import serializers
 
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
 from funding.api.serializers import RecipientRowWriteSerializer
-from kim_admin.api import KimModelSerializer, choice_label, in_change_scope, related_value
+from kim_admin.api import (
+    KimModelSerializer,
+    ScopedModelSerializer,
+    ScopedPrimaryKeyRelatedField,
+    choice_label,
+    in_change_scope,
+    related_value,
+)
 from staffing.models import Position
 
 
@@ -35,7 +42,7 @@ class ForwardingAgreementSerializer(KimModelSerializer):
     carrier_name = related_value("carrier.name")
     payer_slug = related_value("payer.slug")
     coverage_policy_label = choice_label("coverage_policy")
-    positions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    positions = ScopedPrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = ForwardingAgreement
@@ -65,7 +72,7 @@ class ForwardingAgreementSerializer(KimModelSerializer):
         ]
 
 
-class CostSplitMemberSerializer(serializers.ModelSerializer):
+class CostSplitMemberSerializer(ScopedModelSerializer):
     organisation_slug = related_value("organisation.slug")
     organisation_name = related_value("organisation.name")
 
@@ -79,7 +86,7 @@ class CostSplitSerializer(KimModelSerializer):
     scenario_slug = related_value("scenario.slug")
     employer_town_slug = related_value("employer_town.slug")
     method_label = choice_label("method")
-    positions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    positions = ScopedPrimaryKeyRelatedField(many=True, read_only=True)
     members = CostSplitMemberSerializer(many=True, read_only=True)
 
     class Meta:
@@ -116,7 +123,7 @@ OTHER_POSITION = _("Stellen außerhalb Ihres Zuständigkeitsbereichs können Sie
 class PositionsWriteMixin(serializers.Serializer):
     """``positions``, when sent, replace the stored ones; each one the user may change."""
 
-    positions = serializers.PrimaryKeyRelatedField(
+    positions = ScopedPrimaryKeyRelatedField(
         queryset=Position.objects.all(), many=True, required=False, label=_("Stellen")
     )
 
@@ -148,7 +155,7 @@ class ForwardingAgreementWriteSerializer(PositionsWriteMixin, RecipientRowWriteS
 
 
 class SplitMemberWriteSerializer(serializers.Serializer):
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.towns(), label=_("Kommune")
     )
     percent = serializers.DecimalField(

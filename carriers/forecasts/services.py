@@ -43,6 +43,7 @@ from carriers.models import (
     Organisation,
 )
 from carriers.models.forecasts import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES
+from kim_admin.files import MAX_UNPACKED_BYTES, is_pdf, is_xlsx, unpacked_size
 from kim_admin.filters import overlaps_year
 from kim_admin.roles import Role
 from kim_admin.scoping import CHANGE
@@ -475,24 +476,15 @@ def attachment_error(name: str, content: bytes) -> str | None:
         }
     if not content:
         return _("Die Datei ist leer.")
-    if suffix == ".pdf" and not content.startswith(b"%PDF-"):
+    if suffix == ".pdf" and not is_pdf(content):
         return _("Die Datei endet auf .pdf, ist aber kein PDF.")
-    if suffix == ".xlsx" and not _is_xlsx(content):
+    if suffix == ".xlsx" and (unpacked_size(content) or 0) > MAX_UNPACKED_BYTES:
+        return _("Die Datei ist entpackt größer als %(mb)s MB.") % {
+            "mb": MAX_UNPACKED_BYTES // 1024 // 1024
+        }
+    if suffix == ".xlsx" and not is_xlsx(content):
         return _("Die Datei endet auf .xlsx, ist aber keine Excel-Arbeitsmappe.")
     return None
-
-
-def _is_xlsx(content: bytes) -> bool:
-    import io
-    import zipfile
-
-    if not content.startswith(b"PK\x03\x04"):
-        return False
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return "xl/workbook.xml" in archive.namelist()
-    except zipfile.BadZipFile:
-        return False
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from funding.choices import RECIPIENT_KINDS, CoveragePolicy, OrganisationKind, SplitMethod
+from kim_admin.fields import DateField
 from kim_admin.roles import Role
 from kim_admin.scoping import RestrictedQuerySet, ScopedModel
 from kim_admin.validators import (
@@ -35,6 +36,19 @@ class OrganisationQuerySet(RestrictedQuerySet):
     def carriers(self):
         return self.filter(kind=OrganisationKind.CARRIER)
 
+    def of_recipient(self, recipient_id: int):
+        """The organisations a recipient's plan may refer to: the recipient itself, its towns
+        and the carriers it works with (``partner_recipients``)."""
+        return self.filter(recipient_circle_q(recipient_id))
+
+
+def recipient_circle_q(recipient_id: int) -> Q:
+    """Organisations of a recipient's circle: itself, its towns, its partner carriers."""
+    partners = Organisation.partner_recipients.through.objects.filter(
+        to_organisation_id=recipient_id
+    ).values("from_organisation_id")
+    return Q(pk=recipient_id) | Q(parent_id=recipient_id) | Q(pk__in=partners)
+
 
 class Organisation(VersionedModel, ScopedModel):
     """A body that receives, employs or pays: county, county-free city, town, welfare carrier.
@@ -61,8 +75,19 @@ class Organisation(VersionedModel, ScopedModel):
         validators=[validate_percent],
         help_text=_("Nur für kreisangehörige Kommunen."),
     )
+    partner_recipients = models.ManyToManyField(
+        "self",
+        verbose_name=_("Tätig für (Zuwendungsempfänger)"),
+        symmetrical=False,
+        blank=True,
+        related_name="partner_carriers",
+        help_text=_(
+            "Nur für Trägerinnen: die Kreise und kreisfreien Städte, für die sie Stellen "
+            "übernimmt. Nur diese dürfen sie in ihrem Plan als Anstellungsträgerin nennen."
+        ),
+    )
     notes = models.TextField(_("Anmerkungen"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["partner_recipients"])
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -89,6 +114,30 @@ class Organisation(VersionedModel, ScopedModel):
     def is_carrier(self) -> bool:
         return self.kind == OrganisationKind.CARRIER
 
+    @classmethod
+    def scope_q(cls, role, organisation_id):
+        """Whom a user's organisation deals with. A recipient's users see the recipient, its
+        towns and its partner carriers; a carrier's users see the carrier and the recipients it
+        works for; a town's users see the town, its county and the county's towns."""
+        if role == Role.CARRIER:
+            recipients = Organisation.partner_recipients.through.objects.filter(
+                from_organisation_id=organisation_id
+            ).values("to_organisation_id")
+            return Q(pk=organisation_id) | Q(pk__in=recipients)
+        if role == Role.TOWN:
+            county = Organisation.objects.filter(pk=organisation_id).values("parent_id")
+            return Q(pk=organisation_id) | Q(pk__in=county) | Q(parent_id__in=county)
+        return recipient_circle_q(organisation_id)
+
+    @classmethod
+    def change_scope_q(cls, role, organisation_id):
+        """Organisations are the administration's to change (reference data)."""
+        return None
+
+    def in_circle_of(self, recipient_id: int) -> bool:
+        """Whether a recipient's plan may name this organisation (``recipient_circle_q``)."""
+        return Organisation.objects.of_recipient(recipient_id).filter(pk=self.pk).exists()
+
     def clean(self):
         errors = {}
         if self.kind == OrganisationKind.TOWN and self.parent_id is None:
@@ -101,6 +150,45 @@ class Organisation(VersionedModel, ScopedModel):
             raise ValidationError(errors)
 
 
+# --- what a recipient's records may refer to --------------------------------------------------
+# A recipient's records name only organisations of its circle: a write that names another
+# county's town or carrier would let that organisation read the recipient's plan.
+
+
+def town_of_recipient_error(recipient, town) -> str | None:
+    """Towns in a recipient's records are towns of the recipient's county."""
+    if town.kind != OrganisationKind.TOWN or town.parent_id != recipient.pk:
+        return _("„%(town)s“ ist keine Kommune des Kreises %(recipient)s.") % {
+            "town": town,
+            "recipient": recipient,
+        }
+    return None
+
+
+def partner_carrier_error(recipient, carrier) -> str | None:
+    """A recipient forwards only to carriers that work for it (``partner_recipients``)."""
+    if (
+        carrier.kind != OrganisationKind.CARRIER
+        or not carrier.partner_recipients.filter(pk=recipient.pk).exists()
+    ):
+        return _(
+            "„%(carrier)s“ ist keine Trägerin, die für %(recipient)s tätig ist "
+            "(einzutragen bei der Trägerin unter „Tätig für“)."
+        ) % {"carrier": carrier, "recipient": recipient}
+    return None
+
+
+def circle_error(recipient, organisation) -> str | None:
+    """An employer or payer of a recipient's plan is the recipient itself, one of its towns
+    or a carrier that works for it."""
+    if not organisation.in_circle_of(recipient.pk):
+        return _(
+            "„%(organisation)s“ gehört nicht zu %(recipient)s: möglich sind der "
+            "Zuwendungsempfänger selbst, seine Kommunen und die für ihn tätigen Trägerinnen."
+        ) % {"organisation": organisation, "recipient": recipient}
+    return None
+
+
 class ForwardingAgreement(VersionedModel, ScopedModel):
     """A forwarding agreement (Weiterleitungsvertrag): funded positions passed to a carrier.
 
@@ -108,6 +196,8 @@ class ForwardingAgreement(VersionedModel, ScopedModel):
     cost above the funding the ``payer`` (normally the recipient) carries: all (Leverkusen, seed
     000), none, a percentage, or a flat amount per FTE (Kreis Heinsberg: 5,000 EUR).
     """
+
+    scenario_path = "scenario"
 
     recipient = models.ForeignKey(
         Organisation,
@@ -140,9 +230,9 @@ class ForwardingAgreement(VersionedModel, ScopedModel):
         help_text=_("Leer: der Zuwendungsempfänger."),
     )
     reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
-    signed_on = models.DateField(_("Unterzeichnet am"), null=True, blank=True)
-    valid_from = models.DateField(_("Gültig ab"))
-    valid_to = models.DateField(_("Gültig bis"), null=True, blank=True)
+    signed_on = DateField(_("Unterzeichnet am"), null=True, blank=True)
+    valid_from = DateField(_("Gültig ab"))
+    valid_to = DateField(_("Gültig bis"), null=True, blank=True)
     positions = models.ManyToManyField(
         "staffing.Position",
         verbose_name=_("Stellen"),
@@ -206,6 +296,25 @@ class ForwardingAgreement(VersionedModel, ScopedModel):
         errors = period_error(self.valid_from, self.valid_to, "valid_to")
         if self.carrier_id and self.carrier.kind != OrganisationKind.CARRIER:
             errors["carrier"] = _("Weiterleiten kann man nur an eine Trägerin.")
+        elif (
+            self.carrier_id
+            and self.recipient_id
+            and (message := partner_carrier_error(self.recipient, self.carrier))
+        ):
+            errors["carrier"] = message
+        if self.payer_id and self.recipient_id:
+            if self.payer.kind == OrganisationKind.CARRIER:
+                errors["payer"] = _(
+                    "Die Mehrkosten übernimmt keine Trägerin, sondern eine Kommune."
+                )
+            elif message := circle_error(self.recipient, self.payer):
+                errors["payer"] = message
+        if (
+            self.scenario_id
+            and self.recipient_id
+            and self.scenario.recipient_id != self.recipient_id
+        ):
+            errors["scenario"] = _("Das Szenario gehört zu einem anderen Empfänger.")
         if self.coverage_policy == CoveragePolicy.PERCENT and self.coverage_percent is None:
             errors["coverage_percent"] = _("Bitte den übernommenen Anteil in Prozent angeben.")
         if (
@@ -238,6 +347,8 @@ class CostSplit(VersionedModel, ScopedModel):
     county levy, i.e. split by levy shares.
     """
 
+    scenario_path = "scenario"
+
     recipient = models.ForeignKey(
         Organisation,
         verbose_name=_("Zuwendungsempfänger"),
@@ -262,8 +373,8 @@ class CostSplit(VersionedModel, ScopedModel):
         related_name="employer_splits",
     )
     method = models.CharField(_("Aufteilung"), max_length=20, choices=SplitMethod.choices)
-    valid_from = models.DateField(_("Gültig ab"))
-    valid_to = models.DateField(_("Gültig bis"), null=True, blank=True)
+    valid_from = DateField(_("Gültig ab"))
+    valid_to = DateField(_("Gültig bis"), null=True, blank=True)
     positions = models.ManyToManyField(
         "staffing.Position",
         verbose_name=_("Stellen"),
@@ -302,12 +413,26 @@ class CostSplit(VersionedModel, ScopedModel):
 
     def clean(self):
         errors = period_error(self.valid_from, self.valid_to, "valid_to")
+        if (
+            self.employer_town_id
+            and self.recipient_id
+            and (message := town_of_recipient_error(self.recipient, self.employer_town))
+        ):
+            errors["employer_town"] = message
+        if (
+            self.scenario_id
+            and self.recipient_id
+            and self.scenario.recipient_id != self.recipient_id
+        ):
+            errors["scenario"] = _("Das Szenario gehört zu einem anderen Empfänger.")
         if errors:
             raise ValidationError(errors)
 
 
 class CostSplitMember(ScopedModel):
     """A town taking part in a cost split; ``percent`` only for the fixed-percentage method."""
+
+    scenario_path = "split__scenario"
 
     split = models.ForeignKey(
         CostSplit,

@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from carriers.choices import OPEN_FORECAST_STATES, ForecastKind, ForecastState
-from carriers.models.core import MONEY, Organisation
+from carriers.models.core import MONEY, Organisation, partner_carrier_error
 from funding.choices import OrganisationKind
-from kim_admin.fields import YearField
+from kim_admin.fields import DateField, YearField
 from kim_admin.roles import Role
 from kim_admin.scoping import ScopedModel
 from kim_admin.validators import NOT_NEGATIVE, validate_non_negative
@@ -202,6 +202,13 @@ class CostForecast(VersionedModel, CarrierScopedModel):
             errors["carrier"] = _("Kostenprognosen reichen nur Trägerinnen ein.")
         if self.recipient_id and not self.recipient.is_recipient_kind:
             errors["recipient"] = _("Zuwendungsempfänger sind Kreise und kreisfreie Städte.")
+        elif (
+            self.carrier_id
+            and self.recipient_id
+            and "carrier" not in errors
+            and (message := partner_carrier_error(self.recipient, self.carrier))
+        ):
+            errors["recipient"] = message
         if self.revision_of_id and (
             self.revision_of.carrier_id != self.carrier_id
             or self.revision_of.year != self.year
@@ -217,6 +224,8 @@ class CostForecast(VersionedModel, CarrierScopedModel):
 class ForecastLine(ScopedModel):
     """A forwarded position's figures in a forecast: the whole year's cost as the carrier
     expects (or, in an actual statement, paid) it, and the months it is filled."""
+
+    scenario_path = "position__scenario"
 
     forecast = models.ForeignKey(
         CostForecast, verbose_name=_("Prognose"), on_delete=models.CASCADE, related_name="lines"
@@ -368,6 +377,8 @@ class CarrierPayment(VersionedModel, CarrierScopedModel):
     Entered by the recipient's finance or coordination staff; the carrier sees its own.
     """
 
+    scenario_path = "position__scenario"
+
     recipient = models.ForeignKey(
         Organisation,
         verbose_name=_("Zuwendungsempfänger"),
@@ -391,7 +402,7 @@ class CarrierPayment(VersionedModel, CarrierScopedModel):
         related_name="carrier_payments",
         help_text=_("Leer: für die Trägerin insgesamt."),
     )
-    paid_on = models.DateField(_("Gezahlt am"))
+    paid_on = DateField(_("Gezahlt am"))
     amount = models.DecimalField(_("Betrag (€)"), **MONEY, validators=[validate_non_negative])
     purpose = models.CharField(_("Zweck"), max_length=200)
     history = HistoricalRecords()
@@ -424,6 +435,12 @@ class CarrierPayment(VersionedModel, CarrierScopedModel):
         errors = {}
         if self.carrier_id and self.carrier.kind != OrganisationKind.CARRIER:
             errors["carrier"] = _("Zahlungen an Trägerinnen gehen nur an Trägerinnen.")
+        elif (
+            self.carrier_id
+            and self.recipient_id
+            and (message := partner_carrier_error(self.recipient, self.carrier))
+        ):
+            errors["carrier"] = message
         if self.position_id and self.carrier_id and self.recipient_id:
             position = self.position
             if (

@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from carriers.choices import StatementState
 from carriers.models.core import MONEY, CostSplit, Organisation
-from kim_admin.fields import YearField
+from kim_admin.fields import DateField, YearField
 from kim_admin.roles import Role
 from kim_admin.scoping import RestrictedQuerySet, ScopedModel
 from kim_admin.validators import NOT_NEGATIVE, validate_non_negative
@@ -37,6 +37,8 @@ class SettlementScopedModel(ScopedModel):
     """Rows of a split's settlement: the recipient's finance, coordination and council users see
     all of them; a town's users see their own town's and, as employer town, those of its split;
     carriers see none. Only finance and coordination of the recipient (and admins) write."""
+
+    scenario_path = "split__scenario"
 
     class Meta:
         abstract = True
@@ -80,7 +82,7 @@ class AdvancePayment(VersionedModel, SettlementScopedModel):
         related_name="advance_payments",
     )
     year = YearField(_("Für das Jahr"))
-    paid_on = models.DateField(_("Gezahlt am"))
+    paid_on = DateField(_("Gezahlt am"))
     amount = models.DecimalField(_("Betrag (€)"), **MONEY, validators=[validate_non_negative])
     note = models.CharField(_("Anmerkung"), max_length=300, blank=True)
     history = HistoricalRecords()

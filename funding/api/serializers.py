@@ -12,7 +12,14 @@ from funding.models import (
     RevenueAccount,
     Scenario,
 )
-from kim_admin.api import KimModelSerializer, choice_label, own_recipient, related_value
+from kim_admin.api import (
+    KimModelSerializer,
+    ScopedModelSerializer,
+    ScopedPrimaryKeyRelatedField,
+    choice_label,
+    own_recipient,
+    related_value,
+)
 from kim_admin.fields import FIRST_YEAR, LAST_YEAR
 from kim_admin.roles import Role
 
@@ -61,7 +68,7 @@ class FundingRateSerializer(KimModelSerializer):
         ]
 
 
-class GrantNoticeBlockSerializer(serializers.ModelSerializer):
+class GrantNoticeBlockSerializer(ScopedModelSerializer):
     block_number = related_value("block.number")
     block_name = related_value("block.name")
 
@@ -221,7 +228,7 @@ PROGRAMME_WIDE = _(
 
 
 def recipient_field(**kwargs):
-    return serializers.PrimaryKeyRelatedField(
+    return ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.recipients(),
         label=_("Zuwendungsempfänger"),
         **kwargs,
@@ -235,7 +242,7 @@ def _value(serializer, attrs, name):
     return getattr(serializer.instance, name, None)
 
 
-class RecipientRowWriteSerializer(serializers.ModelSerializer):
+class RecipientRowWriteSerializer(ScopedModelSerializer):
     """A row of one recipient's plan: a non-admin writes only its own; a scenario, where the
     row has one, belongs to the same recipient."""
 
@@ -257,7 +264,7 @@ class RecipientRowWriteSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class FundingRateWriteSerializer(serializers.ModelSerializer):
+class FundingRateWriteSerializer(ScopedModelSerializer):
     """A rate: programme-wide (no recipient, no scenario) only for admins; others write the
     rates of their own recipient or of their own scenarios."""
 

@@ -3,13 +3,13 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kim_admin.api import related_value
+from kim_admin.api import ScopedModelSerializer, related_value
 from reports.forms import FIRST_YEAR, LAST_YEAR, YEAR_MESSAGE
 from reports.models import PublishedReport
 from reports.registry import COMMITTEE_ROLES, form_kind_choices
 
 
-class PublishedReportSerializer(serializers.ModelSerializer):
+class PublishedReportSerializer(ScopedModelSerializer):
     """A published report as the API lists it (never the PDF's bytes: see ``pdf_url``)."""
 
     recipient = related_value("recipient.slug")

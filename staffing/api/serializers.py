@@ -4,6 +4,8 @@ from rest_framework import serializers
 from carriers.models import Organisation
 from kim_admin.api import (
     KimModelSerializer,
+    ScopedModelSerializer,
+    ScopedPrimaryKeyRelatedField,
     choice_label,
     in_change_scope,
     own_recipient,
@@ -35,7 +37,7 @@ class PayGradeCostSerializer(KimModelSerializer):
         ]
 
 
-class PositionTownSerializer(serializers.ModelSerializer):
+class PositionTownSerializer(ScopedModelSerializer):
     town_slug = related_value("town.slug")
     town_name = related_value("town.name")
 
@@ -44,7 +46,7 @@ class PositionTownSerializer(serializers.ModelSerializer):
         fields = ["id", "town", "town_slug", "town_name", "share"]
 
 
-class PositionOccupancySerializer(serializers.ModelSerializer):
+class PositionOccupancySerializer(ScopedModelSerializer):
     """An occupancy inside its position (the position is the parent)."""
 
     class Meta:
@@ -146,9 +148,7 @@ class PositionCostSerializer(KimModelSerializer):
 
 
 class ServedTownWriteSerializer(serializers.Serializer):
-    town = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.towns(), label=_("Kommune")
-    )
+    town = ScopedPrimaryKeyRelatedField(queryset=Organisation.objects.towns(), label=_("Kommune"))
     share = serializers.DecimalField(max_digits=7, decimal_places=4, label=_("Anteil (%)"))
 
 
@@ -159,12 +159,12 @@ class OccupancyWriteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PositionWriteSerializer(serializers.ModelSerializer):
+class PositionWriteSerializer(ScopedModelSerializer):
     """What a client sends to create or change a position; ``served_towns`` and
     ``occupancies``, when sent, replace the stored ones. The rules are the models' and
     ``staffing.services.position_save``'s; this only checks the shape and the scope."""
 
-    recipient = serializers.PrimaryKeyRelatedField(
+    recipient = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.recipients(),
         label=_("Zuwendungsempfänger"),
     )
@@ -205,7 +205,7 @@ class PositionWriteSerializer(serializers.ModelSerializer):
 OTHER_POSITION = _("Stellen außerhalb Ihres Zuständigkeitsbereichs können Sie nicht bearbeiten.")
 
 
-class PositionRowWriteSerializer(serializers.ModelSerializer):
+class PositionRowWriteSerializer(ScopedModelSerializer):
     """A row of a position written on its own (occupancy, cost): the position must be one the
     user may change. The rules are the model's (``full_clean`` in the service)."""
 

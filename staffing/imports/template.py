@@ -7,6 +7,7 @@ import io
 
 from django.utils.translation import gettext as _
 
+from kim_admin.exports import make_text_cells_inert
 from staffing.imports.columns import (
     BLOCK,
     COSTS,
@@ -101,6 +102,7 @@ def template_bytes(
             sheet.column_dimensions[letter].width = column.width
         for values in rows_by_sheet[spec.name]:
             sheet.append([_cell_value(v) for v in values])
+        make_text_cells_inert(sheet)
         for index, column in enumerate(spec.columns, start=1):
             letter = get_column_letter(index)
             number_format = NUMBER_FORMATS.get(column.kind)

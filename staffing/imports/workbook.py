@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kim_admin.files import MAX_UNPACKED_BYTES, XLSX_MAIN_TYPE
 from kim_admin.formatting import de_date, de_number
 from staffing.imports.columns import (
     BLOCK,
@@ -34,10 +35,7 @@ from staffing.imports.columns import (
 from staffing.imports.problems import NotAnXlsx, Problem
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-# Uncompressed size of all parts: an XLSX is a zip file, and a small zip can unpack to a lot.
-MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 MAX_ROWS = 10_000
-XLSX_MAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
 # --- reading the workbook (pure) --------------------------------------------------------------
 

@@ -27,6 +27,8 @@ from funding.choices import OrganisationKind
 from funding.models import YearClosing
 from kim_admin.api import (
     KimModelSerializer,
+    ScopedModelSerializer,
+    ScopedPrimaryKeyRelatedField,
     choice_label,
     in_change_scope,
     own_recipient,
@@ -59,7 +61,7 @@ class PersonField(serializers.Field):
 # --- Reads ---------------------------------------------------------------------------------------
 
 
-class ForecastLineSerializer(serializers.ModelSerializer):
+class ForecastLineSerializer(ScopedModelSerializer):
     position_title = related_value("position.title")
     block_number = related_value("position.block.number")
     total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
@@ -80,7 +82,7 @@ class ForecastLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class ForecastAttachmentSerializer(serializers.ModelSerializer):
+class ForecastAttachmentSerializer(ScopedModelSerializer):
     """An attachment's metadata; the bytes come from its ``download`` URL."""
 
     uploaded_by = PersonField()
@@ -429,11 +431,11 @@ class CostForecastCreateSerializer(LinesMixin):
     """A new draft. A carrier's user writes for its own carrier (``carrier`` is implicit);
     without ``lines`` the draft starts with one line per position the carrier holds."""
 
-    recipient = serializers.PrimaryKeyRelatedField(
+    recipient = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.recipients(),
         label=_("Zuwendungsempfänger"),
     )
-    carrier = serializers.PrimaryKeyRelatedField(
+    carrier = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), required=False, label=_("Trägerin")
     )
     year = serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR, label=_("Jahr"))
@@ -491,8 +493,8 @@ class CarrierActualsQuerySerializer(serializers.Serializer):
     recipient = serializers.SlugField(required=False, label=_("Zuwendungsempfänger (Kürzel)"))
 
 
-class CarrierPaymentWriteSerializer(serializers.ModelSerializer):
-    recipient = serializers.PrimaryKeyRelatedField(
+class CarrierPaymentWriteSerializer(ScopedModelSerializer):
+    recipient = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.recipients(),
         label=_("Zuwendungsempfänger"),
     )
@@ -509,8 +511,8 @@ class CarrierPaymentWriteSerializer(serializers.ModelSerializer):
         return in_change_scope(self, position, OTHER_POSITION)
 
 
-class YearClosingWriteSerializer(serializers.ModelSerializer):
-    recipient = serializers.PrimaryKeyRelatedField(
+class YearClosingWriteSerializer(ScopedModelSerializer):
+    recipient = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.recipients(),
         label=_("Zuwendungsempfänger"),
     )

@@ -6,7 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from carriers.models import AdvancePayment, CostSplit, Organisation, SettlementStatement
-from kim_admin.api import KimModelSerializer, choice_label, in_change_scope, related_value
+from kim_admin.api import (
+    KimModelSerializer,
+    ScopedModelSerializer,
+    ScopedPrimaryKeyRelatedField,
+    choice_label,
+    in_change_scope,
+    related_value,
+)
 
 OTHER_SPLIT = _("Diese Kostenaufteilung dürfen Sie nicht bearbeiten.")
 
@@ -73,12 +80,10 @@ class SettlementStatementSerializer(KimModelSerializer):
 
 
 class IssueSerializer(serializers.Serializer):
-    split = serializers.PrimaryKeyRelatedField(
+    split = ScopedPrimaryKeyRelatedField(
         queryset=CostSplit.objects.filter(scenario__isnull=True), label=_("Kostenaufteilung")
     )
-    town = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.towns(), label=_("Kommune")
-    )
+    town = ScopedPrimaryKeyRelatedField(queryset=Organisation.objects.towns(), label=_("Kommune"))
     year = serializers.IntegerField(min_value=1990, max_value=2100, label=_("Jahr"))
     replaces = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, label=_("Ersetzt Fassung")
@@ -116,7 +121,7 @@ class AdvancePaymentSerializer(KimModelSerializer):
         ]
 
 
-class AdvancePaymentWriteSerializer(serializers.ModelSerializer):
+class AdvancePaymentWriteSerializer(ScopedModelSerializer):
     class Meta:
         model = AdvancePayment
         fields = ["split", "town", "year", "paid_on", "amount", "note"]

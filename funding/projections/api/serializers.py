@@ -12,12 +12,18 @@ from funding.models import (
     ProjectionPositionChange,
     ProjectionRateChange,
 )
-from kim_admin.api import KimModelSerializer, choice_label, in_change_scope, related_value
+from kim_admin.api import (
+    KimModelSerializer,
+    ScopedModelSerializer,
+    choice_label,
+    in_change_scope,
+    related_value,
+)
 
 POSITION_OUT_OF_SCOPE = _("Diese Stelle gibt es nicht oder Sie dürfen sie nicht ändern.")
 
 
-class PayRiseSerializer(serializers.ModelSerializer):
+class PayRiseSerializer(ScopedModelSerializer):
     class Meta:
         model = ProjectionPayRise
         fields = ["effective_from", "percent", "note"]
@@ -26,7 +32,7 @@ class PayRiseSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class RateChangeSerializer(serializers.ModelSerializer):
+class RateChangeSerializer(ScopedModelSerializer):
     block_number = related_value("block.number")
     kind_label = choice_label("kind")
 
@@ -44,7 +50,7 @@ class RateChangeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"amount": {"validators": []}}
 
 
-class PositionChangeSerializer(serializers.ModelSerializer):
+class PositionChangeSerializer(ScopedModelSerializer):
     position_title = related_value("position.title")
     action_label = choice_label("action")
 
