@@ -18,7 +18,7 @@ from tests.factories import (
     PositionFactory,
     UserFactory,
 )
-from tests.test_reports_publish import many_reports
+from tests.test_reports_services import many_reports
 
 pytestmark = pytest.mark.django_db
 

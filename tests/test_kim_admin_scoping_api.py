@@ -279,8 +279,8 @@ def test_rates_of_another_recipient_are_not_visible(leverkusen, koeln):
     assert foreign.pk not in ids(client.get(list_url("fundingrate")))
 
 
-# --- No writes (the plan's rows are writable: tests/test_api_positions_write.py and
-# tests/test_api_writes.py) ---------------------------------------------------------------------
+# --- No writes (the plan's rows are writable: tests/test_staffing_write_api.py and
+# tests/test_funding_write_api.py) --------------------------------------------------------
 
 WRITABLE = {
     "position",
@@ -292,7 +292,7 @@ WRITABLE = {
     "revenueaccount",
     "forwardingagreement",
     "costsplit",
-    # Copy, rename, delete and quick changes: tests/test_scenario_api.py.
+    # Copy, rename, delete and quick changes: tests/test_funding_scenarios_api.py.
     "scenario",
 }
 

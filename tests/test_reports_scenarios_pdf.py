@@ -142,7 +142,7 @@ def test_options_make_their_own_series(leverkusen, finance):
 def test_projection_pdf_coesfeld_without_funding(demo_data):
     """Seed 003: should the funding end, the towns carry the cost in equal shares. Without a
     pay rise 2026 costs what 2024 cost: Region Nord 175.025,41 € / 4 towns = 43.756,3525 →
-    Havixbeck 43.756,36 €, the other three 43.756,35 € (tests/test_projection_seed.py)."""
+    Havixbeck 43.756,36 €, the other three 43.756,35 € (tests/test_funding_projections_seeds.py)."""
     coesfeld = Organisation.objects.get(slug="kreis-coesfeld")
     user = UserFactory(role="finance", organisation=coesfeld)
     projection = Projection.objects.create(

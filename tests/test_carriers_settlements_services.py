@@ -59,7 +59,7 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def test_region_sued_2023_is_the_engines_figures_to_the_cent(coesfeld, finance):
-    """Seed 003, Region Süd 2023 (tests/test_seed_coesfeld.py): funding 98,541.67, cost
+    """Seed 003, Region Süd 2023 (tests/test_funding_coesfeld_seeds.py): funding 98,541.67, cost
     127,685.21, own share 29,143.54 / 5 = 5,828.708: four towns 5,828.71, Olfen 5,828.70."""
     sued = split("Region Süd")
     AdvancePayment.objects.create(
