@@ -42,11 +42,6 @@ def login(client, role, organisation, **extra):
 
 
 @pytest.fixture
-def city():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-
-
-@pytest.fixture
 def caritas():
     return CarrierFactory(name="Caritasverband Leverkusen e. V.", slug="caritas")
 

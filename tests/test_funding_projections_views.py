@@ -55,20 +55,9 @@ def pay_rise_rows(*rows):
 # --- Creating one -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def city():
-    return OrganisationFactory(name="Stadt Musterstadt", slug="musterstadt")
-
-
-@pytest.fixture
-def finance(client, city):
-    user = UserFactory(role="finance", organisation=city)
-    client.force_login(user)
-    return user
-
-
 @pytest.mark.django_db
 def test_create_with_pay_rises_records_who(client, city, finance):
+    client.force_login(finance)
     response = client.post(
         NEW, form_data(city, **pay_rise_rows(("01.04.2025", "3,0"), ("01.05.2026", "2,8")))
     )
@@ -101,6 +90,7 @@ def test_create_with_pay_rises_records_who(client, city, finance):
 def test_bad_input_is_named_at_its_field_and_nothing_is_saved(
     client, city, finance, overrides, field, message
 ):
+    client.force_login(finance)
     response = client.post(NEW, form_data(city, **overrides))
     assert response.status_code == 200
     text = response.content.decode()
@@ -115,6 +105,7 @@ def test_bad_input_is_named_at_its_field_and_nothing_is_saved(
 
 @pytest.mark.django_db
 def test_position_change_must_belong_to_the_plan(client, city, finance):
+    client.force_login(finance)
     other = OrganisationFactory(slug="andere-stadt")
     foreign = PositionFactory(recipient=other, employer=other)
     own = PositionFactory(recipient=city, employer=city)
@@ -170,6 +161,8 @@ def test_other_users_see_nothing_or_read_only(client, city, role, org, status):
 
 @pytest.mark.django_db
 def test_list_page_query_count_does_not_grow(client, city, finance):
+    client.force_login(finance)
+
     def count(n):
         Projection.objects.all().delete()
         Projection.objects.bulk_create(

@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 LIST = "/foerderung/saetze/"
 
 
-@pytest.fixture
-def city():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-
-
 def login(client, role, organisation):
     user = UserFactory(role=role, organisation=organisation)
     client.force_login(user)

@@ -36,11 +36,6 @@ NBSP = "\u00a0"
 
 
 @pytest.fixture
-def city():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-
-
-@pytest.fixture
 def blocks():
     programme = ProgrammeFactory()
     return {n: BuildingBlockFactory(programme=programme, number=n) for n in (1, 2, 3)}

@@ -234,11 +234,6 @@ ENDPOINTS = [
 ]
 
 
-@pytest.fixture
-def city():
-    return OrganisationFactory(slug="leverkusen", name="Stadt Leverkusen")
-
-
 def client_for(role, organisation):
     user = UserFactory(role=role, organisation=organisation)
     client = APIClient()

@@ -38,16 +38,6 @@ def city():
     return city
 
 
-@pytest.fixture
-def finance(city):
-    return UserFactory(role="finance", organisation=city)
-
-
-@pytest.fixture
-def council(city):
-    return UserFactory(role="council", organisation=city)
-
-
 def body(**overrides):
     data = {
         "kind": "cost_overview",

@@ -22,7 +22,6 @@ from tests.factories import (
     ForwardingAgreementFactory,
     FundingRateFactory,
     OccupancyFactory,
-    OrganisationFactory,
     PayGradeFactory,
     PositionCostFactory,
     PositionFactory,
@@ -41,12 +40,10 @@ def euro(text: str) -> str:
 
 
 @pytest.fixture
-def world():
+def world(city, other_city):
     """Leverkusen with one position forwarded to Caritas, serving Hückeswagen (a town of
     another county, to have a town user), filled from 01.07.2023; Köln with a position of its
     own. Rate 57,000 capped at the cost from 2023."""
-    city = OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-    other_city = OrganisationFactory(name="Stadt Köln", slug="koeln")
     caritas = CarrierFactory(name="Caritasverband Leverkusen", slug="caritas")
     awo = CarrierFactory(name="AWO Leverkusen", slug="awo")
     town = TownFactory(

@@ -21,11 +21,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def city():
-    return OrganisationFactory(slug="leverkusen", name="Stadt Leverkusen")
-
-
 def client_for(role, organisation):
     user = UserFactory(role=role, organisation=organisation)
     client = APIClient()
