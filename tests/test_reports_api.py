@@ -98,8 +98,8 @@ def test_reports_are_read_only_through_the_api(finance, council, monkeypatch):
     url = reverse("reports:api-report-detail", args=[report.pk])
     client = token_client(finance)
     # No change or delete permission for anybody (403), and no route for it either.
-    assert client.patch(url, {"subject": "x"}, format="json").status_code in (403, 405)
-    assert client.delete(url).status_code in (403, 405)
+    assert client.patch(url, {"subject": "x"}, format="json").status_code == 403
+    assert client.delete(url).status_code == 403
     assert PublishedReport.objects.get().subject == "KIM NRW: Kosten 2024"
 
 
