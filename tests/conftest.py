@@ -23,6 +23,14 @@ from django.db import transaction
 from tests.api_helpers import token_client
 from tests.factories import OrganisationFactory, UserFactory
 
+
+def pytest_generate_tests(metafunc):
+    """Role arguments of the generic page tests come from their class's declaration."""
+    from tests.generic import generate_role_parameters
+
+    generate_role_parameters(metafunc)
+
+
 # --- Demo data -----------------------------------------------------------------------------------
 
 

@@ -11,11 +11,21 @@ from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
 from carriers import services
-from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
+from carriers.models import (
+    AdvancePayment,
+    CarrierPayment,
+    CostSplit,
+    CostSplitMember,
+    ForwardingAgreement,
+    Organisation,
+)
 from staffing.models import Position
+from tests import generic
 from tests.factories import (
+    AdvancePaymentFactory,
     BuildingBlockFactory,
     CarrierFactory,
+    CarrierPaymentFactory,
     CostSplitFactory,
     CostSplitMemberFactory,
     CountyFactory,
@@ -112,6 +122,120 @@ def split_data(county, members=(), positions=(), initial=0, **overrides):
             data[f"members-{i}-DELETE"] = "on"
     data.update(overrides)
     return data
+
+
+# --- the generic pages (tests.generic) ----------------------------------------------------------
+
+
+class TestForwardingAgreementPages(generic.ObjectPages):
+    model = ForwardingAgreement
+
+    def make(self, recipient):
+        return ForwardingAgreementFactory(recipient=recipient)
+
+    def form_data(self, recipient):
+        return agreement_data(
+            recipient,
+            CarrierFactory(),
+            coverage_policy="percent",
+            coverage_percent="50,5",
+            signed_on="16.12.2022",
+        )
+
+    created = {
+        "valid_from": date(2023, 7, 1),
+        "signed_on": date(2022, 12, 16),
+        "coverage_policy": "percent",
+        "coverage_percent": D("50.5"),
+        "payer": None,
+    }
+    edit_changes = {"coverage_percent": "75"}
+    changed = {"coverage_percent": D("75"), "valid_from": date(2023, 7, 1)}
+    # The factory's agreement runs from 01.01.2022.
+    history_shows = "01.01.2022 → 01.07.2023"
+
+
+class TestCostSplitPages(generic.ObjectPages):
+    """Splits are a county's: its finance and coordination edit them, its council reads."""
+
+    model = CostSplit
+    recipient_factory = CountyFactory
+
+    def make(self, recipient):
+        return CostSplitFactory(recipient=recipient)
+
+    def form_data(self, recipient):
+        towns = [TownFactory(parent=recipient) for _ in range(2)]
+        return split_data(recipient, members=[(town, "") for town in towns])
+
+    created = {"name": "Region Nord", "method": "equal", "valid_from": date(2023, 1, 1)}
+    edit_changes = {"name": "Region Süd"}
+    changed = {"name": "Region Süd", "valid_from": date(2023, 1, 1)}
+    # The factory's split runs from 01.01.2022.
+    history_shows = "01.01.2022 → 01.01.2023"
+
+
+class TestCarrierPaymentPages(generic.ObjectPages):
+    """Payments to carriers (tests.generic): the recipient's finance and coordination record
+    them; the council sees none (nor does a town); a carrier sees its own, read only."""
+
+    model = CarrierPayment
+    readers = ()
+
+    def make(self, recipient):
+        return CarrierPaymentFactory(recipient=recipient)
+
+    def form_data(self, recipient):
+        return {
+            "recipient": recipient.pk,
+            "carrier": CarrierFactory().pk,
+            "year": "2025",
+            "position": "",
+            "paid_on": "30.06.2025",
+            "amount": "15.000,00",
+            "purpose": "Abschlag Mehrkosten 2025",
+        }
+
+    created = {
+        "year": 2025,
+        "paid_on": date(2025, 6, 30),
+        "amount": D("15000.00"),
+        "purpose": "Abschlag Mehrkosten 2025",
+        "position": None,
+    }
+    edit_changes = {"amount": "12.345,67"}
+    changed = {"amount": D("12345.67"), "year": 2025}
+    # The factory's payment is 10,000.00.
+    history_shows = "10.000,00 → 12.345,67"
+
+
+class TestAdvancePaymentPages(generic.ObjectPages):
+    """Advances of member towns (tests.generic): a county's finance and coordination record
+    them, its council reads them; a town sees only its own (not a town of its own here)."""
+
+    model = AdvancePayment
+    recipient_factory = CountyFactory
+
+    def make(self, recipient):
+        return AdvancePaymentFactory(split__recipient=recipient)
+
+    def form_data(self, recipient):
+        split = CostSplitFactory(recipient=recipient, employer_town=TownFactory(parent=recipient))
+        member = CostSplitMemberFactory(split=split, organisation=TownFactory(parent=recipient))
+        return {
+            "split": split.pk,
+            "town": member.organisation.pk,
+            "year": "2023",
+            "paid_on": "01.07.2023",
+            "amount": "2.500,00",
+            "note": "",
+        }
+
+    created = {"year": 2023, "paid_on": date(2023, 7, 1), "amount": D("2500.00")}
+    edit_changes = {"amount": "2.600,50"}
+    changed = {"amount": D("2600.50"), "year": 2023}
+    # The factory's advance is 2,000.00.
+    history_shows = "2.000,00 → 2.600,50"
 
 
 # --- roles against pages ----------------------------------------------------------------------

@@ -9,8 +9,15 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from funding.models import GrantNotice, GrantNoticeBlock, ProgrammeCost, RevenueAccount
+from funding.models import (
+    GrantNotice,
+    GrantNoticeBlock,
+    ProgrammeCost,
+    RevenueAccount,
+    YearClosing,
+)
 from staffing.models import PayGrade, PayGradeCost
+from tests import generic
 from tests.factories import (
     BuildingBlockFactory,
     CarrierFactory,
@@ -24,6 +31,7 @@ from tests.factories import (
     ScenarioFactory,
     TownFactory,
     UserFactory,
+    YearClosingFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +103,86 @@ def notice_data(city, programme, rows=(), initial=0, **overrides):
             data[f"blocks-{i}-DELETE"] = "on"
     data.update(overrides)
     return data
+
+
+# --- the generic pages (tests.generic) ----------------------------------------------------------
+
+
+class TestGrantNoticePages(generic.ObjectPages):
+    model = GrantNotice
+
+    def make(self, recipient):
+        return GrantNoticeFactory(recipient=recipient)
+
+    def form_data(self, recipient):
+        return notice_data(recipient, ProgrammeFactory())
+
+    created = {
+        "reference": "KIM NRW 2021–2022",
+        "issued_on": date(2021, 2, 15),
+        "period_start": date(2021, 1, 1),
+        "period_end": date(2022, 12, 31),
+    }
+    edit_changes = {"issued_on": "16.12.2020"}
+    changed = {"issued_on": date(2020, 12, 16), "period_start": date(2021, 1, 1)}
+    # The factory's notice was issued on 15.02.2023.
+    history_shows = "15.02.2023 → 16.12.2020"
+    # As test_notice_list_query_count_is_constant.
+    list_queries = 11
+
+
+class TestProgrammeCostPages(generic.ObjectPages):
+    model = ProgrammeCost
+
+    def make(self, recipient):
+        return ProgrammeCostFactory(recipient=recipient)
+
+    def form_data(self, recipient):
+        return cost_data(recipient, BuildingBlockFactory(number=1))
+
+    created = {"year": 2022, "amount": D("49000.00"), "category": "events", "scenario": None}
+    edit_changes = {"amount": "48.500,50"}
+    changed = {"amount": D("48500.50"), "year": 2022}
+    # The factory's cost is 49,000.00.
+    history_shows = "49.000,00 → 48.500,50"
+    # As test_programme_cost_list_query_count_is_constant.
+    list_queries = 10
+
+
+class TestRevenueAccountPages(generic.ObjectPages):
+    model = RevenueAccount
+    # One account per revenue category and recipient, and there are two categories (the
+    # list's query count for 10 and 1000 rows: test_revenue_account_list_query_count_...).
+    query_rows = (1, 2)
+
+    def make(self, recipient):
+        taken = RevenueAccount.objects.filter(recipient=recipient).count()
+        return RevenueAccountFactory(recipient=recipient, category=("personnel", "material")[taken])
+
+    def form_data(self, recipient):
+        return {"recipient": recipient.id, "category": "personnel", "ledger_account": "414101"}
+
+    created = {"category": "personnel", "ledger_account": "414101", "budget_product": ""}
+    edit_changes = {"ledger_account": "414109"}
+    changed = {"ledger_account": "414109"}
+    history_shows = "414101 → 414109"
+
+
+class TestYearClosingPages(generic.ObjectPages):
+    model = YearClosing
+
+    def make(self, recipient):
+        # One closing per recipient and year.
+        year = 2000 + YearClosing.objects.filter(recipient=recipient).count()
+        return YearClosingFactory(recipient=recipient, year=year, closed_on=date(2025, 4, 30))
+
+    def form_data(self, recipient):
+        return {"recipient": recipient.id, "year": "2023", "closed_on": "30.04.2024", "note": ""}
+
+    created = {"year": 2023, "closed_on": date(2024, 4, 30)}
+    edit_changes = {"closed_on": "16.12.2024", "note": "Nach der Prüfung"}
+    changed = {"closed_on": date(2024, 12, 16), "note": "Nach der Prüfung"}
+    history_shows = "30.04.2025 → 16.12.2024"
 
 
 # --- roles against pages ----------------------------------------------------------------------
