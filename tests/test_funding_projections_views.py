@@ -10,12 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from funding.models import Projection, ProjectionPayRise
+from tests import generic
 from tests.factories import (
-    CarrierFactory,
     OrganisationFactory,
     PositionFactory,
-    TownFactory,
-    UserFactory,
+    ProjectionFactory,
 )
 
 LIST = "/foerderung/fortschreibungen/"
@@ -50,6 +49,25 @@ def pay_rise_rows(*rows):
     for i, (day, percent) in enumerate(rows):
         data |= {f"pay_rises-{i}-effective_from": day, f"pay_rises-{i}-percent": percent}
     return data
+
+
+# --- The generic pages (tests.generic) ----------------------------------------------------
+
+
+class TestProjectionPages(generic.ObjectPages):
+    model = Projection
+
+    def make(self, recipient):
+        return ProjectionFactory(recipient=recipient)
+
+    def form_data(self, recipient):
+        return form_data(recipient)
+
+    created = {"name": "Tarif bis 2028", "base_year": 2024, "last_year": 2028}
+    edit_changes = {"name": "Tarif bis 2027", "last_year": "2027"}
+    changed = {"name": "Tarif bis 2027", "base_year": 2024, "last_year": 2027}
+    # The factory's projection runs to 2026.
+    history_shows = "2026 → 2027"
 
 
 # --- Creating one -------------------------------------------------------------------------
@@ -128,37 +146,8 @@ def test_position_change_must_belong_to_the_plan(client, city, finance):
     assert Projection.objects.get().position_changes.get().position == own
 
 
-# --- Scope --------------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("role", "org", "status", "edit_status"),
-    [
-        # Another recipient's finance may edit projections, but not this one (404).
-        ("finance", "other", 404, 404),
-        # The others may not edit projections at all (403), whether they see this one or not.
-        ("carrier", "carrier", 404, 403),
-        ("town", "town", 404, 403),
-        ("council", "city", 200, 403),
-    ],
-)
-def test_other_users_see_nothing_or_read_only(client, city, role, org, status, edit_status):
-    projection = Projection.objects.create(
-        recipient=city, name="Plan", base_year=2024, last_year=2026
-    )
-    organisation = {
-        "other": OrganisationFactory(slug="andere-stadt"),
-        "carrier": CarrierFactory(),
-        "town": TownFactory(),
-        "city": city,
-    }[org]
-    client.force_login(UserFactory(role=role, organisation=organisation))
-    assert client.get(projection.get_absolute_url()).status_code == status
-    edit = client.post(f"{LIST}{projection.pk}/bearbeiten/", form_data(city, name="Geändert"))
-    assert edit.status_code == edit_status
-    projection.refresh_from_db()
-    assert projection.name == "Plan"
+# --- Scope: TestProjectionPages (another recipient's projection answers 404; carriers, towns
+# and the council may not edit one, 403) -------------------------------------------------
 
 
 @pytest.mark.django_db
