@@ -82,8 +82,18 @@ def generate_role_parameters(metafunc) -> None:
             metafunc.parametrize(argument, cls.roles_for(argument))
 
 
+# Every declaration (a class with a model), in the order its module was imported: a matrix
+# over all models (routes x roles x another organisation's objects) can start from here.
+DECLARATIONS: list[type[ModelPages]] = []
+
+
 class ModelPages:
     """What every generic test needs: the model, its objects, users and URLs."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "model" in cls.__dict__:
+            DECLARATIONS.append(cls)
 
     model: ClassVar[type]
     # Roles that add, change and delete their recipient's rows.

@@ -45,12 +45,6 @@ ORGANISATIONS = "/traeger/organisationen/"
 NBSP = "\u00a0"
 
 
-def login(client, role, organisation, **extra):
-    user = UserFactory(role=role, organisation=organisation, **extra)
-    client.force_login(user)
-    return user
-
-
 @pytest.fixture
 def caritas():
     return CarrierFactory(name="Caritasverband Leverkusen e. V.", slug="caritas")
@@ -255,7 +249,7 @@ def plan(city, caritas, county, towns):
     return {"agreement": agreement, "split": split, "payer": payer}
 
 
-def role_user(client, role, city, caritas, county, towns):
+def role_user(login_as, role, city, caritas, county, towns):
     organisation = {
         "finance": city,
         "coordinator": county,  # the county's coordination edits the split
@@ -266,7 +260,7 @@ def role_user(client, role, city, caritas, county, towns):
         "other": OrganisationFactory(),
     }[role]
     user_role = {"other_carrier": "carrier", "other": "finance"}.get(role, role)
-    return login(client, user_role, organisation)
+    return login_as(user_role, organisation)
 
 
 # Statuses (detail, history, add, edit, delete, end) per role for the agreement and the split.
@@ -299,8 +293,10 @@ def statuses(client, base, pk):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_gets_its_answer_on_each_page(client, city, caritas, county, towns, plan, role):
-    role_user(client, role, city, caritas, county, towns)
+def test_each_role_gets_its_answer_on_each_page(
+    client, login_as, city, caritas, county, towns, plan, role
+):
+    role_user(login_as, role, city, caritas, county, towns)
     agreement, split = plan["agreement"], plan["split"]
     assert client.get(AGREEMENTS).status_code == 200
     assert client.get(SPLITS).status_code == 200
@@ -314,8 +310,8 @@ def test_each_role_gets_its_answer_on_each_page(client, city, caritas, county, t
 
 
 @pytest.mark.parametrize("role", ["council", "carrier", "town", "other"])
-def test_refused_writes_change_nothing(client, city, caritas, county, towns, plan, role):
-    role_user(client, role, city, caritas, county, towns)
+def test_refused_writes_change_nothing(client, login_as, city, caritas, county, towns, plan, role):
+    role_user(login_as, role, city, caritas, county, towns)
     agreement, split = plan["agreement"], plan["split"]
     refused = 404 if role == "other" else 403
     data = agreement_data(city, caritas, coverage_policy="none", version="1")
@@ -343,8 +339,8 @@ def test_refused_writes_change_nothing(client, city, caritas, county, towns, pla
     assert ForwardingAgreement.objects.count() == CostSplit.objects.count() == 1
 
 
-def test_carrier_reads_its_agreement_without_edit_buttons(client, city, caritas, plan):
-    login(client, "carrier", caritas)
+def test_carrier_reads_its_agreement_without_edit_buttons(client, login_as, city, caritas, plan):
+    login_as("carrier", caritas)
     agreement = plan["agreement"]
     position = PositionFactory(recipient=city, employer=caritas, title="Casemanagement Caritas 1")
     agreement.positions.add(position)
@@ -359,8 +355,8 @@ def test_carrier_reads_its_agreement_without_edit_buttons(client, city, caritas,
 # --- forwarding agreements --------------------------------------------------------------------
 
 
-def test_finance_creates_an_agreement_with_german_input(client, city, caritas):
-    user = login(client, "finance", city)
+def test_finance_creates_an_agreement_with_german_input(client, login_as, city, caritas):
+    user = login_as("finance", city)
     mine = PositionFactory(recipient=city, employer=caritas, title="Casemanagement Caritas 1")
     data = agreement_data(
         city,
@@ -398,9 +394,9 @@ def test_finance_creates_an_agreement_with_german_input(client, city, caritas):
     ],
 )
 def test_the_figure_of_the_policy_is_required_next_to_its_field(
-    client, city, caritas, policy, field, message
+    client, login_as, city, caritas, policy, field, message
 ):
-    login(client, "finance", city)
+    login_as("finance", city)
     response = client.post(
         f"{AGREEMENTS}neu/", agreement_data(city, caritas, coverage_policy=policy)
     )
@@ -410,8 +406,8 @@ def test_the_figure_of_the_policy_is_required_next_to_its_field(
     assert not ForwardingAgreement.objects.exists()
 
 
-def test_a_flat_amount_per_fte_in_german(client, city, caritas):
-    login(client, "finance", city)
+def test_a_flat_amount_per_fte_in_german(client, login_as, city, caritas):
+    login_as("finance", city)
     data = agreement_data(
         city, caritas, coverage_policy="flat_per_fte", coverage_flat_per_fte="5.000,00"
     )
@@ -422,15 +418,15 @@ def test_a_flat_amount_per_fte_in_german(client, city, caritas):
     assert f"Pauschale je Vollzeitstelle: 5.000,00{NBSP}€ je VZ" in html
 
 
-def test_the_figure_of_another_policy_is_not_kept(client, city, caritas):
-    login(client, "finance", city)
+def test_the_figure_of_another_policy_is_not_kept(client, login_as, city, caritas):
+    login_as("finance", city)
     data = agreement_data(city, caritas, coverage_policy="all", coverage_percent="50")
     assert client.post(f"{AGREEMENTS}neu/", data).status_code == 302
     assert ForwardingAgreement.objects.get().coverage_percent is None
 
 
-def test_bad_percent_and_period_are_answered_in_german(client, city, caritas):
-    login(client, "finance", city)
+def test_bad_percent_and_period_are_answered_in_german(client, login_as, city, caritas):
+    login_as("finance", city)
     data = agreement_data(
         city,
         caritas,
@@ -445,8 +441,8 @@ def test_bad_percent_and_period_are_answered_in_german(client, city, caritas):
     assert not ForwardingAgreement.objects.exists()
 
 
-def test_a_position_of_another_carrier_is_refused(client, city, caritas, awo):
-    login(client, "finance", city)
+def test_a_position_of_another_carrier_is_refused(client, login_as, city, caritas, awo):
+    login_as("finance", city)
     theirs = PositionFactory(recipient=city, employer=awo, title="Casemanagement AWO 1")
     response = client.post(f"{AGREEMENTS}neu/", agreement_data(city, caritas, [theirs]))
     assert response.status_code == 200
@@ -457,8 +453,8 @@ def test_a_position_of_another_carrier_is_refused(client, city, caritas, awo):
     assert not ForwardingAgreement.objects.exists()
 
 
-def test_a_position_of_another_recipient_or_the_city_is_no_choice(client, city, caritas):
-    login(client, "finance", city)
+def test_a_position_of_another_recipient_or_the_city_is_no_choice(client, login_as, city, caritas):
+    login_as("finance", city)
     foreign = PositionFactory(recipient=OrganisationFactory(), employer=caritas)
     own_staff = PositionFactory(recipient=city, employer=city)
     for position in (foreign, own_staff):
@@ -469,8 +465,8 @@ def test_a_position_of_another_recipient_or_the_city_is_no_choice(client, city, 
     assert not ForwardingAgreement.objects.exists()
 
 
-def test_a_position_of_another_plan_is_refused(client, city, caritas):
-    login(client, "finance", city)
+def test_a_position_of_another_plan_is_refused(client, login_as, city, caritas):
+    login_as("finance", city)
     copy = PositionFactory(
         recipient=city, employer=caritas, scenario=ScenarioFactory(recipient=city), title="Kopie"
     )
@@ -481,9 +477,9 @@ def test_a_position_of_another_plan_is_refused(client, city, caritas):
 
 
 def test_choices_are_carriers_and_the_recipients_positions_of_carriers(
-    client, city, caritas, awo, county
+    client, login_as, city, caritas, awo, county
 ):
-    login(client, "finance", city)
+    login_as("finance", city)
     mine = PositionFactory(recipient=city, employer=caritas)
     theirs = PositionFactory(recipient=city, employer=awo)
     PositionFactory(recipient=city, employer=city)
@@ -497,8 +493,8 @@ def test_choices_are_carriers_and_the_recipients_positions_of_carriers(
     assert list(form.fields["recipient"].queryset) == [city]
 
 
-def test_stale_agreement_is_refused_with_a_way_to_the_change(client, city, caritas):
-    login(client, "finance", city)
+def test_stale_agreement_is_refused_with_a_way_to_the_change(client, login_as, city, caritas):
+    login_as("finance", city)
     agreement = ForwardingAgreementFactory(recipient=city, carrier=caritas)
     url = f"{AGREEMENTS}{agreement.pk}/bearbeiten/"
     first = client.post(url, agreement_data(city, caritas, coverage_policy="none", version="1"))
@@ -521,8 +517,8 @@ def test_stale_agreement_is_refused_with_a_way_to_the_change(client, city, carit
     )
 
 
-def test_history_names_who_changed_the_policy_and_the_positions(client, city, caritas):
-    login(client, "finance", city, first_name="Frieda Finanz")
+def test_history_names_who_changed_the_policy_and_the_positions(client, login_as, city, caritas):
+    login_as("finance", city, first_name="Frieda Finanz")
     one = PositionFactory(recipient=city, employer=caritas, title="CM 1")
     two = PositionFactory(recipient=city, employer=caritas, title="CM 2")
     agreement = ForwardingAgreementFactory(recipient=city, carrier=caritas)
@@ -543,8 +539,8 @@ def test_history_names_who_changed_the_policy_and_the_positions(client, city, ca
     assert set(agreement.positions.all()) == {one, two}
 
 
-def test_ending_and_deleting_an_agreement(client, city, caritas):
-    user = login(client, "coordinator", city)
+def test_ending_and_deleting_an_agreement(client, login_as, city, caritas):
+    user = login_as("coordinator", city)
     position = PositionFactory(recipient=city, employer=caritas)
     agreement = ForwardingAgreementFactory(recipient=city, carrier=caritas)
     agreement.positions.add(position)
@@ -564,8 +560,8 @@ def test_ending_and_deleting_an_agreement(client, city, caritas):
     assert ForwardingAgreement.history.filter(history_type="-").get().history_user == user
 
 
-def test_agreement_list_totals_filters_and_export(client, city, caritas, awo):
-    login(client, "finance", city)
+def test_agreement_list_totals_filters_and_export(client, login_as, city, caritas, awo):
+    login_as("finance", city)
     first = ForwardingAgreementFactory(recipient=city, carrier=caritas)
     first.positions.add(
         PositionFactory(recipient=city, employer=caritas, fte=D("1")),
@@ -597,8 +593,8 @@ def test_agreement_list_totals_filters_and_export(client, city, caritas, awo):
 # --- cost splits ------------------------------------------------------------------------------
 
 
-def test_coordinator_creates_a_split_with_its_towns(client, county, towns):
-    user = login(client, "coordinator", county)
+def test_coordinator_creates_a_split_with_its_towns(client, login_as, county, towns):
+    user = login_as("coordinator", county)
     position = PositionFactory(recipient=county, employer=towns[0], title="CM Nord 1")
     data = split_data(
         county,
@@ -625,8 +621,8 @@ def test_coordinator_creates_a_split_with_its_towns(client, county, towns):
     assert {r.history_user for r in CostSplitMember.history.all()} == {user}
 
 
-def test_fixed_percentages_must_make_100_and_nothing_is_saved(client, county, towns):
-    login(client, "finance", county)
+def test_fixed_percentages_must_make_100_and_nothing_is_saved(client, login_as, county, towns):
+    login_as("finance", county)
     data = split_data(county, members=[(towns[0], "50"), (towns[1], "30")], method="fixed_percent")
     response = client.post(f"{SPLITS}neu/", data)
     assert response.status_code == 200
@@ -638,8 +634,8 @@ def test_fixed_percentages_must_make_100_and_nothing_is_saved(client, county, to
     assert not CostSplit.objects.exists() and not CostSplitMember.objects.exists()
 
 
-def test_a_missing_fixed_percentage_is_named(client, county, towns):
-    login(client, "finance", county)
+def test_a_missing_fixed_percentage_is_named(client, login_as, county, towns):
+    login_as("finance", county)
     data = split_data(county, members=[(towns[0], "100"), (towns[1], "")], method="fixed_percent")
     response = client.post(f"{SPLITS}neu/", data)
     assert response.context["formset"].non_form_errors() == [
@@ -648,8 +644,8 @@ def test_a_missing_fixed_percentage_is_named(client, county, towns):
     assert not CostSplit.objects.exists()
 
 
-def test_fixed_percentages_in_german_are_saved(client, county, towns):
-    login(client, "finance", county)
+def test_fixed_percentages_in_german_are_saved(client, login_as, county, towns):
+    login_as("finance", county)
     data = split_data(
         county, members=[(towns[0], "60,5"), (towns[1], "39,5")], method="fixed_percent"
     )
@@ -663,15 +659,15 @@ def test_fixed_percentages_in_german_are_saved(client, county, towns):
     assert "60,5 %" in html and "39,5 %" in html
 
 
-def test_percentages_of_other_methods_are_not_kept(client, county, towns):
-    login(client, "finance", county)
+def test_percentages_of_other_methods_are_not_kept(client, login_as, county, towns):
+    login_as("finance", county)
     data = split_data(county, members=[(towns[0], "70"), (towns[1], "10")], method="equal")
     assert client.post(f"{SPLITS}neu/", data).status_code == 302
     assert set(CostSplitMember.objects.values_list("percent", flat=True)) == {None}
 
 
-def test_towns_twice_foreign_or_none_are_refused(client, county, towns):
-    login(client, "admin", None)
+def test_towns_twice_foreign_or_none_are_refused(client, login_as, county, towns):
+    login_as("admin", None)
     other_town = TownFactory(name="Voerde")
     twice = client.post(
         f"{SPLITS}neu/", split_data(county, members=[(towns[0], ""), (towns[0], "")])
@@ -697,16 +693,18 @@ def test_towns_twice_foreign_or_none_are_refused(client, county, towns):
     assert not CostSplit.objects.exists()
 
 
-def test_finance_is_offered_the_towns_of_its_county_only(client, county, towns):
-    login(client, "finance", county)
+def test_finance_is_offered_the_towns_of_its_county_only(client, login_as, county, towns):
+    login_as("finance", county)
     TownFactory(name="Voerde")
     form = client.get(f"{SPLITS}neu/").context["form"]
     assert set(form.fields["employer_town"].queryset) == set(towns)
     assert set(form.formset.forms[0].fields["organisation"].queryset) == set(towns)
 
 
-def test_changing_the_towns_keeps_the_rows_and_the_history_shows_them(client, county, towns):
-    login(client, "finance", county, first_name="Frieda Finanz")
+def test_changing_the_towns_keeps_the_rows_and_the_history_shows_them(
+    client, login_as, county, towns
+):
+    login_as("finance", county, first_name="Frieda Finanz")
     split = CostSplitFactory(recipient=county, method="fixed_percent")
     keep = CostSplitMemberFactory(split=split, organisation=towns[0], percent=D("50"))
     drop = CostSplitMemberFactory(split=split, organisation=towns[1], percent=D("50"))
@@ -733,8 +731,8 @@ def test_changing_the_towns_keeps_the_rows_and_the_history_shows_them(client, co
     assert "– → Havixbeck, Fester Anteil (%) 60,0000" in page
 
 
-def test_stale_split_is_refused(client, county, towns):
-    login(client, "coordinator", county)
+def test_stale_split_is_refused(client, login_as, county, towns):
+    login_as("coordinator", county)
     split = CostSplitFactory(recipient=county)
     member = CostSplitMemberFactory(split=split, organisation=towns[0])
     url = f"{SPLITS}{split.pk}/bearbeiten/"
@@ -756,8 +754,8 @@ def test_stale_split_is_refused(client, county, towns):
     assert (split.name, split.members.count(), split.version) == ("A", 1, 2)
 
 
-def test_town_reads_the_split_it_takes_part_in(client, county, towns):
-    login(client, "town", towns[1])
+def test_town_reads_the_split_it_takes_part_in(client, login_as, county, towns):
+    login_as("town", towns[1])
     mine = CostSplitFactory(recipient=county, name="Region Nord")
     CostSplitMemberFactory(split=mine, organisation=towns[1])
     other = CostSplitFactory(recipient=county, name="Region Süd")
@@ -769,8 +767,8 @@ def test_town_reads_the_split_it_takes_part_in(client, county, towns):
     assert client.get(f"{SPLITS}{other.pk}/").status_code == 404
 
 
-def test_split_list_shows_towns_and_totals(client, county, towns):
-    login(client, "finance", county)
+def test_split_list_shows_towns_and_totals(client, login_as, county, towns):
+    login_as("finance", county)
     split = CostSplitFactory(recipient=county, name="Region Nord", employer_town=towns[0])
     CostSplitMemberFactory(split=split, organisation=towns[0])
     CostSplitMemberFactory(split=split, organisation=towns[1])
@@ -837,8 +835,8 @@ def test_agreement_service_refuses_a_position_of_another_carrier(city, caritas, 
 # --- organisations (read only) ----------------------------------------------------------------
 
 
-def test_organisations_are_listed_read_only_with_filters(client, city, county, towns):
-    login(client, "council", city)
+def test_organisations_are_listed_read_only_with_filters(client, login_as, city, county, towns):
+    login_as("council", city)
     towns[0].levy_share = D("12.5")
     towns[0].save()
     page = client.get(ORGANISATIONS, {"kind": "town"})
@@ -855,9 +853,9 @@ def test_organisations_are_listed_read_only_with_filters(client, city, county, t
 
 @pytest.mark.parametrize("n", [10, 1000])
 def test_agreement_list_query_count_is_constant(
-    client, city, caritas, n, django_assert_num_queries
+    client, login_as, city, caritas, n, django_assert_num_queries
 ):
-    login(client, "finance", city)
+    login_as("finance", city)
     block = BuildingBlockFactory(number=2)
     positions = Position.objects.bulk_create(
         Position(
@@ -891,8 +889,8 @@ def test_agreement_list_query_count_is_constant(
 
 
 @pytest.mark.parametrize("n", [10, 1000])
-def test_split_list_query_count_is_constant(client, county, n, django_assert_num_queries):
-    login(client, "coordinator", county)
+def test_split_list_query_count_is_constant(client, login_as, county, n, django_assert_num_queries):
+    login_as("coordinator", county)
     towns = Organisation.objects.bulk_create(
         Organisation(name=f"Gemeinde {i}", slug=f"g-{i}", kind="town", parent=county)
         for i in range(n)
@@ -913,8 +911,10 @@ def test_split_list_query_count_is_constant(client, county, n, django_assert_num
 
 
 @pytest.mark.parametrize("n", [10, 1000])
-def test_organisation_list_query_count_is_constant(client, city, n, django_assert_num_queries):
-    login(client, "town", city)
+def test_organisation_list_query_count_is_constant(
+    client, login_as, city, n, django_assert_num_queries
+):
+    login_as("town", city)
     county = CountyFactory()
     Organisation.objects.bulk_create(
         Organisation(name=f"Gemeinde {i}", slug=f"g-{i}", kind="town", parent=county)
