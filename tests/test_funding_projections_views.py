@@ -97,6 +97,7 @@ def test_editing_a_row_changes_it_through_the_service_and_its_history_says_so(
 ):
     """The page saves through projection_services.projection_save, like the API; a row the
     page shows again is changed in place (same row, a change in its history), not replaced."""
+    client.force_login(finance)
     client.post(NEW, form_data(city, **pay_rise_rows(("01.04.2025", "3,0"))))
     projection = Projection.objects.get()
     rise = projection.pay_rises.get()
