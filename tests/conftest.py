@@ -1,8 +1,37 @@
-"""Shared fixtures. The role groups are created by the post_migrate hook (kim_admin.roles)."""
+"""Shared fixtures. The role groups are created by the post_migrate hook (kim_admin.roles).
+
+Two kinds of organisations, never the same thing:
+
+- built by the factories for one test (no demo data): ``city`` (Stadt Leverkusen, a county-free
+  city and recipient) and ``other_city`` (Stadt Köln, another recipient), with the role users
+  ``finance``, ``coordinator`` and ``council`` of ``city``. A module that needs a city with a
+  plan of its own overrides ``city``; the role users then belong to that city;
+- taken from the demo data (``demo_data``, the seeds of ``fixtures/``): ``leverkusen`` (seeds
+  001 and 000) with ``leverkusen_finance`` and ``leverkusen_coordinator``, and ``coesfeld``
+  (seed 003, ready for settlements) with ``coesfeld_finance``.
+
+``login_as(role, organisation)`` logs the test's ``client`` in as a new user of that role (the
+browser tests' ``login_as`` does the same through the login form).
+"""
+
+from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+
+from tests.api_helpers import token_client
+from tests.factories import OrganisationFactory, UserFactory
+
+
+def pytest_generate_tests(metafunc):
+    """Role arguments of the generic page tests come from their class's declaration."""
+    from tests.generic import generate_role_parameters
+
+    generate_role_parameters(metafunc)
+
+
+# --- Demo data -----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -18,3 +47,110 @@ def _demo_data_module(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo_data(_demo_data_module, db):
     """The demo data; each test runs in its own savepoint on top of it."""
+
+
+@pytest.fixture
+def leverkusen(demo_data):
+    """Stadt Leverkusen of the demo data (seeds 001 and 000)."""
+    from carriers.models import Organisation
+
+    return Organisation.objects.get(slug="leverkusen")
+
+
+@pytest.fixture
+def leverkusen_finance(leverkusen):
+    return UserFactory(role="finance", organisation=leverkusen)
+
+
+@pytest.fixture
+def leverkusen_coordinator(leverkusen):
+    """The KI coordination of the demo Leverkusen; the forecast mails go to its address."""
+    return UserFactory(role="coordinator", organisation=leverkusen, email="ki@leverkusen.example")
+
+
+@pytest.fixture
+def leverkusen_caritas(demo_data):
+    """Caritasverband Leverkusen of the demo data, without statements for 2026 (the year the
+    forecast tests write), whatever demo data is added later."""
+    from carriers.models import CostForecast, Organisation
+
+    caritas = Organisation.objects.get(slug="caritas-leverkusen")
+    # Newest first: a revision protects the version it replaces.
+    for forecast in CostForecast.objects.filter(carrier=caritas, year=2026).order_by("-number"):
+        forecast.delete()
+    return caritas
+
+
+@pytest.fixture
+def coesfeld(demo_data):
+    """Kreis Coesfeld of the demo data (seed 003), ready for settlements: 2023 closed and the
+    demo's advance payments removed (each test records its own)."""
+    from carriers.models import AdvancePayment, Organisation
+    from funding.models import YearClosing
+
+    kreis = Organisation.objects.get(slug="kreis-coesfeld")
+    AdvancePayment.objects.filter(recipient=kreis).delete()
+    YearClosing.objects.get_or_create(
+        recipient=kreis, year=2023, defaults={"closed_on": date(2024, 3, 31)}
+    )
+    return kreis
+
+
+@pytest.fixture
+def coesfeld_finance(coesfeld):
+    return UserFactory(role="finance", organisation=coesfeld)
+
+
+# --- Organisations built by the factories --------------------------------------------------------
+
+
+@pytest.fixture
+def city(db):
+    """A recipient built by the factories (not the demo's Leverkusen): Stadt Leverkusen."""
+    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
+
+
+@pytest.fixture
+def other_city(db):
+    """Another recipient built by the factories: Stadt Köln."""
+    return OrganisationFactory(name="Stadt Köln", slug="koeln")
+
+
+@pytest.fixture
+def finance(city):
+    """A finance user of ``city``."""
+    return UserFactory(role="finance", organisation=city)
+
+
+@pytest.fixture
+def coordinator(city):
+    """A KI coordination user of ``city``."""
+    return UserFactory(role="coordinator", organisation=city)
+
+
+@pytest.fixture
+def council(city):
+    """A council member of ``city``."""
+    return UserFactory(role="council", organisation=city)
+
+
+@pytest.fixture
+def finance_api(finance):
+    """The API as ``finance`` uses it from a script (token on every request)."""
+    return token_client(finance)
+
+
+# --- Logins --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def login_as(client):
+    """``login_as(role, organisation, **user_fields)``: a new user of that role, logged in on the
+    test's ``client``; returns the user."""
+
+    def log_in(role, organisation, **fields):
+        user = UserFactory(role=role, organisation=organisation, **fields)
+        client.force_login(user)
+        return user
+
+    return log_in

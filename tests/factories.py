@@ -8,6 +8,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from carriers.models import (
+    AdvancePayment,
     CarrierPayment,
     CostForecast,
     CostSplit,
@@ -24,6 +25,7 @@ from funding.models import (
     GrantNoticeBlock,
     Programme,
     ProgrammeCost,
+    Projection,
     RevenueAccount,
     Scenario,
     YearClosing,
@@ -325,3 +327,35 @@ class YearClosingFactory(factory.django.DjangoModelFactory):
     recipient = factory.SubFactory(OrganisationFactory)
     year = 2024
     closed_on = date(2025, 4, 30)
+
+
+class AdvancePaymentFactory(factory.django.DjangoModelFactory):
+    """An advance of a member town of a split of a county (the split's employer town is
+    another town); the recipient is the split's, as AdvancePayment.clean sets it."""
+
+    class Meta:
+        model = AdvancePayment
+        skip_postgeneration_save = True
+
+    split = factory.SubFactory(CostSplitFactory, employer_town=factory.SubFactory(TownFactory))
+    recipient = factory.SelfAttribute("split.recipient")
+    town = factory.SubFactory(TownFactory, parent=factory.SelfAttribute("..split.recipient"))
+    year = 2023
+    paid_on = date(2023, 7, 1)
+    amount = Decimal("2000.00")
+
+    @factory.post_generation
+    def member(self, create, extracted, **kwargs):
+        """The town takes part in the split (else the advance would be refused)."""
+        if create and not self.split.members.filter(organisation=self.town).exists():
+            CostSplitMember.objects.create(split=self.split, organisation=self.town)
+
+
+class ProjectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Projection
+
+    recipient = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Fortschreibung {n}")
+    base_year = 2024
+    last_year = 2026

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from carriers.models import Organisation
 from funding.models import Scenario
 from reports import rendering
 from reports.registry import CouncilHeader, ReportInputError, ReportRequest
@@ -29,11 +28,6 @@ HEADER = CouncilHeader(
 def pdf_text(pdf: bytes) -> str:
     reader = PdfReader(io.BytesIO(pdf))
     return "\n".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
-
-
-@pytest.fixture
-def leverkusen(demo_data):
-    return Organisation.objects.get(slug="leverkusen")
 
 
 @pytest.fixture

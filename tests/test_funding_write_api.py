@@ -1,7 +1,7 @@
 """Writing the plan's rows through the API (occupancies, position costs, rates, grant notices,
 programme costs, revenue accounts): the models' rules answer 400 next to the field and refuse
 the write whole, If-Match guards against lost updates, scope and roles hold, and every write
-lands in the history with its user. Positions: tests/test_api_positions_write.py."""
+lands in the history with its user. Positions: tests/test_staffing_write_api.py."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -232,11 +232,6 @@ ENDPOINTS = [
         change=("budget_product", "31.50.01"),
     ),
 ]
-
-
-@pytest.fixture
-def city():
-    return OrganisationFactory(slug="leverkusen", name="Stadt Leverkusen")
 
 
 def client_for(role, organisation):

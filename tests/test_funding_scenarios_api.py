@@ -19,16 +19,12 @@ BASE = "/api/scenarios/"
 COMPARE = "/api/scenarios/compare/"
 
 
-def leverkusen():
-    return Organisation.objects.get(slug="leverkusen")
-
-
 def client_for(role, organisation):
     return token_client(f.UserFactory(role=role, organisation=organisation))
 
 
-def test_compare_endpoint_gives_the_seed_000_ranking(demo_data):
-    api = client_for("council", leverkusen())
+def test_compare_endpoint_gives_the_seed_000_ranking(leverkusen):
+    api = client_for("council", leverkusen)
     response = api.get(
         COMPARE,
         {
@@ -48,15 +44,15 @@ def test_compare_endpoint_gives_the_seed_000_ranking(demo_data):
     assert baseline["years"]["2025"]["own_share"] == "607266.20"
 
 
-def test_compare_refuses_foreign_and_too_many(demo_data):
-    api = client_for("finance", leverkusen())
+def test_compare_refuses_foreign_and_too_many(leverkusen):
+    api = client_for("finance", leverkusen)
     response = api.get(
         COMPARE, {"recipient": "leverkusen", "scenarios": "voerde-eigene-stelle", "years": "2025"}
     )
     assert response.status_code == 404
     assert "Unbekanntes Szenario „voerde-eigene-stelle“" in str(response.data)
     assert api.get(COMPARE, {"recipient": "kreis-wesel", "years": "2025"}).status_code == 404
-    Scenario.objects.create(recipient=leverkusen(), name="Fünf", slug="fuenf")
+    Scenario.objects.create(recipient=leverkusen, name="Fünf", slug="fuenf")
     response = api.get(
         COMPARE,
         {
@@ -89,8 +85,8 @@ def test_voerde_through_the_api(demo_data):
     assert own["saving_total"] == "-17473.21"
 
 
-def test_copy_change_and_delete_through_the_api(demo_data):
-    api = client_for("finance", leverkusen())
+def test_copy_change_and_delete_through_the_api(leverkusen):
+    api = client_for("finance", leverkusen)
     response = api.post(BASE, {"name": "API", "slug": "api-kopie"}, format="json")
     assert response.status_code == 201, response.data
     pk = response.data["id"]
@@ -121,13 +117,14 @@ def test_copy_change_and_delete_through_the_api(demo_data):
     assert not Position.objects.filter(scenario_id=pk).exists()
 
 
-def test_council_and_carriers_cannot_write(demo_data):
+def test_council_and_carriers_cannot_write(leverkusen):
     pk = Scenario.objects.get(slug="szenario-1").pk
-    council = client_for("council", leverkusen())
+    council = client_for("council", leverkusen)
     assert council.post(BASE, {"name": "x", "slug": "x"}, format="json").status_code == 403
     assert council.post(f"{BASE}{pk}/move-to-recipient/", {}, format="json").status_code == 403
     carrier = client_for("carrier", Organisation.objects.get(slug="caritas-leverkusen"))
-    assert carrier.get(f"{BASE}{pk}/").status_code in (403, 404)
+    # Carriers may read scenarios but see none of a recipient's (outside the scope: 404).
+    assert carrier.get(f"{BASE}{pk}/").status_code == 404
     other = client_for("finance", f.OrganisationFactory())
     assert other.post(f"{BASE}{pk}/move-to-recipient/", {}, format="json").status_code == 404
 

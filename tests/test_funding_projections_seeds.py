@@ -20,7 +20,7 @@ REGIONS = {
     "Region Mitte": ["nottuln", "duelmen"],
     "Region Süd": ["ascheberg", "nordkirchen", "senden", "luedinghausen", "olfen"],
 }
-# 2024's cost per region from the fixture (tests/test_seed_coesfeld.py writes them out):
+# 2024's cost per region from the fixture (tests/test_funding_coesfeld_seeds.py writes them out):
 # Nord 70,708.89 + 69,318.11 + 34,998.41; Mitte 67,671.25 + 480 + 1,150; Süd 173,969.77.
 COST_2024 = {
     "Region Nord": D("175025.41"),

@@ -49,39 +49,29 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def leverkusen():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-
-
-@pytest.fixture
-def finance(leverkusen):
-    return token_client(UserFactory(role="finance", organisation=leverkusen))
-
-
 # --- Reference data ---------------------------------------------------------------------------
 
 
-def test_organisations_are_reference_data_with_filters(finance, leverkusen):
+def test_organisations_are_reference_data_with_filters(finance_api, city):
     wesel = CountyFactory(name="Kreis Wesel", slug="kreis-wesel")
     voerde = TownFactory(name="Voerde", slug="voerde", parent=wesel, levy_share=Decimal("4.5"))
     caritas = CarrierFactory(name="Caritasverband", slug="caritas")
     url = reverse("api:organisation-list")
 
-    assert ids(finance.get(url)) == {leverkusen.pk, wesel.pk, voerde.pk, caritas.pk}
-    assert ids(finance.get(url, {"kind": "town"})) == {voerde.pk}
-    assert ids(finance.get(url, {"parent": "kreis-wesel"})) == {voerde.pk}
-    assert ids(finance.get(url, {"q": "cari"})) == {caritas.pk}
-    assert ids(finance.get(url, {"slug": "leverkusen"})) == {leverkusen.pk}
-    data = finance.get(reverse("api:organisation-detail", args=[voerde.pk])).json()
+    assert ids(finance_api.get(url)) == {city.pk, wesel.pk, voerde.pk, caritas.pk}
+    assert ids(finance_api.get(url, {"kind": "town"})) == {voerde.pk}
+    assert ids(finance_api.get(url, {"parent": "kreis-wesel"})) == {voerde.pk}
+    assert ids(finance_api.get(url, {"q": "cari"})) == {caritas.pk}
+    assert ids(finance_api.get(url, {"slug": "leverkusen"})) == {city.pk}
+    data = finance_api.get(reverse("api:organisation-detail", args=[voerde.pk])).json()
     assert data["kind_label"] == "Kreisangehörige Kommune"
     assert data["parent"] == wesel.pk
     assert data["parent_slug"] == "kreis-wesel"
     assert data["levy_share"] == "4.5000"
-    assert finance.get(url, {"kind": "verein"}).status_code == 400
+    assert finance_api.get(url, {"kind": "verein"}).status_code == 400
 
 
-def test_programmes_and_building_blocks(finance):
+def test_programmes_and_building_blocks(finance_api):
     kim = ProgrammeFactory()
     other = ProgrammeFactory(name="Anderes Programm", slug="anderes")
     block1 = BuildingBlockFactory(programme=kim, number=1, name="Strategische Koordinierung")
@@ -89,15 +79,15 @@ def test_programmes_and_building_blocks(finance):
     elsewhere = BuildingBlockFactory(programme=other, number=1)
     blocks = reverse("api:buildingblock-list")
 
-    assert ids(finance.get(reverse("api:programme-list"), {"slug": "kim-nrw"})) == {kim.pk}
-    assert ids(finance.get(blocks, {"programme": "kim-nrw"})) == {block1.pk, block2.pk}
-    assert ids(finance.get(blocks, {"number": 1})) == {block1.pk, elsewhere.pk}
-    data = finance.get(reverse("api:buildingblock-detail", args=[block2.pk])).json()
+    assert ids(finance_api.get(reverse("api:programme-list"), {"slug": "kim-nrw"})) == {kim.pk}
+    assert ids(finance_api.get(blocks, {"programme": "kim-nrw"})) == {block1.pk, block2.pk}
+    assert ids(finance_api.get(blocks, {"number": 1})) == {block1.pk, elsewhere.pk}
+    data = finance_api.get(reverse("api:buildingblock-detail", args=[block2.pk])).json()
     assert data["programme_slug"] == "kim-nrw"
     assert data["display"] == "Baustein 2: Casemanagement"
 
 
-def test_funding_rates_by_kind_block_and_valid_on(finance, leverkusen):
+def test_funding_rates_by_kind_block_and_valid_on(finance_api, city):
     """Block 2 was 55,000 EUR/FTE in 2021–2022 and 57,000 EUR/FTE from 2023 (DOMAIN)."""
     kim = ProgrammeFactory()
     block1 = BuildingBlockFactory(programme=kim, number=1)
@@ -108,36 +98,38 @@ def test_funding_rates_by_kind_block_and_valid_on(finance, leverkusen):
         block=block1, kind="coordination", amount=Decimal("55000"), valid_from=date(2021, 1, 1)
     )
     own = FundingRateFactory(
-        block=block2, recipient=leverkusen, amount=Decimal("56000"), valid_from=date(2023, 1, 1)
+        block=block2, recipient=city, amount=Decimal("56000"), valid_from=date(2023, 1, 1)
     )
-    scenario = ScenarioFactory(recipient=leverkusen, slug="minimum")
+    scenario = ScenarioFactory(recipient=city, slug="minimum")
     in_scenario = FundingRateFactory(
         block=block2,
-        recipient=leverkusen,
+        recipient=city,
         scenario=scenario,
         amount=Decimal("60000"),
         valid_from=date(2024, 1, 1),
     )
     url = reverse("api:fundingrate-list")
 
-    assert ids(finance.get(url)) == {cm_2021.pk, cm_2023.pk, coordination.pk, own.pk}
-    assert ids(finance.get(url, {"kind": "case_management", "block": 2, "recipient": ""})) == {
+    assert ids(finance_api.get(url)) == {cm_2021.pk, cm_2023.pk, coordination.pk, own.pk}
+    assert ids(finance_api.get(url, {"kind": "case_management", "block": 2, "recipient": ""})) == {
         cm_2021.pk,
         cm_2023.pk,
         own.pk,
     }
-    assert ids(finance.get(url, {"valid_on": "2022-12-31"})) == {cm_2021.pk, coordination.pk}
+    assert ids(finance_api.get(url, {"valid_on": "2022-12-31"})) == {cm_2021.pk, coordination.pk}
     # A rate is valid until the next one of the same kind, block, recipient and scenario.
-    assert ids(finance.get(url, {"valid_on": "2023-01-01"})) == {
+    assert ids(finance_api.get(url, {"valid_on": "2023-01-01"})) == {
         cm_2023.pk,
         coordination.pk,
         own.pk,
     }
-    assert ids(finance.get(url, {"valid_on": "01.06.2024", "recipient": "leverkusen"})) == {own.pk}
-    assert ids(finance.get(url, {"scenario": "minimum"})) == {in_scenario.pk}
-    assert ids(finance.get(url, {"valid_on": "2020-12-31"})) == set()
-    assert finance.get(url, {"valid_on": "gestern"}).status_code == 400
-    data = finance.get(reverse("api:fundingrate-detail", args=[own.pk])).json()
+    assert ids(finance_api.get(url, {"valid_on": "01.06.2024", "recipient": "leverkusen"})) == {
+        own.pk
+    }
+    assert ids(finance_api.get(url, {"scenario": "minimum"})) == {in_scenario.pk}
+    assert ids(finance_api.get(url, {"valid_on": "2020-12-31"})) == set()
+    assert finance_api.get(url, {"valid_on": "gestern"}).status_code == 400
+    data = finance_api.get(reverse("api:fundingrate-detail", args=[own.pk])).json()
     assert data["amount"] == "56000.00"
     assert data["kind_label"] == "Casemanagement"
     assert data["block_number"] == 2
@@ -145,7 +137,7 @@ def test_funding_rates_by_kind_block_and_valid_on(finance, leverkusen):
     assert data["capped_at_cost"] is True
 
 
-def test_pay_grades_and_their_costs(finance):
+def test_pay_grades_and_their_costs(finance_api):
     s12 = PayGradeFactory(code="S 12", name="Sozial- und Erziehungsdienst")
     e11 = PayGradeFactory(code="E 11")
     s12_2024 = PayGradeCostFactory(pay_grade=s12, year=2024)
@@ -153,10 +145,10 @@ def test_pay_grades_and_their_costs(finance):
     e11_2024 = PayGradeCostFactory(pay_grade=e11, year=2024)
     costs = reverse("api:paygradecost-list")
 
-    assert ids(finance.get(reverse("api:paygrade-list"), {"code": "E 11"})) == {e11.pk}
-    assert ids(finance.get(costs, {"pay_grade": "S 12"})) == {s12_2024.pk, s12_2025.pk}
-    assert ids(finance.get(costs, {"year": 2024})) == {s12_2024.pk, e11_2024.pk}
-    data = finance.get(reverse("api:paygradecost-detail", args=[s12_2024.pk])).json()
+    assert ids(finance_api.get(reverse("api:paygrade-list"), {"code": "E 11"})) == {e11.pk}
+    assert ids(finance_api.get(costs, {"pay_grade": "S 12"})) == {s12_2024.pk, s12_2025.pk}
+    assert ids(finance_api.get(costs, {"year": 2024})) == {s12_2024.pk, e11_2024.pk}
+    data = finance_api.get(reverse("api:paygradecost-detail", args=[s12_2024.pk])).json()
     assert data["pay_grade_code"] == "S 12"
     assert data["employer_gross_per_fte"] == "66000.00"
     assert data["display"] == "S 12 2024"
@@ -165,16 +157,16 @@ def test_pay_grades_and_their_costs(finance):
 # --- The plan around the positions ------------------------------------------------------------
 
 
-def test_grant_notices_nest_their_blocks(finance, leverkusen):
+def test_grant_notices_nest_their_blocks(finance_api, city):
     """Seed 001: Leverkusen's notice of 15.02.2021 for 2021–2022, later made permanent."""
     first = GrantNoticeFactory(
-        recipient=leverkusen,
+        recipient=city,
         issued_on=date(2021, 2, 15),
         period_start=date(2021, 1, 1),
         period_end=date(2022, 12, 31),
     )
     permanent = GrantNoticeFactory(
-        recipient=leverkusen, issued_on=date(2023, 2, 15), period_start=date(2023, 1, 1)
+        recipient=city, issued_on=date(2023, 2, 15), period_start=date(2023, 1, 1)
     )
     block2 = GrantNoticeBlockFactory(
         notice=first, block=BuildingBlockFactory(number=2), approved_fte=Decimal("5")
@@ -187,13 +179,13 @@ def test_grant_notices_nest_their_blocks(finance, leverkusen):
     )
     url = reverse("api:grantnotice-list")
 
-    assert ids(finance.get(url, {"year": 2022})) == {first.pk}
-    assert ids(finance.get(url, {"year": 2024})) == {permanent.pk}
-    assert ids(finance.get(url, {"recipient": "leverkusen", "programme": "kim-nrw"})) == {
+    assert ids(finance_api.get(url, {"year": 2022})) == {first.pk}
+    assert ids(finance_api.get(url, {"year": 2024})) == {permanent.pk}
+    assert ids(finance_api.get(url, {"recipient": "leverkusen", "programme": "kim-nrw"})) == {
         first.pk,
         permanent.pk,
     }
-    data = finance.get(reverse("api:grantnotice-detail", args=[first.pk])).json()
+    data = finance_api.get(reverse("api:grantnotice-detail", args=[first.pk])).json()
     assert data["recipient_slug"] == "leverkusen"
     assert data["display"] == "Bescheid vom 15.02.2021 (Stadt Leverkusen)"
     assert data["blocks"] == [
@@ -216,49 +208,50 @@ def test_grant_notices_nest_their_blocks(finance, leverkusen):
     ]
 
 
-def test_scenarios_programme_costs_and_revenue_accounts(finance, leverkusen):
-    scenario = ScenarioFactory(recipient=leverkusen, name="Alles zur Stadt", slug="stadt")
-    events = ProgrammeCostFactory(recipient=leverkusen, year=2024, category="events")
+def test_scenarios_programme_costs_and_revenue_accounts(finance_api, city):
+    scenario = ScenarioFactory(recipient=city, name="Alles zur Stadt", slug="stadt")
+    events = ProgrammeCostFactory(recipient=city, year=2024, category="events")
     support = ProgrammeCostFactory(
-        recipient=leverkusen, year=2025, category="external_support", amount=Decimal("10000")
+        recipient=city, year=2025, category="external_support", amount=Decimal("10000")
     )
-    in_scenario = ProgrammeCostFactory(recipient=leverkusen, scenario=scenario)
-    personnel = RevenueAccountFactory(recipient=leverkusen, category="personnel")
-    material = RevenueAccountFactory(
-        recipient=leverkusen, category="material", ledger_account="414100"
-    )
+    in_scenario = ProgrammeCostFactory(recipient=city, scenario=scenario)
+    personnel = RevenueAccountFactory(recipient=city, category="personnel")
+    material = RevenueAccountFactory(recipient=city, category="material", ledger_account="414100")
     costs, accounts = reverse("api:programmecost-list"), reverse("api:revenueaccount-list")
 
-    assert ids(finance.get(reverse("api:scenario-list"), {"slug": "stadt"})) == {scenario.pk}
-    assert ids(finance.get(costs)) == {events.pk, support.pk}
-    assert ids(finance.get(costs, {"year": 2024})) == {events.pk}
-    assert ids(finance.get(costs, {"category": "external_support"})) == {support.pk}
-    assert ids(finance.get(costs, {"scenario": "stadt"})) == {in_scenario.pk}
-    assert ids(finance.get(costs, {"block": 1, "status": "planned"})) == {events.pk, support.pk}
-    assert ids(finance.get(accounts, {"category": "material"})) == {material.pk}
-    assert ids(finance.get(accounts, {"recipient": "leverkusen"})) == {personnel.pk, material.pk}
-    data = finance.get(reverse("api:programmecost-detail", args=[events.pk])).json()
+    assert ids(finance_api.get(reverse("api:scenario-list"), {"slug": "stadt"})) == {scenario.pk}
+    assert ids(finance_api.get(costs)) == {events.pk, support.pk}
+    assert ids(finance_api.get(costs, {"year": 2024})) == {events.pk}
+    assert ids(finance_api.get(costs, {"category": "external_support"})) == {support.pk}
+    assert ids(finance_api.get(costs, {"scenario": "stadt"})) == {in_scenario.pk}
+    assert ids(finance_api.get(costs, {"block": 1, "status": "planned"})) == {events.pk, support.pk}
+    assert ids(finance_api.get(accounts, {"category": "material"})) == {material.pk}
+    assert ids(finance_api.get(accounts, {"recipient": "leverkusen"})) == {
+        personnel.pk,
+        material.pk,
+    }
+    data = finance_api.get(reverse("api:programmecost-detail", args=[events.pk])).json()
     assert data["category_label"] == "Veranstaltungen und Maßnahmen"
     assert data["status_label"] == "Plan"
     assert data["amount"] == "49000.00"
     assert data["block_number"] == 1
-    account = finance.get(reverse("api:revenueaccount-detail", args=[material.pk])).json()
+    account = finance_api.get(reverse("api:revenueaccount-detail", args=[material.pk])).json()
     assert account["category_label"] == "Sachkosten"
     assert account["ledger_account"] == "414100"
 
 
-def test_forwarding_agreements(finance, leverkusen):
+def test_forwarding_agreements(finance_api, city):
     caritas = CarrierFactory(slug="caritas")
     awo = CarrierFactory(slug="awo")
-    forwarded = PositionFactory(recipient=leverkusen, employer=caritas)
+    forwarded = PositionFactory(recipient=city, employer=caritas)
     to_caritas = ForwardingAgreementFactory(
-        recipient=leverkusen, carrier=caritas, valid_from=date(2021, 1, 1)
+        recipient=city, carrier=caritas, valid_from=date(2021, 1, 1)
     )
     to_caritas.positions.add(forwarded)
     to_awo = ForwardingAgreementFactory(
-        recipient=leverkusen,
+        recipient=city,
         carrier=awo,
-        payer=leverkusen,
+        payer=city,
         valid_from=date(2021, 1, 1),
         valid_to=date(2022, 12, 31),
         coverage_policy="flat_per_fte",
@@ -266,22 +259,22 @@ def test_forwarding_agreements(finance, leverkusen):
     )
     url = reverse("api:forwardingagreement-list")
 
-    assert ids(finance.get(url)) == {to_caritas.pk, to_awo.pk}
-    assert ids(finance.get(url, {"carrier": "awo"})) == {to_awo.pk}
-    assert ids(finance.get(url, {"position": forwarded.pk})) == {to_caritas.pk}
-    assert ids(finance.get(url, {"year": 2024})) == {to_caritas.pk}
-    assert ids(finance.get(url, {"coverage_policy": "flat_per_fte"})) == {to_awo.pk}
-    data = finance.get(reverse("api:forwardingagreement-detail", args=[to_awo.pk])).json()
+    assert ids(finance_api.get(url)) == {to_caritas.pk, to_awo.pk}
+    assert ids(finance_api.get(url, {"carrier": "awo"})) == {to_awo.pk}
+    assert ids(finance_api.get(url, {"position": forwarded.pk})) == {to_caritas.pk}
+    assert ids(finance_api.get(url, {"year": 2024})) == {to_caritas.pk}
+    assert ids(finance_api.get(url, {"coverage_policy": "flat_per_fte"})) == {to_awo.pk}
+    data = finance_api.get(reverse("api:forwardingagreement-detail", args=[to_awo.pk])).json()
     assert data["carrier_slug"] == "awo"
     assert data["payer_slug"] == "leverkusen"
     assert data["coverage_policy_label"] == "Pauschale je Vollzeitstelle"
     assert data["coverage_flat_per_fte"] == "5000.00"
     assert data["positions"] == []
-    positions = finance.get(reverse("api:forwardingagreement-detail", args=[to_caritas.pk]))
+    positions = finance_api.get(reverse("api:forwardingagreement-detail", args=[to_caritas.pk]))
     assert positions.json()["positions"] == [forwarded.pk]
 
 
-def test_cost_splits_nest_their_members(finance):
+def test_cost_splits_nest_their_members(finance_api):
     """Seed 003 (Kreis Coesfeld): region North, employer town Coesfeld, split in equal parts."""
     coesfeld_county = CountyFactory(slug="kreis-coesfeld")
     coesfeld = TownFactory(name="Coesfeld", slug="coesfeld", parent=coesfeld_county)

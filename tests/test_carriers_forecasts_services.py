@@ -24,34 +24,15 @@ YEAR = 2026
 
 
 @pytest.fixture
-def leverkusen(demo_data):
-    return Organisation.objects.get(slug="leverkusen")
-
-
-@pytest.fixture
-def caritas(demo_data):
-    caritas = Organisation.objects.get(slug="caritas-leverkusen")
-    # Start from no statement of Caritas for the year, whatever demo data is added later.
-    for forecast in CostForecast.objects.filter(carrier=caritas, year=YEAR).order_by("-number"):
-        forecast.delete()
-    return caritas
-
-
-@pytest.fixture
 def awo(demo_data):
     return Organisation.objects.get(slug="awo-leverkusen")
 
 
 @pytest.fixture
-def carrier_user(caritas):
+def carrier_user(leverkusen_caritas):
     return UserFactory(
-        role="carrier", organisation=caritas, email="prognose@caritas-leverkusen.example"
+        role="carrier", organisation=leverkusen_caritas, email="prognose@caritas-leverkusen.example"
     )
-
-
-@pytest.fixture
-def coordinator(leverkusen):
-    return UserFactory(role="coordinator", organisation=leverkusen, email="ki@leverkusen.example")
 
 
 @pytest.fixture
@@ -70,10 +51,10 @@ def line(position_id, gross="70000.00", material="5000.00", overhead="3000.00", 
 
 
 @pytest.fixture
-def draft(leverkusen, caritas, carrier_user):
+def draft(leverkusen, leverkusen_caritas, carrier_user):
     return services.forecast_create(
         recipient=leverkusen,
-        carrier=caritas,
+        carrier=leverkusen_caritas,
         year=YEAR,
         actor=carrier_user,
         lines=[line(1005), line(1015, gross="68000.00", material="4000.00", overhead="2000.00")],
@@ -92,8 +73,10 @@ def checked(forecast, reviewer):
 
 
 @pytest.fixture
-def approved(submitted, coordinator):
-    return services.forecast_approve(forecast=checked(submitted, coordinator), actor=coordinator)
+def approved(submitted, leverkusen_coordinator):
+    return services.forecast_approve(
+        forecast=checked(submitted, leverkusen_coordinator), actor=leverkusen_coordinator
+    )
 
 
 def counts():
@@ -134,13 +117,13 @@ def stored(forecast):
         ({"months": "-1"}, "Zeile 2, Besetzte Monate: Die Monate müssen zwischen 0 und 12 liegen."),
     ],
 )
-def test_a_refused_line_saves_no_draft(bad, message, leverkusen, caritas, carrier_user):
+def test_a_refused_line_saves_no_draft(bad, message, leverkusen, leverkusen_caritas, carrier_user):
     before = counts()
 
     with pytest.raises(ValidationError) as refused:
         services.forecast_create(
             recipient=leverkusen,
-            carrier=caritas,
+            carrier=leverkusen_caritas,
             year=YEAR,
             actor=carrier_user,
             lines=[line(1005), line(1015, **bad)],
@@ -167,13 +150,13 @@ def test_a_refused_line_leaves_the_stored_lines(draft, carrier_user):
     assert stored(draft) == before
 
 
-def test_a_position_of_another_carrier_is_refused(leverkusen, caritas, carrier_user):
+def test_a_position_of_another_carrier_is_refused(leverkusen, leverkusen_caritas, carrier_user):
     before = counts()
 
     with pytest.raises(ValidationError) as refused:
         services.forecast_create(
             recipient=leverkusen,
-            carrier=caritas,
+            carrier=leverkusen_caritas,
             year=YEAR,
             actor=carrier_user,
             lines=[line(1005), line(1006)],  # 1006: AWO's
@@ -188,17 +171,19 @@ def test_a_position_of_another_carrier_is_refused(leverkusen, caritas, carrier_u
     assert counts() == before
 
 
-def test_a_position_at_another_recipient_is_refused(leverkusen, caritas, carrier_user):
+def test_a_position_at_another_recipient_is_refused(leverkusen, leverkusen_caritas, carrier_user):
     # The same carrier employs it, but for another city: not part of Leverkusen's forecast.
     elsewhere = PositionFactory(
-        recipient=OrganisationFactory(name="Stadt Anderswo"), employer=caritas, title="CM Anderswo"
+        recipient=OrganisationFactory(name="Stadt Anderswo"),
+        employer=leverkusen_caritas,
+        title="CM Anderswo",
     )
     before = counts()
 
     with pytest.raises(ValidationError) as refused:
         services.forecast_create(
             recipient=leverkusen,
-            carrier=caritas,
+            carrier=leverkusen_caritas,
             year=YEAR,
             actor=carrier_user,
             lines=[line(elsewhere.pk)],
@@ -213,13 +198,13 @@ def test_a_position_at_another_recipient_is_refused(leverkusen, caritas, carrier
     assert counts() == before
 
 
-def test_the_same_position_twice_is_refused(leverkusen, caritas, carrier_user):
+def test_the_same_position_twice_is_refused(leverkusen, leverkusen_caritas, carrier_user):
     before = counts()
 
     with pytest.raises(ValidationError) as refused:
         services.forecast_create(
             recipient=leverkusen,
-            carrier=caritas,
+            carrier=leverkusen_caritas,
             year=YEAR,
             actor=carrier_user,
             lines=[line(1005), line(1005)],
@@ -231,9 +216,11 @@ def test_the_same_position_twice_is_refused(leverkusen, caritas, carrier_user):
     assert counts() == before
 
 
-def test_without_lines_the_draft_starts_with_the_plan_figures(leverkusen, caritas, carrier_user):
+def test_without_lines_the_draft_starts_with_the_plan_figures(
+    leverkusen, leverkusen_caritas, carrier_user
+):
     forecast = services.forecast_create(
-        recipient=leverkusen, carrier=caritas, year=YEAR, actor=carrier_user
+        recipient=leverkusen, carrier=leverkusen_caritas, year=YEAR, actor=carrier_user
     )
 
     # fixtures/01_leverkusen.json, position costs 2026 (planned) of both Caritas positions.
@@ -246,12 +233,18 @@ def test_without_lines_the_draft_starts_with_the_plan_figures(leverkusen, carita
 # --- Who opens and edits -------------------------------------------------------------------------
 
 
-def test_a_second_open_draft_for_the_same_year_is_refused(draft, leverkusen, caritas, carrier_user):
+def test_a_second_open_draft_for_the_same_year_is_refused(
+    draft, leverkusen, leverkusen_caritas, carrier_user
+):
     before = counts()
 
     with pytest.raises(ValidationError) as refused:
         services.forecast_create(
-            recipient=leverkusen, carrier=caritas, year=YEAR, actor=carrier_user, lines=[]
+            recipient=leverkusen,
+            carrier=leverkusen_caritas,
+            year=YEAR,
+            actor=carrier_user,
+            lines=[],
         )
 
     assert refused.value.message_dict == {
@@ -263,24 +256,26 @@ def test_a_second_open_draft_for_the_same_year_is_refused(draft, leverkusen, car
     assert counts() == before
 
 
-def test_another_carriers_user_cannot_open_a_draft_for_caritas(leverkusen, caritas, awo):
+def test_another_carriers_user_cannot_open_a_draft_for_caritas(leverkusen, leverkusen_caritas, awo):
     awo_user = UserFactory(role="carrier", organisation=awo)
     before = counts()
 
     with pytest.raises(PermissionDenied) as refused:
         services.forecast_create(
-            recipient=leverkusen, carrier=caritas, year=YEAR, actor=awo_user, lines=[]
+            recipient=leverkusen, carrier=leverkusen_caritas, year=YEAR, actor=awo_user, lines=[]
         )
 
     assert str(refused.value) == "Nur die Trägerin selbst bearbeitet ihre Prognose."
     assert counts() == before
 
 
-def test_a_coordinator_cannot_edit_lines(draft, coordinator):
+def test_a_coordinator_cannot_edit_lines(draft, leverkusen_coordinator):
     before = stored(draft)
 
     with pytest.raises(PermissionDenied) as refused:
-        services.forecast_update(forecast=draft, actor=coordinator, lines=[line(1005, "1.00")])
+        services.forecast_update(
+            forecast=draft, actor=leverkusen_coordinator, lines=[line(1005, "1.00")]
+        )
 
     assert str(refused.value) == "Nur die Trägerin selbst bearbeitet ihre Prognose."
     assert stored(draft) == before
@@ -334,9 +329,9 @@ def test_a_stale_version_is_refused(draft, carrier_user):
     assert before[2] == [(1005, D("71000.00"), D("5000.00"), D("3000.00"), D("12.00"))]
 
 
-def test_an_empty_forecast_cannot_be_submitted(leverkusen, caritas, carrier_user):
+def test_an_empty_forecast_cannot_be_submitted(leverkusen, leverkusen_caritas, carrier_user):
     forecast = services.forecast_create(
-        recipient=leverkusen, carrier=caritas, year=YEAR, actor=carrier_user, lines=[]
+        recipient=leverkusen, carrier=leverkusen_caritas, year=YEAR, actor=carrier_user, lines=[]
     )
     before = stored(forecast)
 
@@ -377,11 +372,11 @@ def test_a_coordinator_of_another_recipient_cannot_review(submitted):
     assert stored(submitted) == before
 
 
-def test_approval_needs_both_checks(submitted, coordinator):
+def test_approval_needs_both_checks(submitted, leverkusen_coordinator):
     before = stored(submitted)
 
     with pytest.raises(ValidationError) as refused:
-        services.forecast_approve(forecast=submitted, actor=coordinator)
+        services.forecast_approve(forecast=submitted, actor=leverkusen_coordinator)
     assert refused.value.message_dict == {
         "state": [
             "Vor der Genehmigung fehlt noch die sachliche Prüfung und die rechnerische Prüfung."
@@ -389,10 +384,10 @@ def test_approval_needs_both_checks(submitted, coordinator):
     }
     assert stored(submitted) == before
 
-    services.forecast_check(forecast=submitted, actor=coordinator, check="content")
+    services.forecast_check(forecast=submitted, actor=leverkusen_coordinator, check="content")
     after_one = stored(submitted)
     with pytest.raises(ValidationError) as refused:
-        services.forecast_approve(forecast=submitted, actor=coordinator)
+        services.forecast_approve(forecast=submitted, actor=leverkusen_coordinator)
     assert refused.value.message_dict == {
         "state": ["Vor der Genehmigung fehlt noch die rechnerische Prüfung."]
     }
@@ -400,21 +395,21 @@ def test_approval_needs_both_checks(submitted, coordinator):
     assert stored(submitted)[0] == "submitted"
 
 
-def test_an_unknown_check_is_refused(submitted, coordinator):
+def test_an_unknown_check_is_refused(submitted, leverkusen_coordinator):
     before = stored(submitted)
 
     with pytest.raises(ValidationError) as refused:
-        services.forecast_check(forecast=submitted, actor=coordinator, check="gut")
+        services.forecast_check(forecast=submitted, actor=leverkusen_coordinator, check="gut")
 
     assert refused.value.message_dict == {"check": ["Unbekannte Prüfung."]}
     assert stored(submitted) == before
 
 
-def test_a_reviewer_cannot_approve_what_they_submitted(leverkusen, caritas):
+def test_a_reviewer_cannot_approve_what_they_submitted(leverkusen, leverkusen_caritas):
     # An administrator may write for a carrier and review; never both for one statement.
     admin = UserFactory(role="admin", organisation=None)
     forecast = services.forecast_create(
-        recipient=leverkusen, carrier=caritas, year=YEAR, actor=admin, lines=[line(1005)]
+        recipient=leverkusen, carrier=leverkusen_caritas, year=YEAR, actor=admin, lines=[line(1005)]
     )
     services.forecast_submit(forecast=forecast, actor=admin)
     before = stored(forecast)
@@ -432,29 +427,31 @@ def test_a_reviewer_cannot_approve_what_they_submitted(leverkusen, caritas):
     assert stored(forecast) == before
 
 
-def test_return_needs_a_comment_and_keeps_it(submitted, coordinator, carrier_user):
+def test_return_needs_a_comment_and_keeps_it(submitted, leverkusen_coordinator, carrier_user):
     before = stored(submitted)
     with pytest.raises(ValidationError) as refused:
-        services.forecast_return(forecast=submitted, actor=coordinator, comment="  ")
+        services.forecast_return(forecast=submitted, actor=leverkusen_coordinator, comment="  ")
     assert refused.value.message_dict == {
         "comment": ["Bitte begründen, was die Trägerin ändern soll."]
     }
     assert stored(submitted) == before
 
     services.forecast_return(
-        forecast=submitted, actor=coordinator, comment=" Gemeinkosten bitte belegen. "
+        forecast=submitted, actor=leverkusen_coordinator, comment=" Gemeinkosten bitte belegen. "
     )
     row = CostForecast.objects.get(pk=submitted.pk)
     assert (row.state, row.return_comment, row.decided_by) == (
         "returned",
         "Gemeinkosten bitte belegen.",
-        coordinator,
+        leverkusen_coordinator,
     )
 
 
-def test_resubmitting_clears_earlier_checks(submitted, coordinator, carrier_user):
-    checked(submitted, coordinator)
-    services.forecast_return(forecast=submitted, actor=coordinator, comment="Bitte korrigieren.")
+def test_resubmitting_clears_earlier_checks(submitted, leverkusen_coordinator, carrier_user):
+    checked(submitted, leverkusen_coordinator)
+    services.forecast_return(
+        forecast=submitted, actor=leverkusen_coordinator, comment="Bitte korrigieren."
+    )
     services.forecast_revise(forecast=submitted, actor=carrier_user)
     services.forecast_submit(forecast=submitted, actor=carrier_user)
 
@@ -462,14 +459,14 @@ def test_resubmitting_clears_earlier_checks(submitted, coordinator, carrier_user
     assert row.state == "submitted"
     assert row.content_checked_at is None and row.arithmetic_checked_at is None
     with pytest.raises(ValidationError):
-        services.forecast_approve(forecast=row, actor=coordinator)
+        services.forecast_approve(forecast=row, actor=leverkusen_coordinator)
 
 
 # --- Revisions -----------------------------------------------------------------------------------
 
 
 def test_revising_an_approved_forecast_supersedes_it_only_once_approved(
-    approved, carrier_user, coordinator
+    approved, carrier_user, leverkusen_coordinator
 ):
     revision = services.forecast_revise(forecast=approved, actor=carrier_user)
 
@@ -481,10 +478,10 @@ def test_revising_an_approved_forecast_supersedes_it_only_once_approved(
         forecast=revision, actor=carrier_user, lines=[line(1005, gross="65000.00")]
     )
     services.forecast_submit(forecast=revision, actor=carrier_user)
-    checked(revision, coordinator)
+    checked(revision, leverkusen_coordinator)
     assert CostForecast.objects.get(pk=approved.pk).state == "approved"
 
-    services.forecast_approve(forecast=revision, actor=coordinator)
+    services.forecast_approve(forecast=revision, actor=leverkusen_coordinator)
 
     states = dict(
         CostForecast.objects.filter(pk__in=[approved.pk, revision.pk]).values_list("pk", "state")
@@ -506,9 +503,11 @@ def test_only_one_revision_is_open_at_a_time(approved, carrier_user):
 
 
 def test_revising_a_returned_forecast_keeps_the_version_number(
-    submitted, coordinator, carrier_user
+    submitted, leverkusen_coordinator, carrier_user
 ):
-    services.forecast_return(forecast=submitted, actor=coordinator, comment="Monate prüfen.")
+    services.forecast_return(
+        forecast=submitted, actor=leverkusen_coordinator, comment="Monate prüfen."
+    )
 
     edited = services.forecast_revise(forecast=submitted, actor=carrier_user)
 
@@ -574,7 +573,7 @@ def test_attachments_are_checked_by_name_content_and_size(
     assert stored(draft) == before
 
 
-def test_pdf_and_xlsx_are_attached_while_editable(draft, carrier_user, coordinator):
+def test_pdf_and_xlsx_are_attached_while_editable(draft, carrier_user, leverkusen_coordinator):
     pdf = services.attachment_add(
         forecast=draft, actor=carrier_user, name="../../Lohnjournal.pdf", content=PDF_BYTES
     )
@@ -591,7 +590,7 @@ def test_pdf_and_xlsx_are_attached_while_editable(draft, carrier_user, coordinat
     assert bytes(ForecastAttachment.objects.get(pk=pdf.pk).content) == PDF_BYTES
 
     with pytest.raises(PermissionDenied):
-        services.attachment_delete(attachment=pdf, actor=coordinator)
+        services.attachment_delete(attachment=pdf, actor=leverkusen_coordinator)
     services.forecast_submit(forecast=draft, actor=carrier_user)
     with pytest.raises(ValidationError) as refused:
         services.attachment_delete(attachment=pdf, actor=carrier_user)
@@ -611,7 +610,7 @@ def test_pdf_and_xlsx_are_attached_while_editable(draft, carrier_user, coordinat
 def test_submit_return_and_approve_send_one_mail_each_after_commit(
     draft,
     carrier_user,
-    coordinator,
+    leverkusen_coordinator,
     second_coordinator,
     mailoutbox,
     django_capture_on_commit_callbacks,
@@ -630,7 +629,7 @@ def test_submit_return_and_approve_send_one_mail_each_after_commit(
 
     with django_capture_on_commit_callbacks(execute=True):
         services.forecast_return(
-            forecast=draft, actor=coordinator, comment="Gemeinkosten bitte belegen."
+            forecast=draft, actor=leverkusen_coordinator, comment="Gemeinkosten bitte belegen."
         )
     assert len(mailoutbox) == 2
     returned_mail = mailoutbox[1]
@@ -643,9 +642,9 @@ def test_submit_return_and_approve_send_one_mail_each_after_commit(
     services.forecast_revise(forecast=draft, actor=carrier_user)
     with django_capture_on_commit_callbacks(execute=True):
         services.forecast_submit(forecast=draft, actor=carrier_user)
-    checked(draft, coordinator)
+    checked(draft, leverkusen_coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        services.forecast_approve(forecast=draft, actor=coordinator)
+        services.forecast_approve(forecast=draft, actor=leverkusen_coordinator)
     assert len(mailoutbox) == 4
     approved_mail = mailoutbox[3]
     assert approved_mail.subject == (
@@ -655,13 +654,13 @@ def test_submit_return_and_approve_send_one_mail_each_after_commit(
 
 
 def test_a_refused_step_sends_no_mail(
-    submitted, carrier_user, coordinator, mailoutbox, django_capture_on_commit_callbacks
+    submitted, carrier_user, leverkusen_coordinator, mailoutbox, django_capture_on_commit_callbacks
 ):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(ValidationError),
     ):
-        services.forecast_approve(forecast=submitted, actor=coordinator)
+        services.forecast_approve(forecast=submitted, actor=leverkusen_coordinator)
 
     assert callbacks == []
     assert mailoutbox == []

@@ -11,7 +11,6 @@ from tests.factories import (
     CostSplitFactory,
     CostSplitMemberFactory,
     CountyFactory,
-    OrganisationFactory,
     PositionFactory,
     PositionTownFactory,
     TownFactory,
@@ -91,10 +90,9 @@ class TestUserRole:
 
 
 @pytest.fixture
-def plan():
+def plan(city, other_city):
     """Two recipients, a county with two towns, a carrier working for both recipients."""
-    leverkusen = OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-    koeln = OrganisationFactory(name="Stadt Köln", slug="koeln")
+    leverkusen, koeln = city, other_city
     county = CountyFactory(name="Oberbergischer Kreis")
     hueckeswagen = TownFactory(name="Hückeswagen", parent=county)
     wipperfuerth = TownFactory(name="Wipperfürth", parent=county)

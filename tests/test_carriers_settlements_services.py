@@ -19,7 +19,6 @@ from carriers.models import (
 )
 from carriers.settlements import services
 from carriers.settlements.selectors import split_settlement
-from funding.models import YearClosing
 from funding.overview import cost_overview
 from staffing.models import PositionCost
 from tests.factories import UserFactory
@@ -27,22 +26,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 SUED = ["ascheberg", "nordkirchen", "senden", "luedinghausen", "olfen"]
-
-
-@pytest.fixture
-def coesfeld(demo_data):
-    kreis = Organisation.objects.get(slug="kreis-coesfeld")
-    # Deterministic: the demo's advances are replaced by the tests' own.
-    AdvancePayment.objects.filter(recipient=kreis).delete()
-    YearClosing.objects.get_or_create(
-        recipient=kreis, year=2023, defaults={"closed_on": date(2024, 3, 31)}
-    )
-    return kreis
-
-
-@pytest.fixture
-def finance(coesfeld):
-    return UserFactory(role="finance", organisation=coesfeld)
 
 
 def split(name):
@@ -58,8 +41,8 @@ def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
 
 
-def test_region_sued_2023_is_the_engines_figures_to_the_cent(coesfeld, finance):
-    """Seed 003, Region Süd 2023 (tests/test_seed_coesfeld.py): funding 98,541.67, cost
+def test_region_sued_2023_is_the_engines_figures_to_the_cent(coesfeld, coesfeld_finance):
+    """Seed 003, Region Süd 2023 (tests/test_funding_coesfeld_seeds.py): funding 98,541.67, cost
     127,685.21, own share 29,143.54 / 5 = 5,828.708: four towns 5,828.71, Olfen 5,828.70."""
     sued = split("Region Süd")
     AdvancePayment.objects.create(
@@ -70,7 +53,9 @@ def test_region_sued_2023_is_the_engines_figures_to_the_cent(coesfeld, finance):
         paid_on=date(2023, 7, 1),
         amount=D("3000.00"),
     )
-    issued = services.statements_issue_all(recipient=coesfeld, year=2023, actor=finance, split=sued)
+    issued = services.statements_issue_all(
+        recipient=coesfeld, year=2023, actor=coesfeld_finance, split=sued
+    )
     assert len(issued) == 5
     by_town = {s.town.slug: s for s in issued}
     assert [by_town[t].own_share for t in SUED] == [D("5828.71")] * 4 + [D("5828.70")]
@@ -93,13 +78,13 @@ def test_region_sued_2023_is_the_engines_figures_to_the_cent(coesfeld, finance):
     assert by_town["senden"].balance == D("5828.71")
     # Audit: the history records the actor.
     record = by_town["olfen"].history.first()
-    assert record.history_user == finance
+    assert record.history_user == coesfeld_finance
 
 
-def test_year_not_closed_is_refused_and_nothing_saved(coesfeld, finance):
+def test_year_not_closed_is_refused_and_nothing_saved(coesfeld, coesfeld_finance):
     with pytest.raises(ValidationError) as info:
         services.statement_issue(
-            split=split("Region Mitte"), town=town("nottuln"), year=2024, actor=finance
+            split=split("Region Mitte"), town=town("nottuln"), year=2024, actor=coesfeld_finance
         )
     assert (
         "2024 ist bei Kreis Coesfeld noch nicht abgeschlossen" in info.value.message_dict["year"][0]
@@ -107,22 +92,24 @@ def test_year_not_closed_is_refused_and_nothing_saved(coesfeld, finance):
     assert not SettlementStatement.objects.exists()
 
 
-def test_fixed_percent_not_summing_to_100_is_refused(coesfeld, finance):
+def test_fixed_percent_not_summing_to_100_is_refused(coesfeld, coesfeld_finance):
     mitte = split("Region Mitte")
     mitte.method = "fixed_percent"
     mitte.save()
     CostSplitMember.objects.filter(split=mitte, organisation__slug="duelmen").update(percent=60)
     CostSplitMember.objects.filter(split=mitte, organisation__slug="nottuln").update(percent=30)
     with pytest.raises(ValidationError) as info:
-        services.statement_issue(split=mitte, town=town("nottuln"), year=2023, actor=finance)
+        services.statement_issue(
+            split=mitte, town=town("nottuln"), year=2023, actor=coesfeld_finance
+        )
     assert "90 % statt 100 %" in info.value.message_dict["split"][0]
     assert not SettlementStatement.objects.exists()
 
 
-def test_town_not_in_the_split_is_refused(coesfeld, finance):
+def test_town_not_in_the_split_is_refused(coesfeld, coesfeld_finance):
     with pytest.raises(ValidationError) as info:
         services.statement_issue(
-            split=split("Region Mitte"), town=town("olfen"), year=2023, actor=finance
+            split=split("Region Mitte"), town=town("olfen"), year=2023, actor=coesfeld_finance
         )
     assert "nicht beteiligt" in info.value.message_dict["town"][0]
     assert not SettlementStatement.objects.exists()
@@ -143,16 +130,18 @@ def test_only_finance_and_coordination_of_the_recipient_issue(coesfeld, role):
     assert not SettlementStatement.objects.exists()
 
 
-def test_issued_twice_is_refused_a_correction_is_the_next_version(coesfeld, finance):
+def test_issued_twice_is_refused_a_correction_is_the_next_version(coesfeld, coesfeld_finance):
     mitte, nottuln = split("Region Mitte"), town("nottuln")
-    first = services.statement_issue(split=mitte, town=nottuln, year=2023, actor=finance)
+    first = services.statement_issue(split=mitte, town=nottuln, year=2023, actor=coesfeld_finance)
     assert first.number == 1
     with pytest.raises(ValidationError) as info:
-        services.statement_issue(split=mitte, town=nottuln, year=2023, actor=finance)
+        services.statement_issue(split=mitte, town=nottuln, year=2023, actor=coesfeld_finance)
     assert "schon ausgestellt (Fassung 1)" in info.value.message_dict["town"][0]
     # Same figures: a correction is refused as unnecessary.
     with pytest.raises(ValidationError) as info:
-        services.statement_issue(split=mitte, town=nottuln, year=2023, actor=finance, replaces=1)
+        services.statement_issue(
+            split=mitte, town=nottuln, year=2023, actor=coesfeld_finance, replaces=1
+        )
     assert "nicht geändert" in info.value.message_dict["town"][0]
     # An advance changes the balance: the correction is version 2, version 1 stays readable.
     AdvancePayment.objects.create(
@@ -164,7 +153,7 @@ def test_issued_twice_is_refused_a_correction_is_the_next_version(coesfeld, fina
         amount=D("4000.00"),
     )
     second = services.statement_issue(
-        split=mitte, town=nottuln, year=2023, actor=finance, replaces=1
+        split=mitte, town=nottuln, year=2023, actor=coesfeld_finance, replaces=1
     )
     first.refresh_from_db()
     assert (second.number, second.replaces, second.state) == (2, first, "issued")
@@ -173,9 +162,11 @@ def test_issued_twice_is_refused_a_correction_is_the_next_version(coesfeld, fina
     assert bytes(first.pdf) and first.pdf_sha256 != second.pdf_sha256
 
 
-def test_issued_statement_is_frozen_after_a_plan_change(coesfeld, finance):
+def test_issued_statement_is_frozen_after_a_plan_change(coesfeld, coesfeld_finance):
     mitte, nottuln = split("Region Mitte"), town("nottuln")
-    statement = services.statement_issue(split=mitte, town=nottuln, year=2023, actor=finance)
+    statement = services.statement_issue(
+        split=mitte, town=nottuln, year=2023, actor=coesfeld_finance
+    )
     stored = {f: getattr(statement, f) for f in ("own_share", "funding_share", "total_cost")}
     pdf, sha = bytes(statement.pdf), statement.pdf_sha256
 
@@ -198,9 +189,11 @@ def test_issued_statement_is_frozen_after_a_plan_change(coesfeld, finance):
         statement.delete()
 
 
-def test_pdf_text_has_the_stored_figures(coesfeld, finance):
+def test_pdf_text_has_the_stored_figures(coesfeld, coesfeld_finance):
     mitte, nottuln = split("Region Mitte"), town("nottuln")
-    statement = services.statement_issue(split=mitte, town=nottuln, year=2023, actor=finance)
+    statement = services.statement_issue(
+        split=mitte, town=nottuln, year=2023, actor=coesfeld_finance
+    )
     text = pdf_text(bytes(statement.pdf))
     assert "Abrechnung Region Mitte 2023: Gemeinde Nottuln" in text
     for value in (

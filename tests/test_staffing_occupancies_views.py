@@ -12,7 +12,6 @@ from tests.factories import (
     CarrierFactory,
     FundingRateFactory,
     OccupancyFactory,
-    OrganisationFactory,
     PositionCostFactory,
     PositionFactory,
     TownFactory,
@@ -23,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world():
-    city = OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-    other_city = OrganisationFactory(name="Stadt Köln", slug="koeln")
+def world(city, other_city):
     caritas = CarrierFactory(name="Caritasverband Leverkusen", slug="caritas")
     town = TownFactory(name="Burscheid")
     FundingRateFactory(amount=D("57000.00"), valid_from=date(2023, 1, 1))

@@ -38,11 +38,6 @@ URL = reverse("api:overview")
 
 
 @pytest.fixture
-def leverkusen():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-
-
-@pytest.fixture
 def rate():
     """Block 2, case management: up to 57,000 EUR/FTE of the employer gross (2023–2024)."""
     return FundingRateFactory(
@@ -55,11 +50,11 @@ def rate():
 
 
 @pytest.fixture
-def plan(leverkusen, rate):
+def plan(city, rate):
     """One case-management position of 1.0 FTE at the KI, filled from 01.07.2024 (open end),
     planned employer gross 2024: 31,000.00 EUR."""
     position = PositionFactory(
-        recipient=leverkusen,
+        recipient=city,
         block=rate.block,
         funding_kind="case_management",
         title="Casemanagement KI",
@@ -74,16 +69,11 @@ def plan(leverkusen, rate):
     return position
 
 
-@pytest.fixture
-def finance(leverkusen):
-    return token_client(UserFactory(role="finance", organisation=leverkusen))
-
-
-def test_figures_of_a_hand_built_plan(finance, plan):
+def test_figures_of_a_hand_built_plan(finance_api, plan):
     # Filled: July to December = 6 months × 1.0 FTE = 6 FTE-months.
     # Flat amount: 57,000.00 × 6 / 12 = 28,500.00; capped at the cost: min(28,500.00, 31,000.00).
     # Own share: 31,000.00 − 28,500.00 = 2,500.00, carried by the city (employer = recipient).
-    response = finance.get(URL, {"recipient": "leverkusen", "year": 2024})
+    response = finance_api.get(URL, {"recipient": "leverkusen", "year": 2024})
 
     assert response.status_code == 200
     data = response.json()
@@ -121,24 +111,24 @@ def test_figures_of_a_hand_built_plan(finance, plan):
     assert "no_grant_notice" in {w["code"] for w in data["warnings"]}
 
 
-def test_answer_is_exactly_the_shared_payload(finance, plan, leverkusen):
-    response = finance.get(URL, {"recipient": "leverkusen", "year": "2024"})
+def test_answer_is_exactly_the_shared_payload(finance_api, plan, city):
+    response = finance_api.get(URL, {"recipient": "leverkusen", "year": "2024"})
 
-    assert response.json() == overview_payload(cost_overview(leverkusen, 2024))
+    assert response.json() == overview_payload(cost_overview(city, 2024))
 
 
-def test_year_without_the_position(finance, plan):
+def test_year_without_the_position(finance_api, plan):
     # The position starts on 01.07.2024: nothing in 2023.
-    data = finance.get(URL, {"recipient": "leverkusen", "year": 2023}).json()
+    data = finance_api.get(URL, {"recipient": "leverkusen", "year": 2023}).json()
 
     assert data["positions"] == []
     assert data["totals"]["total_cost"] == "0.00"
 
 
-def test_scenario_funding_is_capped_at_its_cost(finance, plan, leverkusen):
-    scenario = ScenarioFactory(recipient=leverkusen, slug="guenstiger")
+def test_scenario_funding_is_capped_at_its_cost(finance_api, plan, city):
+    scenario = ScenarioFactory(recipient=city, slug="guenstiger")
     copy = PositionFactory(
-        recipient=leverkusen,
+        recipient=city,
         scenario=scenario,
         origin=plan,
         block=plan.block,
@@ -150,21 +140,21 @@ def test_scenario_funding_is_capped_at_its_cost(finance, plan, leverkusen):
     # Flat amount 57,000.00 × 6 / 12 = 28,500.00, but never more than the cost: 20,000.00.
     # Own share: 20,000.00 − 20,000.00 = 0.00.
 
-    data = finance.get(URL, {"recipient": "leverkusen", "year": 2024, "scenario": "guenstiger"})
+    data = finance_api.get(URL, {"recipient": "leverkusen", "year": 2024, "scenario": "guenstiger"})
 
     assert data.status_code == 200
-    assert data.json() == overview_payload(cost_overview(leverkusen, 2024, scenario=scenario))
+    assert data.json() == overview_payload(cost_overview(city, 2024, scenario=scenario))
     assert data.json()["scenario"] == "guenstiger"
     assert data.json()["totals"]["funding"] == "20000.00"
     assert data.json()["totals"]["own_share"] == "0.00"
-    real = finance.get(URL, {"recipient": "leverkusen", "year": 2024, "scenario": "none"})
+    real = finance_api.get(URL, {"recipient": "leverkusen", "year": 2024, "scenario": "none"})
     assert real.json()["scenario"] is None
     assert real.json()["totals"]["own_share"] == "2500.00"
 
 
 @pytest.mark.parametrize("role", ["coordinator", "council"])
-def test_other_roles_of_the_recipient_read_it(role, plan, leverkusen):
-    client = token_client(UserFactory(role=role, organisation=leverkusen))
+def test_other_roles_of_the_recipient_read_it(role, plan, city):
+    client = token_client(UserFactory(role=role, organisation=city))
 
     response = client.get(URL, {"recipient": "leverkusen", "year": 2024})
 
@@ -205,8 +195,8 @@ def test_admin_reads_every_recipient(plan):
         ),
     ],
 )
-def test_missing_or_invalid_parameters(finance, leverkusen, query, errors):
-    response = finance.get(URL, query)
+def test_missing_or_invalid_parameters(finance_api, city, query, errors):
+    response = finance_api.get(URL, query)
 
     assert response.status_code == 400
     assert response.json() == errors
@@ -237,17 +227,17 @@ def test_county_is_a_recipient():
 # --- 404: unknown or outside the scope --------------------------------------------------------
 
 
-def test_unknown_recipient(finance):
-    response = finance.get(URL, {"recipient": "gibt-es-nicht", "year": 2024})
+def test_unknown_recipient(finance_api):
+    response = finance_api.get(URL, {"recipient": "gibt-es-nicht", "year": 2024})
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Unbekannter Zuwendungsempfänger „gibt-es-nicht“."}
 
 
-def test_another_recipient_answers_like_an_unknown_one(finance, plan):
+def test_another_recipient_answers_like_an_unknown_one(finance_api, plan):
     OrganisationFactory(name="Stadt Köln", slug="koeln")
 
-    response = finance.get(URL, {"recipient": "koeln", "year": 2024})
+    response = finance_api.get(URL, {"recipient": "koeln", "year": 2024})
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Unbekannter Zuwendungsempfänger „koeln“."}
@@ -263,12 +253,14 @@ def test_carrier_and_town_users_get_404(make, plan):
     assert client.get(URL, {"recipient": organisation.slug, "year": 2024}).status_code == 404
 
 
-def test_unknown_scenario_and_another_recipients_scenario(finance, plan):
+def test_unknown_scenario_and_another_recipients_scenario(finance_api, plan):
     koeln = OrganisationFactory(slug="koeln")
     ScenarioFactory(recipient=koeln, slug="nur-koeln")
 
-    unknown = finance.get(URL, {"recipient": "leverkusen", "year": 2024, "scenario": "x"})
-    foreign = finance.get(URL, {"recipient": "leverkusen", "year": 2024, "scenario": "nur-koeln"})
+    unknown = finance_api.get(URL, {"recipient": "leverkusen", "year": 2024, "scenario": "x"})
+    foreign = finance_api.get(
+        URL, {"recipient": "leverkusen", "year": 2024, "scenario": "nur-koeln"}
+    )
 
     assert unknown.status_code == 404
     assert unknown.json() == {"detail": "Unbekanntes Szenario „x“ bei Stadt Leverkusen."}
@@ -278,19 +270,21 @@ def test_unknown_scenario_and_another_recipients_scenario(finance, plan):
 # --- Authentication ---------------------------------------------------------------------------
 
 
-def test_anonymous_and_roleless_users_are_refused(leverkusen):
+def test_anonymous_and_roleless_users_are_refused(city):
     query = {"recipient": "leverkusen", "year": 2024}
-    roleless = token_client(UserFactory(organisation=leverkusen))
+    roleless = token_client(UserFactory(organisation=city))
 
-    assert APIClient().get(URL, query).status_code in (401, 403)
+    # Anonymous (and a bad token): 403, not 401: the session scheme comes first in
+    # REST_FRAMEWORK's authentication classes and sends no WWW-Authenticate challenge.
+    assert APIClient().get(URL, query).status_code == 403
     assert roleless.get(URL, query).status_code == 403
 
 
-def test_overview_is_read_only(finance, plan):
+def test_overview_is_read_only(finance_api, plan):
     query = "?recipient=leverkusen&year=2024"
 
-    assert finance.post(URL + query, {}).status_code == 405
-    assert finance.delete(URL + query).status_code == 405
+    assert finance_api.post(URL + query, {}).status_code == 405
+    assert finance_api.delete(URL + query).status_code == 405
 
 
 # --- Query count ------------------------------------------------------------------------------
@@ -332,11 +326,11 @@ def bulk_plan(n, recipient, block, scenario=None):
 
 
 @pytest.mark.parametrize("n", [10, 1000])
-def test_overview_query_count_is_constant(n, finance, leverkusen, rate, django_assert_num_queries):
-    bulk_plan(n, leverkusen, rate.block)
+def test_overview_query_count_is_constant(n, finance_api, city, rate, django_assert_num_queries):
+    bulk_plan(n, city, rate.block)
 
     with django_assert_num_queries(OVERVIEW_QUERIES):
-        response = finance.get(URL, {"recipient": "leverkusen", "year": 2024})
+        response = finance_api.get(URL, {"recipient": "leverkusen", "year": 2024})
 
     assert response.status_code == 200
     assert len(response.data["positions"]) == n
@@ -346,13 +340,15 @@ def test_overview_query_count_is_constant(n, finance, leverkusen, rate, django_a
 
 @pytest.mark.parametrize("n", [10, 1000])
 def test_scenario_overview_query_count_is_constant(
-    n, finance, leverkusen, rate, django_assert_num_queries
+    n, finance_api, city, rate, django_assert_num_queries
 ):
-    scenario = ScenarioFactory(recipient=leverkusen, slug="stadt")
-    bulk_plan(n, leverkusen, rate.block, scenario=scenario)
+    scenario = ScenarioFactory(recipient=city, slug="stadt")
+    bulk_plan(n, city, rate.block, scenario=scenario)
 
     with django_assert_num_queries(OVERVIEW_QUERIES + 1):
-        response = finance.get(URL, {"recipient": "leverkusen", "year": 2024, "scenario": "stadt"})
+        response = finance_api.get(
+            URL, {"recipient": "leverkusen", "year": 2024, "scenario": "stadt"}
+        )
 
     assert response.status_code == 200
     assert len(response.data["positions"]) == n

@@ -13,17 +13,11 @@ from tests.factories import (
     GrantNoticeBlockFactory,
     GrantNoticeFactory,
     OccupancyFactory,
-    OrganisationFactory,
     PositionCostFactory,
     PositionFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def city():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
 
 
 @pytest.fixture

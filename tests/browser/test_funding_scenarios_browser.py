@@ -49,7 +49,7 @@ def test_finance_copies_moves_and_compares(login_as, expect, screenshot):
     ranking = main.locator("ol.ranking")
     expect(ranking).to_contain_text("Alle Stellen beim KI")
     # The city saves 61.627,20 € in 2025 and 51.628,80 € in 2026 (hand check in
-    # tests/test_scenario_compare.py's figures: forecasts of the carriers against the city's
+    # tests/test_funding_scenarios_selectors.py's figures: forecasts of the carriers against the city's
     # own cost for S 12 with the KI's material and overhead).
     expect(ranking).to_contain_text(f"+113.256,00{NBSP}€")
     year_2025 = main.locator("section").filter(

@@ -22,7 +22,7 @@ from carriers.forecasts.selectors import (
     forecast_findings,
     review_inbox,
 )
-from carriers.models import CostForecast, Organisation
+from carriers.models import Organisation
 from funding.overview import cost_overview
 from staffing.models import Position
 from tests.factories import (
@@ -47,19 +47,6 @@ PLAN_1005 = D("105376.80")
 
 
 @pytest.fixture
-def leverkusen(demo_data):
-    return Organisation.objects.get(slug="leverkusen")
-
-
-@pytest.fixture
-def caritas(demo_data):
-    caritas = Organisation.objects.get(slug="caritas-leverkusen")
-    for forecast in CostForecast.objects.filter(carrier=caritas, year=YEAR).order_by("-number"):
-        forecast.delete()
-    return caritas
-
-
-@pytest.fixture
 def cm1(demo_data):
     return Position.objects.get(pk=1005)
 
@@ -69,9 +56,11 @@ def cm2(demo_data):
     return Position.objects.get(pk=1015)
 
 
-def statement(leverkusen, caritas, lines, **fields):
+def statement(leverkusen, leverkusen_caritas, lines, **fields):
     """A statement of Caritas for Leverkusen with lines {position: (gross, material, overhead)}."""
-    forecast = CostForecastFactory(recipient=leverkusen, carrier=caritas, year=YEAR, **fields)
+    forecast = CostForecastFactory(
+        recipient=leverkusen, carrier=leverkusen_caritas, year=YEAR, **fields
+    )
     for position, (gross, material, overhead) in lines.items():
         ForecastLineFactory(
             forecast=forecast,
@@ -94,8 +83,8 @@ def engine_cost(recipient, position, year=YEAR):
 # --- Effect --------------------------------------------------------------------------------------
 
 
-def test_effect_of_a_full_year_position_under_coverage_all(leverkusen, caritas, cm1):
-    forecast = statement(leverkusen, caritas, {cm1: ("70000", "5000", "3000")})
+def test_effect_of_a_full_year_position_under_coverage_all(leverkusen, leverkusen_caritas, cm1):
+    forecast = statement(leverkusen, leverkusen_caritas, {cm1: ("70000", "5000", "3000")})
 
     effect = forecast_effect(forecast)
 
@@ -118,10 +107,10 @@ def test_effect_of_a_full_year_position_under_coverage_all(leverkusen, caritas, 
     )
 
 
-def test_funding_is_capped_at_the_employer_gross(leverkusen, caritas, cm1, cm2):
+def test_funding_is_capped_at_the_employer_gross(leverkusen, leverkusen_caritas, cm1, cm2):
     forecast = statement(
         leverkusen,
-        caritas,
+        leverkusen_caritas,
         {cm1: ("70000", "5000", "3000"), cm2: ("50000", "2000", "1000")},
     )
 
@@ -185,17 +174,17 @@ def test_who_carries_the_own_share_follows_the_coverage_policy(
 # --- Comparing versions --------------------------------------------------------------------------
 
 
-def test_compare_two_versions_and_the_saving(leverkusen, caritas, cm1, cm2):
+def test_compare_two_versions_and_the_saving(leverkusen, leverkusen_caritas, cm1, cm2):
     old = statement(
         leverkusen,
-        caritas,
+        leverkusen_caritas,
         {cm1: ("80000", "6000", "4000"), cm2: ("60000", "5000", "2000")},
         state="superseded",
         number=1,
     )
     new = statement(
         leverkusen,
-        caritas,
+        leverkusen_caritas,
         {cm1: ("75000", "6000", "4000"), cm2: ("56000", "5000", "2000")},
         state="approved",
         number=2,
@@ -224,15 +213,17 @@ def test_compare_two_versions_and_the_saving(leverkusen, caritas, cm1, cm2):
     assert comparison.saving == D("8000.00")
 
 
-def test_compare_shows_a_position_dropped_from_the_newer_version(leverkusen, caritas, cm1, cm2):
+def test_compare_shows_a_position_dropped_from_the_newer_version(
+    leverkusen, leverkusen_caritas, cm1, cm2
+):
     old = statement(
         leverkusen,
-        caritas,
+        leverkusen_caritas,
         {cm1: ("70000", "5000", "3000"), cm2: ("70000", "5000", "3000")},
         state="superseded",
         number=1,
     )
-    new = statement(leverkusen, caritas, {cm1: ("70000", "5000", "3000")}, number=2)
+    new = statement(leverkusen, leverkusen_caritas, {cm1: ("70000", "5000", "3000")}, number=2)
 
     comparison = forecast_compare(old, new)
 
@@ -250,27 +241,33 @@ def test_compare_shows_a_position_dropped_from_the_newer_version(leverkusen, car
 # --- The engine's precedence ---------------------------------------------------------------------
 
 
-def test_an_approved_forecast_beats_the_plan_in_an_open_year(leverkusen, caritas, cm1):
+def test_an_approved_forecast_beats_the_plan_in_an_open_year(leverkusen, leverkusen_caritas, cm1):
     assert engine_cost(leverkusen, cm1) == (PLAN_1005, "planned")
 
-    statement(leverkusen, caritas, {cm1: ("70000", "5000", "3000")}, state="approved")
+    statement(leverkusen, leverkusen_caritas, {cm1: ("70000", "5000", "3000")}, state="approved")
 
     assert engine_cost(leverkusen, cm1) == (D("78000.00"), "forecast")
 
 
 @pytest.mark.parametrize("state", ["draft", "submitted", "returned", "superseded"])
-def test_a_statement_not_approved_never_counts(state, leverkusen, caritas, cm1):
-    statement(leverkusen, caritas, {cm1: ("1000", "0", "0")}, state=state)
-    statement(leverkusen, caritas, {cm1: ("1000", "0", "0")}, state=state, kind="actual")
+def test_a_statement_not_approved_never_counts(state, leverkusen, leverkusen_caritas, cm1):
+    statement(leverkusen, leverkusen_caritas, {cm1: ("1000", "0", "0")}, state=state)
+    statement(leverkusen, leverkusen_caritas, {cm1: ("1000", "0", "0")}, state=state, kind="actual")
     YearClosingFactory(recipient=leverkusen, year=YEAR)
 
     assert engine_cost(leverkusen, cm1) == (PLAN_1005, "planned")
 
 
-def test_an_approved_actual_statement_counts_only_once_the_year_is_closed(leverkusen, caritas, cm1):
-    statement(leverkusen, caritas, {cm1: ("70000", "5000", "3000")}, state="approved")
+def test_an_approved_actual_statement_counts_only_once_the_year_is_closed(
+    leverkusen, leverkusen_caritas, cm1
+):
+    statement(leverkusen, leverkusen_caritas, {cm1: ("70000", "5000", "3000")}, state="approved")
     statement(
-        leverkusen, caritas, {cm1: ("66000", "4000", "2000")}, state="approved", kind="actual"
+        leverkusen,
+        leverkusen_caritas,
+        {cm1: ("66000", "4000", "2000")},
+        state="approved",
+        kind="actual",
     )
 
     # Open year: half a year's actual payments would understate it; the forecast counts.
@@ -282,9 +279,15 @@ def test_an_approved_actual_statement_counts_only_once_the_year_is_closed(leverk
     assert engine_cost(leverkusen, cm1) == (D("72000.00"), "actual")
 
 
-def test_an_actual_statement_alone_leaves_an_open_year_on_the_plan(leverkusen, caritas, cm1):
+def test_an_actual_statement_alone_leaves_an_open_year_on_the_plan(
+    leverkusen, leverkusen_caritas, cm1
+):
     statement(
-        leverkusen, caritas, {cm1: ("66000", "4000", "2000")}, state="approved", kind="actual"
+        leverkusen,
+        leverkusen_caritas,
+        {cm1: ("66000", "4000", "2000")},
+        state="approved",
+        kind="actual",
     )
 
     assert engine_cost(leverkusen, cm1) == (PLAN_1005, "planned")
@@ -293,26 +296,36 @@ def test_an_actual_statement_alone_leaves_an_open_year_on_the_plan(leverkusen, c
 # --- Forecast against actual ---------------------------------------------------------------------
 
 
-def test_carrier_actuals_by_hand(leverkusen, caritas, cm1, cm2):
+def test_carrier_actuals_by_hand(leverkusen, leverkusen_caritas, cm1, cm2):
     statement(
         leverkusen,
-        caritas,
+        leverkusen_caritas,
         {cm1: ("70000", "5000", "3000"), cm2: ("68000", "4000", "2000")},
         state="approved",
     )
     statement(
-        leverkusen, caritas, {cm1: ("66000", "4000", "2000")}, state="approved", kind="actual"
+        leverkusen,
+        leverkusen_caritas,
+        {cm1: ("66000", "4000", "2000")},
+        state="approved",
+        kind="actual",
     )
     for position, amount in ((cm1, "20000"), (cm1, "15000"), (None, "1000")):
         CarrierPaymentFactory(
-            recipient=leverkusen, carrier=caritas, year=YEAR, position=position, amount=D(amount)
+            recipient=leverkusen,
+            carrier=leverkusen_caritas,
+            year=YEAR,
+            position=position,
+            amount=D(amount),
         )
     # Another year's payment and another carrier's are not Caritas's 2026.
-    CarrierPaymentFactory(recipient=leverkusen, carrier=caritas, year=YEAR - 1, amount=D("999"))
+    CarrierPaymentFactory(
+        recipient=leverkusen, carrier=leverkusen_caritas, year=YEAR - 1, amount=D("999")
+    )
     awo = Organisation.objects.get(slug="awo-leverkusen")
     CarrierPaymentFactory(recipient=leverkusen, carrier=awo, year=YEAR, amount=D("777"))
 
-    actuals = carrier_actuals(leverkusen, caritas, YEAR)
+    actuals = carrier_actuals(leverkusen, leverkusen_caritas, YEAR)
 
     rows = {row.position_id: row for row in actuals.lines}
     # 1005: forecast 78,000, actual 72,000 (−6,000), paid 20,000 + 15,000 = 35,000.
@@ -338,19 +351,23 @@ def test_carrier_actuals_by_hand(leverkusen, caritas, cm1, cm2):
     assert actuals.paid_difference == D("-2000.00")
 
 
-def test_every_payment_appears_in_a_row(leverkusen, caritas):
+def test_every_payment_appears_in_a_row(leverkusen, leverkusen_caritas):
     ended = PositionFactory(
         recipient=leverkusen,
-        employer=caritas,
+        employer=leverkusen_caritas,
         planned_start=date(2023, 1, 1),
         end_date=date(YEAR - 1, 12, 31),
         title="CM beendet",
     )
     CarrierPaymentFactory(
-        recipient=leverkusen, carrier=caritas, year=YEAR, position=ended, amount=D("5000")
+        recipient=leverkusen,
+        carrier=leverkusen_caritas,
+        year=YEAR,
+        position=ended,
+        amount=D("5000"),
     )
 
-    actuals = carrier_actuals(leverkusen, caritas, YEAR)
+    actuals = carrier_actuals(leverkusen, leverkusen_caritas, YEAR)
 
     assert actuals.paid_total == D("5000.00")
     assert sum((row.paid for row in actuals.lines), D(0)) == actuals.paid_total
@@ -359,8 +376,10 @@ def test_every_payment_appears_in_a_row(leverkusen, caritas):
 # --- Findings, inbox, due ------------------------------------------------------------------------
 
 
-def test_findings_name_missing_positions_and_months_off_the_occupancy(leverkusen, caritas, cm1):
-    forecast = CostForecastFactory(recipient=leverkusen, carrier=caritas, year=YEAR)
+def test_findings_name_missing_positions_and_months_off_the_occupancy(
+    leverkusen, leverkusen_caritas, cm1
+):
+    forecast = CostForecastFactory(recipient=leverkusen, carrier=leverkusen_caritas, year=YEAR)
     ForecastLineFactory(forecast=forecast, position=cm1, months_filled=D("6"))
 
     texts = [finding.text for finding in forecast_findings(forecast)]
@@ -369,19 +388,25 @@ def test_findings_name_missing_positions_and_months_off_the_occupancy(leverkusen
     assert "„Casemanagement Caritas 1“: 6,00 Monate gemeldet, laut Besetzung 12,00." in texts
 
 
-def test_inbox_and_due_list(leverkusen, caritas, cm1):
+def test_inbox_and_due_list(leverkusen, leverkusen_caritas, cm1):
     coordinator = UserFactory(role="coordinator", organisation=leverkusen)
-    carrier_user = UserFactory(role="carrier", organisation=caritas)
-    draft = statement(leverkusen, caritas, {cm1: ("70000", "5000", "3000")})
+    carrier_user = UserFactory(role="carrier", organisation=leverkusen_caritas)
+    draft = statement(leverkusen, leverkusen_caritas, {cm1: ("70000", "5000", "3000")})
     returned = statement(
-        leverkusen, caritas, {cm1: ("70000", "5000", "3000")}, kind="actual", state="returned"
+        leverkusen,
+        leverkusen_caritas,
+        {cm1: ("70000", "5000", "3000")},
+        kind="actual",
+        state="returned",
     )
 
     assert draft not in review_inbox(coordinator)
     draft.state = "submitted"
     draft.save()
     assert draft in review_inbox(coordinator)
-    assert list(review_inbox(UserFactory(role="coordinator", organisation=caritas))) == []
+    assert (
+        list(review_inbox(UserFactory(role="coordinator", organisation=leverkusen_caritas))) == []
+    )
 
     due = carrier_due(carrier_user, today=date(YEAR, 3, 1))
     texts = [item.text for item in due]

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from staffing.models import Occupancy, Position, PositionCost, PositionTown
 from staffing.views import PositionListView
+from tests import generic
 from tests.factories import (
     BuildingBlockFactory,
     CarrierFactory,
@@ -22,7 +23,6 @@ from tests.factories import (
     ForwardingAgreementFactory,
     FundingRateFactory,
     OccupancyFactory,
-    OrganisationFactory,
     PayGradeFactory,
     PositionCostFactory,
     PositionFactory,
@@ -34,6 +34,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 NBSP = "\u00a0"
 LIST = "/stellen/"
+# session, user, permissions (2), role, year span, FTE total, filtered ids, recipients, the
+# engine's selector (12), count, page rows, filter choices (blocks, employers, carriers,
+# towns, pay grades, scenarios), the header's organisation.
+LIST_QUERIES = 32
 
 
 def euro(text: str) -> str:
@@ -41,12 +45,10 @@ def euro(text: str) -> str:
 
 
 @pytest.fixture
-def world():
+def world(city, other_city):
     """Leverkusen with one position forwarded to Caritas, serving Hückeswagen (a town of
     another county, to have a town user), filled from 01.07.2023; Köln with a position of its
     own. Rate 57,000 capped at the cost from 2023."""
-    city = OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-    other_city = OrganisationFactory(name="Stadt Köln", slug="koeln")
     caritas = CarrierFactory(name="Caritasverband Leverkusen", slug="caritas")
     awo = CarrierFactory(name="AWO Leverkusen", slug="awo")
     town = TownFactory(
@@ -151,6 +153,36 @@ def edit_data(client, url):
                 if bound.name != "DELETE":
                     put(bound)
     return data
+
+
+# --- the generic pages (tests.generic) ----------------------------------------------------------
+
+
+class TestPositionPages(generic.ObjectPages):
+    """The generic pages of a position. Carriers and towns see the positions they employ or
+    serve (test_every_page_answers_each_role_as_expected); the ones here are neither."""
+
+    model = Position
+
+    def make(self, recipient):
+        return PositionFactory(recipient=recipient)
+
+    def form_data(self, recipient):
+        world = {"city": recipient, "block": BuildingBlockFactory(number=2), "town": TownFactory()}
+        return position_data(world)
+
+    created = {
+        "title": "Casemanagement KI 4",
+        "fte": D("0.5"),
+        "planned_start": date(2023, 7, 1),
+        "department": "Kommunales Integrationszentrum",
+    }
+    edit_changes = {"title": "Casemanagement KI 5", "fte": "1"}
+    changed = {"title": "Casemanagement KI 5", "fte": D("1"), "planned_start": date(2023, 7, 1)}
+    # The factory's position starts on 01.01.2023.
+    history_shows = "01.01.2023 → 01.07.2023"
+    # As test_list_query_count_is_the_same_for_10_and_1000_positions.
+    list_queries = LIST_QUERIES
 
 
 # --- Who may see and do what -----------------------------------------------------------------
@@ -451,12 +483,6 @@ def _bulk_positions(world, n):
         PositionCost(position=p, year=2024, status="planned", employer_gross=D("60000"))
         for p in positions
     )
-
-
-# session, user, permissions (2), role, year span, FTE total, filtered ids, recipients, the
-# engine's selector (12), count, page rows, filter choices (blocks, employers, carriers,
-# towns, pay grades, scenarios), the header's organisation.
-LIST_QUERIES = 32
 
 
 @pytest.mark.parametrize("n", [10, 1000])

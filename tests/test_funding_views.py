@@ -9,8 +9,15 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from funding.models import GrantNotice, GrantNoticeBlock, ProgrammeCost, RevenueAccount
+from funding.models import (
+    GrantNotice,
+    GrantNoticeBlock,
+    ProgrammeCost,
+    RevenueAccount,
+    YearClosing,
+)
 from staffing.models import PayGrade, PayGradeCost
+from tests import generic
 from tests.factories import (
     BuildingBlockFactory,
     CarrierFactory,
@@ -23,7 +30,7 @@ from tests.factories import (
     RevenueAccountFactory,
     ScenarioFactory,
     TownFactory,
-    UserFactory,
+    YearClosingFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -36,20 +43,9 @@ NBSP = "\u00a0"
 
 
 @pytest.fixture
-def city():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-
-
-@pytest.fixture
 def blocks():
     programme = ProgrammeFactory()
     return {n: BuildingBlockFactory(programme=programme, number=n) for n in (1, 2, 3)}
-
-
-def login(client, role, organisation, **extra):
-    user = UserFactory(role=role, organisation=organisation, **extra)
-    client.force_login(user)
-    return user
 
 
 def organisation_for(role, city):
@@ -102,6 +98,86 @@ def notice_data(city, programme, rows=(), initial=0, **overrides):
     return data
 
 
+# --- the generic pages (tests.generic) ----------------------------------------------------------
+
+
+class TestGrantNoticePages(generic.ObjectPages):
+    model = GrantNotice
+
+    def make(self, recipient):
+        return GrantNoticeFactory(recipient=recipient)
+
+    def form_data(self, recipient):
+        return notice_data(recipient, ProgrammeFactory())
+
+    created = {
+        "reference": "KIM NRW 2021–2022",
+        "issued_on": date(2021, 2, 15),
+        "period_start": date(2021, 1, 1),
+        "period_end": date(2022, 12, 31),
+    }
+    edit_changes = {"issued_on": "16.12.2020"}
+    changed = {"issued_on": date(2020, 12, 16), "period_start": date(2021, 1, 1)}
+    # The factory's notice was issued on 15.02.2023.
+    history_shows = "15.02.2023 → 16.12.2020"
+    # As test_notice_list_query_count_is_constant.
+    list_queries = 11
+
+
+class TestProgrammeCostPages(generic.ObjectPages):
+    model = ProgrammeCost
+
+    def make(self, recipient):
+        return ProgrammeCostFactory(recipient=recipient)
+
+    def form_data(self, recipient):
+        return cost_data(recipient, BuildingBlockFactory(number=1))
+
+    created = {"year": 2022, "amount": D("49000.00"), "category": "events", "scenario": None}
+    edit_changes = {"amount": "48.500,50"}
+    changed = {"amount": D("48500.50"), "year": 2022}
+    # The factory's cost is 49,000.00.
+    history_shows = "49.000,00 → 48.500,50"
+    # As test_programme_cost_list_query_count_is_constant.
+    list_queries = 10
+
+
+class TestRevenueAccountPages(generic.ObjectPages):
+    model = RevenueAccount
+    # One account per revenue category and recipient, and there are two categories (the
+    # list's query count for 10 and 1000 rows: test_revenue_account_list_query_count_...).
+    query_rows = (1, 2)
+
+    def make(self, recipient):
+        taken = RevenueAccount.objects.filter(recipient=recipient).count()
+        return RevenueAccountFactory(recipient=recipient, category=("personnel", "material")[taken])
+
+    def form_data(self, recipient):
+        return {"recipient": recipient.id, "category": "personnel", "ledger_account": "414101"}
+
+    created = {"category": "personnel", "ledger_account": "414101", "budget_product": ""}
+    edit_changes = {"ledger_account": "414109"}
+    changed = {"ledger_account": "414109"}
+    history_shows = "414101 → 414109"
+
+
+class TestYearClosingPages(generic.ObjectPages):
+    model = YearClosing
+
+    def make(self, recipient):
+        # One closing per recipient and year.
+        year = 2000 + YearClosing.objects.filter(recipient=recipient).count()
+        return YearClosingFactory(recipient=recipient, year=year, closed_on=date(2025, 4, 30))
+
+    def form_data(self, recipient):
+        return {"recipient": recipient.id, "year": "2023", "closed_on": "30.04.2024", "note": ""}
+
+    created = {"year": 2023, "closed_on": date(2024, 4, 30)}
+    edit_changes = {"closed_on": "16.12.2024", "note": "Nach der Prüfung"}
+    changed = {"closed_on": date(2024, 12, 16), "note": "Nach der Prüfung"}
+    history_shows = "30.04.2025 → 16.12.2024"
+
+
 # --- roles against pages ----------------------------------------------------------------------
 
 ROLES = ["finance", "coordinator", "council", "carrier", "town", "other"]
@@ -129,8 +205,8 @@ def records(city, blocks):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("base", [NOTICES, COSTS, ACCOUNTS])
-def test_each_role_gets_its_answer_on_each_page(client, city, blocks, role, base):
-    login(client, user_role(role), organisation_for(role, city))
+def test_each_role_gets_its_answer_on_each_page(client, login_as, city, blocks, role, base):
+    login_as(user_role(role), organisation_for(role, city))
     obj = records(city, blocks)[base]
     pages = [
         base,
@@ -151,8 +227,8 @@ def test_each_role_gets_its_answer_on_each_page(client, city, blocks, role, base
 
 
 @pytest.mark.parametrize("role", ["council", "carrier", "town", "other"])
-def test_refused_writes_change_nothing(client, city, blocks, role):
-    login(client, user_role(role), organisation_for(role, city))
+def test_refused_writes_change_nothing(client, login_as, city, blocks, role):
+    login_as(user_role(role), organisation_for(role, city))
     objs = records(city, blocks)
     notice = objs[NOTICES]
     refused = 404 if role == "other" else 403
@@ -180,8 +256,8 @@ def test_refused_writes_change_nothing(client, city, blocks, role):
     assert ProgrammeCost.objects.count() == RevenueAccount.objects.count() == 1
 
 
-def test_council_sees_no_edit_buttons(client, city, blocks):
-    login(client, "council", city)
+def test_council_sees_no_edit_buttons(client, login_as, city, blocks):
+    login_as("council", city)
     notice = records(city, blocks)[NOTICES]
     page = client.get(f"{NOTICES}{notice.pk}/")
     html = page.content.decode()
@@ -190,8 +266,8 @@ def test_council_sees_no_edit_buttons(client, city, blocks):
     assert "Neu anlegen" not in client.get(NOTICES).content.decode()
 
 
-def test_finance_sees_edit_buttons(client, city, blocks):
-    login(client, "finance", city)
+def test_finance_sees_edit_buttons(client, login_as, city, blocks):
+    login_as("finance", city)
     notice = records(city, blocks)[NOTICES]
     html = client.get(f"{NOTICES}{notice.pk}/").content.decode()
     for link in ("bearbeiten/", "loeschen/", "beenden/", "verlauf/"):
@@ -202,8 +278,8 @@ def test_finance_sees_edit_buttons(client, city, blocks):
 # --- grant notices with their blocks ----------------------------------------------------------
 
 
-def test_finance_creates_a_notice_with_its_blocks_in_german(client, city, blocks):
-    user = login(client, "finance", city)
+def test_finance_creates_a_notice_with_its_blocks_in_german(client, login_as, city, blocks):
+    user = login_as("finance", city)
     data = notice_data(
         city,
         blocks[1].programme,
@@ -235,8 +311,8 @@ def test_finance_creates_a_notice_with_its_blocks_in_german(client, city, blocks
     assert "160.000,00" in detail and "2,25" in detail
 
 
-def test_a_block_twice_is_refused_at_the_row_and_nothing_saved(client, city, blocks):
-    login(client, "finance", city)
+def test_a_block_twice_is_refused_at_the_row_and_nothing_saved(client, login_as, city, blocks):
+    login_as("finance", city)
     data = notice_data(city, blocks[1].programme, rows=[(blocks[2], "5", ""), (blocks[2], "4", "")])
     response = client.post(f"{NOTICES}neu/", data)
     assert response.status_code == 200
@@ -246,8 +322,8 @@ def test_a_block_twice_is_refused_at_the_row_and_nothing_saved(client, city, blo
     assert not GrantNotice.objects.exists() and not GrantNoticeBlock.objects.exists()
 
 
-def test_bad_notice_input_is_answered_in_german_next_to_the_fields(client, city, blocks):
-    login(client, "finance", city)
+def test_bad_notice_input_is_answered_in_german_next_to_the_fields(client, login_as, city, blocks):
+    login_as("finance", city)
     data = notice_data(
         city,
         blocks[1].programme,
@@ -267,8 +343,8 @@ def test_bad_notice_input_is_answered_in_german_next_to_the_fields(client, city,
     assert not GrantNotice.objects.exists()
 
 
-def test_editing_rows_and_the_history_shows_them(client, city, blocks):
-    user = login(client, "finance", city, first_name="Frieda Finanz")
+def test_editing_rows_and_the_history_shows_them(client, login_as, city, blocks):
+    user = login_as("finance", city, first_name="Frieda Finanz")
     notice = GrantNoticeFactory(recipient=city, programme=blocks[1].programme)
     one = GrantNoticeBlockFactory(notice=notice, block=blocks[1], approved_fte=D("3"))
     two = GrantNoticeBlockFactory(notice=notice, block=blocks[2], approved_fte=D("9"))
@@ -300,8 +376,8 @@ def test_editing_rows_and_the_history_shows_them(client, city, blocks):
     assert {e["record"].history_user for e in history if e["record"].history_type != "+"} == {user}
 
 
-def test_second_save_of_a_stale_notice_is_refused_with_its_rows(client, city, blocks):
-    login(client, "finance", city)
+def test_second_save_of_a_stale_notice_is_refused_with_its_rows(client, login_as, city, blocks):
+    login_as("finance", city)
     notice = GrantNoticeFactory(recipient=city, programme=blocks[1].programme)
     row = GrantNoticeBlockFactory(notice=notice, block=blocks[2], approved_fte=D("9"))
     url = f"{NOTICES}{notice.pk}/bearbeiten/"
@@ -328,8 +404,8 @@ def test_second_save_of_a_stale_notice_is_refused_with_its_rows(client, city, bl
     assert (row.approved_fte, notice.version) == (D("8"), 2)
 
 
-def test_ending_a_notice(client, city, blocks):
-    login(client, "coordinator", city)
+def test_ending_a_notice(client, login_as, city, blocks):
+    login_as("coordinator", city)
     notice = GrantNoticeFactory(recipient=city, period_start=date(2023, 1, 1))
     url = f"{NOTICES}{notice.pk}/beenden/"
     assert client.get(url).status_code == 200
@@ -347,8 +423,8 @@ def test_ending_a_notice(client, city, blocks):
     assert client.get(f"{NOTICES}{notice.pk}/").context["can_end"] is False
 
 
-def test_deleting_a_notice_deletes_its_blocks_and_keeps_the_history(client, city, blocks):
-    user = login(client, "finance", city)
+def test_deleting_a_notice_deletes_its_blocks_and_keeps_the_history(client, login_as, city, blocks):
+    user = login_as("finance", city)
     notice = GrantNoticeFactory(recipient=city, programme=blocks[1].programme)
     GrantNoticeBlockFactory(notice=notice, block=blocks[2])
     response = client.post(f"{NOTICES}{notice.pk}/loeschen/", {"version": "1"})
@@ -359,16 +435,16 @@ def test_deleting_a_notice_deletes_its_blocks_and_keeps_the_history(client, city
     assert GrantNoticeBlock.history.filter(history_type="-").get().history_user == user
 
 
-def test_stale_delete_is_refused(client, city):
-    login(client, "finance", city)
+def test_stale_delete_is_refused(client, login_as, city):
+    login_as("finance", city)
     notice = GrantNoticeFactory(recipient=city)
     response = client.post(f"{NOTICES}{notice.pk}/loeschen/", {"version": "0"})
     assert response.status_code == 409
     assert GrantNotice.objects.filter(pk=notice.pk).exists()
 
 
-def test_notice_list_totals_and_export(client, city, blocks):
-    login(client, "finance", city)
+def test_notice_list_totals_and_export(client, login_as, city, blocks):
+    login_as("finance", city)
     first = GrantNoticeFactory(
         recipient=city, period_start=date(2021, 1, 1), period_end=date(2022, 12, 31)
     )
@@ -419,8 +495,8 @@ def cost_data(city, block, **overrides):
     return data
 
 
-def test_coordinator_creates_a_programme_cost_in_german(client, city, blocks):
-    user = login(client, "coordinator", city)
+def test_coordinator_creates_a_programme_cost_in_german(client, login_as, city, blocks):
+    user = login_as("coordinator", city)
     response = client.post(f"{COSTS}neu/", cost_data(city, blocks[1]))
     cost = ProgrammeCost.objects.get()
     assert response.status_code == 302
@@ -431,8 +507,8 @@ def test_coordinator_creates_a_programme_cost_in_german(client, city, blocks):
     assert "49.000,00" in detail and "2022" in detail and "2.022" not in detail
 
 
-def test_bad_programme_cost_input_is_answered_next_to_the_field(client, city, blocks):
-    login(client, "finance", city)
+def test_bad_programme_cost_input_is_answered_next_to_the_field(client, login_as, city, blocks):
+    login_as("finance", city)
     response = client.post(
         f"{COSTS}neu/", cost_data(city, blocks[1], amount="-1,00", year="1889", category="")
     )
@@ -443,8 +519,8 @@ def test_bad_programme_cost_input_is_answered_next_to_the_field(client, city, bl
     assert not ProgrammeCost.objects.exists()
 
 
-def test_scenario_of_another_recipient_is_refused(client, city, blocks):
-    login(client, "admin", None)
+def test_scenario_of_another_recipient_is_refused(client, login_as, city, blocks):
+    login_as("admin", None)
     foreign = ScenarioFactory()
     response = client.post(f"{COSTS}neu/", cost_data(city, blocks[1], scenario=foreign.id))
     assert response.context["form"].errors["scenario"] == [
@@ -453,16 +529,16 @@ def test_scenario_of_another_recipient_is_refused(client, city, blocks):
     assert not ProgrammeCost.objects.exists()
 
 
-def test_recipient_choices_are_recipients_only(client, city):
-    login(client, "admin", None)
+def test_recipient_choices_are_recipients_only(client, login_as, city):
+    login_as("admin", None)
     CarrierFactory()
     TownFactory()
     choices = client.get(f"{COSTS}neu/").context["form"].fields["recipient"].queryset
     assert {o.kind for o in choices} <= {"county", "county_free_city"}
 
 
-def test_stale_programme_cost_and_its_history(client, city, blocks):
-    login(client, "finance", city, first_name="Frieda Finanz")
+def test_stale_programme_cost_and_its_history(client, login_as, city, blocks):
+    login_as("finance", city, first_name="Frieda Finanz")
     cost = ProgrammeCostFactory(recipient=city, block=blocks[1], amount=D("49000"))
     url = f"{COSTS}{cost.pk}/bearbeiten/"
     assert (
@@ -477,8 +553,8 @@ def test_stale_programme_cost_and_its_history(client, city, blocks):
     assert "Frieda Finanz" in page and "49.000,00 → 48.000,00" in page
 
 
-def test_programme_cost_totals_and_export(client, city, blocks):
-    login(client, "finance", city)
+def test_programme_cost_totals_and_export(client, login_as, city, blocks):
+    login_as("finance", city)
     ProgrammeCostFactory(recipient=city, block=blocks[1], year=2022, amount=D("49000"))
     ProgrammeCostFactory(recipient=city, block=blocks[1], year=2023, amount=D("51234.56"))
     ProgrammeCostFactory(recipient=OrganisationFactory(), block=blocks[1], amount=D("1"))
@@ -498,8 +574,8 @@ def test_programme_cost_totals_and_export(client, city, blocks):
     assert sheet["A2"].value in (2022, 2023)
 
 
-def test_revenue_account_create_and_duplicate(client, city):
-    login(client, "finance", city)
+def test_revenue_account_create_and_duplicate(client, login_as, city):
+    login_as("finance", city)
     data = {"recipient": city.id, "category": "personnel", "ledger_account": "414101"}
     assert client.post(f"{ACCOUNTS}neu/", data).status_code == 302
     again = client.post(f"{ACCOUNTS}neu/", {**data, "ledger_account": "414102"})
@@ -512,9 +588,9 @@ def test_revenue_account_create_and_duplicate(client, city):
 
 
 @pytest.mark.parametrize("role", ROLES + ["admin"])
-def test_pay_grade_costs_are_read_only_for_everybody(client, city, role):
+def test_pay_grade_costs_are_read_only_for_everybody(client, login_as, city, role):
     organisation = None if role == "admin" else organisation_for(role, city)
-    login(client, user_role(role), organisation)
+    login_as(user_role(role), organisation)
     PayGradeCostFactory(employer_gross_per_fte=D("66000"))
     response = client.get(PAY_GRADES)
     assert response.status_code == 200
@@ -524,13 +600,13 @@ def test_pay_grade_costs_are_read_only_for_everybody(client, city, role):
     assert ("In der Verwaltung bearbeiten" in html) == (role == "admin")
 
 
-def test_section_tabs_show_what_the_role_can_see(client, city):
-    login(client, "carrier", CarrierFactory())
+def test_section_tabs_show_what_the_role_can_see(client, login_as, city):
+    login_as("carrier", CarrierFactory())
     tabs = [t["label"] for t in client.get(PAY_GRADES).context["tabs"]]
     assert "Weiterleitungen" in tabs and "Personalkostensätze" in tabs
     assert "Bescheide" not in tabs and "Kostenaufteilungen" not in tabs
     client.logout()
-    login(client, "finance", city)
+    login_as("finance", city)
     tabs = client.get(NOTICES).context["tabs"]
     assert [t["label"] for t in tabs if t["current"]] == ["Bescheide"]
     # Eight sections, the scenarios and the projections (issue 6).
@@ -541,8 +617,10 @@ def test_section_tabs_show_what_the_role_can_see(client, city):
 
 
 @pytest.mark.parametrize("n", [10, 1000])
-def test_notice_list_query_count_is_constant(client, city, blocks, n, django_assert_num_queries):
-    login(client, "finance", city)
+def test_notice_list_query_count_is_constant(
+    client, login_as, city, blocks, n, django_assert_num_queries
+):
+    login_as("finance", city)
     notices = GrantNotice.objects.bulk_create(
         GrantNotice(
             recipient=city,
@@ -568,9 +646,9 @@ def test_notice_list_query_count_is_constant(client, city, blocks, n, django_ass
 
 @pytest.mark.parametrize("n", [10, 1000])
 def test_programme_cost_list_query_count_is_constant(
-    client, city, blocks, n, django_assert_num_queries
+    client, login_as, city, blocks, n, django_assert_num_queries
 ):
-    login(client, "finance", city)
+    login_as("finance", city)
     ProgrammeCost.objects.bulk_create(
         ProgrammeCost(
             recipient=city,
@@ -591,7 +669,9 @@ def test_programme_cost_list_query_count_is_constant(
 
 
 @pytest.mark.parametrize("n", [10, 1000])
-def test_revenue_account_list_query_count_is_constant(client, n, django_assert_num_queries):
+def test_revenue_account_list_query_count_is_constant(
+    client, login_as, n, django_assert_num_queries
+):
     recipients = OrganisationFactory._meta.model.objects.bulk_create(
         OrganisationFactory._meta.model(name=f"Kreis {i}", slug=f"k-{i}", kind="county")
         for i in range(n)
@@ -600,7 +680,7 @@ def test_revenue_account_list_query_count_is_constant(client, n, django_assert_n
         RevenueAccount(recipient=r, category="personnel", ledger_account="414101")
         for r in recipients
     )
-    login(client, "admin", None)
+    login_as("admin", None)
     # session, user, count, page rows (admins have every permission without a lookup).
     # +1 for the filter selects (recipient, for an admin), queried once per page.
     with django_assert_num_queries(5):
@@ -610,8 +690,10 @@ def test_revenue_account_list_query_count_is_constant(client, n, django_assert_n
 
 
 @pytest.mark.parametrize("n", [10, 1000])
-def test_pay_grade_cost_list_query_count_is_constant(client, city, n, django_assert_num_queries):
-    login(client, "council", city)
+def test_pay_grade_cost_list_query_count_is_constant(
+    client, login_as, city, n, django_assert_num_queries
+):
+    login_as("council", city)
     grades = PayGrade.objects.bulk_create(PayGrade(code=f"E {i}") for i in range(n))
     PayGradeCost.objects.bulk_create(
         PayGradeCost(pay_grade=g, year=2024, employer_gross_per_fte=D("60000")) for g in grades

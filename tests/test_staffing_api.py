@@ -29,24 +29,14 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def leverkusen():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-
-
-@pytest.fixture
-def finance(leverkusen):
-    return token_client(UserFactory(role="finance", organisation=leverkusen))
-
-
 # --- Content ----------------------------------------------------------------------------------
 
 
-def test_position_shows_ids_slugs_labels_and_nested_rows(finance, leverkusen):
+def test_position_shows_ids_slugs_labels_and_nested_rows(finance_api, city):
     carrier = CarrierFactory(name="Caritasverband Leverkusen", slug="caritas-lev")
     town = TownFactory(name="Hückeswagen", slug="hueckeswagen")
     position = PositionFactory(
-        recipient=leverkusen,
+        recipient=city,
         block=BuildingBlockFactory(number=2),
         employer=carrier,
         pay_grade=PayGradeFactory(code="S 12"),
@@ -57,13 +47,13 @@ def test_position_shows_ids_slugs_labels_and_nested_rows(finance, leverkusen):
     PositionTownFactory(position=position, town=town, share=Decimal("50"))
     OccupancyFactory(position=position, start=date(2024, 7, 1), fte=Decimal("0.5"))
 
-    response = finance.get(reverse("api:position-detail", args=[position.pk]))
+    response = finance_api.get(reverse("api:position-detail", args=[position.pk]))
 
     assert response.status_code == 200
     data = response.json()
     assert data["url"].endswith(f"/api/positions/{position.pk}/")
     assert data["display"] == "Casemanagement Caritas"
-    assert data["recipient"] == leverkusen.pk
+    assert data["recipient"] == city.pk
     assert data["recipient_slug"] == "leverkusen"
     assert data["scenario"] is None and data["scenario_slug"] is None
     assert data["block_number"] == 2
@@ -94,13 +84,13 @@ def test_position_shows_ids_slugs_labels_and_nested_rows(finance, leverkusen):
     ]
 
 
-def test_occupancy_and_cost_name_their_position(finance, leverkusen):
-    position = PositionFactory(recipient=leverkusen, title="KI Casemanagement")
+def test_occupancy_and_cost_name_their_position(finance_api, city):
+    position = PositionFactory(recipient=city, title="KI Casemanagement")
     occupancy = OccupancyFactory(position=position)
     cost = PositionCostFactory(position=position, status="forecast", employer_gross=Decimal("1"))
 
-    occupancy_data = finance.get(reverse("api:occupancy-detail", args=[occupancy.pk])).json()
-    cost_data = finance.get(reverse("api:positioncost-detail", args=[cost.pk])).json()
+    occupancy_data = finance_api.get(reverse("api:occupancy-detail", args=[occupancy.pk])).json()
+    cost_data = finance_api.get(reverse("api:positioncost-detail", args=[cost.pk])).json()
 
     assert occupancy_data["position"] == position.pk
     assert occupancy_data["position_title"] == "KI Casemanagement"
@@ -113,7 +103,7 @@ def test_occupancy_and_cost_name_their_position(finance, leverkusen):
 # --- Filters ----------------------------------------------------------------------------------
 
 
-def test_position_filters(leverkusen):
+def test_position_filters(city):
     admin = token_client(UserFactory(role="admin"))
     koeln = OrganisationFactory(slug="koeln")
     carrier = CarrierFactory(slug="awo")
@@ -121,14 +111,14 @@ def test_position_filters(leverkusen):
     block1 = BuildingBlockFactory(number=1)
     block2 = BuildingBlockFactory(number=2)
     coordination = PositionFactory(
-        recipient=leverkusen,
+        recipient=city,
         block=block1,
         funding_kind="coordination",
         title="Koordination KI",
         department="Kommunales Integrationszentrum",
         pay_grade=PayGradeFactory(code="E 11"),
     )
-    forwarded = PositionFactory(recipient=leverkusen, block=block2, employer=carrier)
+    forwarded = PositionFactory(recipient=city, block=block2, employer=carrier)
     PositionTownFactory(position=forwarded, town=town)
     in_koeln = PositionFactory(recipient=koeln, block=block2, pay_grade=PayGradeFactory())
     url = reverse("api:position-list")
@@ -146,12 +136,12 @@ def test_position_filters(leverkusen):
     assert ids(admin.get(url, {"recipient": "unbekannt"})) == set()
 
 
-def test_position_filter_refuses_bad_values_in_german(finance):
+def test_position_filter_refuses_bad_values_in_german(finance_api):
     url = reverse("api:position-list")
 
-    kind = finance.get(url, {"funding_kind": "workplace_allowance"})
-    block = finance.get(url, {"block": "zwei"})
-    year = finance.get(url, {"year": "1800"})
+    kind = finance_api.get(url, {"funding_kind": "workplace_allowance"})
+    block = finance_api.get(url, {"block": "zwei"})
+    year = finance_api.get(url, {"year": "1800"})
 
     assert kind.status_code == 400
     assert "workplace_allowance" in kind.data["funding_kind"][0]
@@ -160,9 +150,9 @@ def test_position_filter_refuses_bad_values_in_german(finance):
     assert year.status_code == 400 and "1990" in year.data["year"][0]
 
 
-def test_year_filter_keeps_positions_active_in_the_year(finance, leverkusen):
+def test_year_filter_keeps_positions_active_in_the_year(finance_api, city):
     def position(start, end=None):
-        return PositionFactory(recipient=leverkusen, planned_start=start, end_date=end).pk
+        return PositionFactory(recipient=city, planned_start=start, end_date=end).pk
 
     ended_2023 = position(date(2022, 1, 1), date(2023, 12, 31))
     ends_on_new_year = position(date(2022, 1, 1), date(2024, 1, 1))
@@ -171,38 +161,42 @@ def test_year_filter_keeps_positions_active_in_the_year(finance, leverkusen):
     starts_2025 = position(date(2025, 1, 1))
     url = reverse("api:position-list")
 
-    assert ids(finance.get(url, {"year": 2024})) == {
+    assert ids(finance_api.get(url, {"year": 2024})) == {
         ends_on_new_year,
         open_ended,
         starts_new_years_eve,
     }
-    assert ids(finance.get(url, {"year": 2023})) == {ended_2023, ends_on_new_year, open_ended}
-    assert ids(finance.get(url, {"year": 2025})) == {open_ended, starts_new_years_eve, starts_2025}
+    assert ids(finance_api.get(url, {"year": 2023})) == {ended_2023, ends_on_new_year, open_ended}
+    assert ids(finance_api.get(url, {"year": 2025})) == {
+        open_ended,
+        starts_new_years_eve,
+        starts_2025,
+    }
 
 
-def test_scenario_filter_defaults_to_the_real_plan(finance, leverkusen):
-    scenario = ScenarioFactory(recipient=leverkusen, slug="alles-zur-stadt")
-    other = ScenarioFactory(recipient=leverkusen, slug="minimum")
-    real = PositionFactory(recipient=leverkusen)
-    copy = PositionFactory(recipient=leverkusen, scenario=scenario, origin=real)
-    PositionFactory(recipient=leverkusen, scenario=other)
+def test_scenario_filter_defaults_to_the_real_plan(finance_api, city):
+    scenario = ScenarioFactory(recipient=city, slug="alles-zur-stadt")
+    other = ScenarioFactory(recipient=city, slug="minimum")
+    real = PositionFactory(recipient=city)
+    copy = PositionFactory(recipient=city, scenario=scenario, origin=real)
+    PositionFactory(recipient=city, scenario=other)
     url = reverse("api:position-list")
 
-    assert ids(finance.get(url)) == {real.pk}
-    assert ids(finance.get(url, {"scenario": "none"})) == {real.pk}
-    assert ids(finance.get(url, {"scenario": "alles-zur-stadt"})) == {copy.pk}
-    assert ids(finance.get(url, {"scenario": "gibt-es-nicht"})) == set()
+    assert ids(finance_api.get(url)) == {real.pk}
+    assert ids(finance_api.get(url, {"scenario": "none"})) == {real.pk}
+    assert ids(finance_api.get(url, {"scenario": "alles-zur-stadt"})) == {copy.pk}
+    assert ids(finance_api.get(url, {"scenario": "gibt-es-nicht"})) == set()
     # A detail URL answers for every position in scope, whatever the list's default.
-    detail = finance.get(reverse("api:position-detail", args=[copy.pk]))
+    detail = finance_api.get(reverse("api:position-detail", args=[copy.pk]))
     assert detail.status_code == 200
     assert detail.data["scenario_slug"] == "alles-zur-stadt"
     assert detail.data["origin"] == real.pk
 
 
-def test_occupancy_and_cost_filters(finance, leverkusen):
-    scenario = ScenarioFactory(recipient=leverkusen)
-    real = PositionFactory(recipient=leverkusen, block=BuildingBlockFactory(number=2))
-    copy = PositionFactory(recipient=leverkusen, scenario=scenario, block=real.block)
+def test_occupancy_and_cost_filters(finance_api, city):
+    scenario = ScenarioFactory(recipient=city)
+    real = PositionFactory(recipient=city, block=BuildingBlockFactory(number=2))
+    copy = PositionFactory(recipient=city, scenario=scenario, block=real.block)
     left_2023 = OccupancyFactory(position=real, start=date(2023, 1, 1), end=date(2023, 6, 30))
     from_2024 = OccupancyFactory(position=real, start=date(2024, 7, 1), fte=Decimal("0.5"))
     in_copy = OccupancyFactory(position=copy)
@@ -211,19 +205,19 @@ def test_occupancy_and_cost_filters(finance, leverkusen):
     copy_cost = PositionCostFactory(position=copy, year=2024)
     occupancies, costs = reverse("api:occupancy-list"), reverse("api:positioncost-list")
 
-    assert ids(finance.get(occupancies)) == {left_2023.pk, from_2024.pk}
-    assert ids(finance.get(occupancies, {"year": 2024})) == {from_2024.pk}
-    assert ids(finance.get(occupancies, {"scenario": scenario.slug})) == {in_copy.pk}
+    assert ids(finance_api.get(occupancies)) == {left_2023.pk, from_2024.pk}
+    assert ids(finance_api.get(occupancies, {"year": 2024})) == {from_2024.pk}
+    assert ids(finance_api.get(occupancies, {"scenario": scenario.slug})) == {in_copy.pk}
     # Asking for one position decides the plan: a scenario copy's rows without ?scenario=.
-    assert ids(finance.get(occupancies, {"position": copy.pk})) == {in_copy.pk}
-    assert ids(finance.get(costs)) == {cost_2024.pk, cost_2025.pk}
-    assert ids(finance.get(costs, {"year": 2024})) == {cost_2024.pk}
-    assert ids(finance.get(costs, {"year": 2024, "scenario": scenario.slug})) == {copy_cost.pk}
-    assert ids(finance.get(costs, {"block": 2, "status": "planned"})) == {
+    assert ids(finance_api.get(occupancies, {"position": copy.pk})) == {in_copy.pk}
+    assert ids(finance_api.get(costs)) == {cost_2024.pk, cost_2025.pk}
+    assert ids(finance_api.get(costs, {"year": 2024})) == {cost_2024.pk}
+    assert ids(finance_api.get(costs, {"year": 2024, "scenario": scenario.slug})) == {copy_cost.pk}
+    assert ids(finance_api.get(costs, {"block": 2, "status": "planned"})) == {
         cost_2024.pk,
         cost_2025.pk,
     }
-    assert ids(finance.get(costs, {"status": "actual"})) == set()
+    assert ids(finance_api.get(costs, {"status": "actual"})) == set()
 
 
 # --- Query counts -----------------------------------------------------------------------------

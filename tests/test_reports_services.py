@@ -55,16 +55,6 @@ def city():
 
 
 @pytest.fixture
-def finance(city):
-    return UserFactory(role="finance", organisation=city)
-
-
-@pytest.fixture
-def council(city):
-    return UserFactory(role="council", organisation=city)
-
-
-@pytest.fixture
 def fast_pdf(monkeypatch):
     """WeasyPrint replaced by a stub for tests about rows and permissions, not the PDF
     (the PDF itself: tests/test_reports_pdf.py)."""

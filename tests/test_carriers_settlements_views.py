@@ -2,7 +2,6 @@
 outside the scope), the council reads and writes nothing, carriers see nothing, issuing from
 the page with German messages next to the field, advances, and pinned query counts."""
 
-from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -10,7 +9,6 @@ from django.utils import timezone
 
 from carriers.models import AdvancePayment, CostSplit, Organisation, SettlementStatement
 from carriers.settlements import services
-from funding.models import YearClosing
 from tests.api_helpers import token_client
 from tests.factories import UserFactory
 
@@ -26,25 +24,12 @@ def org(slug):
 
 
 @pytest.fixture
-def kreis(demo_data):
-    kreis = org("kreis-coesfeld")
-    AdvancePayment.objects.filter(recipient=kreis).delete()
-    YearClosing.objects.get_or_create(
-        recipient=kreis, year=2023, defaults={"closed_on": date(2024, 3, 31)}
-    )
-    return kreis
-
-
-@pytest.fixture
-def finance(kreis):
-    return UserFactory(role="finance", organisation=kreis)
-
-
-@pytest.fixture
-def nord(kreis, finance):
+def nord(coesfeld, coesfeld_finance):
     """Region Nord 2023 issued: Coesfeld (employer), Billerbeck, Havixbeck, Rosendahl."""
     split = CostSplit.objects.get(name="Region Nord", scenario__isnull=True)
-    return services.statements_issue_all(recipient=kreis, year=2023, actor=finance, split=split)
+    return services.statements_issue_all(
+        recipient=coesfeld, year=2023, actor=coesfeld_finance, split=split
+    )
 
 
 def login(client, role, organisation):
@@ -83,13 +68,13 @@ def test_carrier_sees_nothing(client, nord):
     assert api.get(API).json()["results"] == []
 
 
-def test_council_reads_and_writes_nothing(client, kreis, nord):
-    login(client, "council", kreis)
+def test_council_reads_and_writes_nothing(client, coesfeld, nord):
+    login(client, "council", coesfeld)
     s = statement_of(nord, "rosendahl")
     assert client.get(f"{LIST}{s.pk}/").status_code == 200
     assert client.get(ISSUE).status_code == 403
     assert client.get("/traeger/abrechnungen/abschlaege/neu/").status_code == 403
-    api = token_client(UserFactory(role="council", organisation=kreis))
+    api = token_client(UserFactory(role="council", organisation=coesfeld))
     response = api.post(
         f"{API}issue/", {"split": s.split_id, "town": s.town_id, "year": 2023, "replaces": 1}
     )
@@ -97,8 +82,8 @@ def test_council_reads_and_writes_nothing(client, kreis, nord):
     assert SettlementStatement.objects.filter(town=s.town).count() == 1
 
 
-def test_detail_shows_figures_history_and_pdf(client, finance, nord):
-    client.force_login(finance)
+def test_detail_shows_figures_history_and_pdf(client, coesfeld_finance, nord):
+    client.force_login(coesfeld_finance)
     s = statement_of(nord, "billerbeck")
     page = client.get(f"{LIST}{s.pk}/").content.decode()
     own = f"{s.own_share:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
@@ -109,8 +94,8 @@ def test_detail_shows_figures_history_and_pdf(client, finance, nord):
     assert pdf["Content-Type"] == "application/pdf" and pdf.content == bytes(s.pdf)
 
 
-def test_issue_page_preview_sum_row_is_the_engines_totals(client, kreis, finance):
-    client.force_login(finance)
+def test_issue_page_preview_sum_row_is_the_engines_totals(client, coesfeld, coesfeld_finance):
+    client.force_login(coesfeld_finance)
     page = client.get(ISSUE, {"year": 2023}).content.decode()
     # Region Süd 2023 (seed test): funding 98,541.67, own share 29,143.54; Olfen 5,828.70.
     for figure in ("98.541,67\u00a0€", "29.143,54\u00a0€", "5.828,70\u00a0€", "5.828,71\u00a0€"):
@@ -118,8 +103,10 @@ def test_issue_page_preview_sum_row_is_the_engines_totals(client, kreis, finance
     assert page.count("Ausstellen") >= 11
 
 
-def test_issue_page_issues_and_open_year_is_refused_next_to_the_year(client, kreis, finance):
-    client.force_login(finance)
+def test_issue_page_issues_and_open_year_is_refused_next_to_the_year(
+    client, coesfeld, coesfeld_finance
+):
+    client.force_login(coesfeld_finance)
     split = CostSplit.objects.get(name="Region Mitte", scenario__isnull=True)
     town = org("nottuln")
     data = {"recipient": "kreis-coesfeld", "split": split.pk, "town": town.pk}
@@ -132,11 +119,11 @@ def test_issue_page_issues_and_open_year_is_refused_next_to_the_year(client, kre
     response = client.post(ISSUE, {**data, "year": 2023})
     assert response.status_code == 200
     statement = SettlementStatement.objects.get()
-    assert (statement.town, statement.number, statement.issued_by) == (town, 1, finance)
+    assert (statement.town, statement.number, statement.issued_by) == (town, 1, coesfeld_finance)
 
 
-def test_advance_create_page_german_message_next_to_the_field(client, kreis, finance):
-    client.force_login(finance)
+def test_advance_create_page_german_message_next_to_the_field(client, coesfeld, coesfeld_finance):
+    client.force_login(coesfeld_finance)
     split = CostSplit.objects.get(name="Region Mitte", scenario__isnull=True)
     url = "/traeger/abrechnungen/abschlaege/neu/"
     data = {
@@ -152,12 +139,12 @@ def test_advance_create_page_german_message_next_to_the_field(client, kreis, fin
     response = client.post(url, {**data, "town": org("nottuln").pk})
     assert response.status_code == 302
     advance = AdvancePayment.objects.get()
-    assert (advance.amount, advance.recipient) == (D("2500.00"), kreis)
-    assert advance.history.first().history_user == finance
+    assert (advance.amount, advance.recipient) == (D("2500.00"), coesfeld)
+    assert advance.history.first().history_user == coesfeld_finance
 
 
-def test_advances_api_crud_with_if_match(kreis, finance):
-    api = token_client(finance)
+def test_advances_api_crud_with_if_match(coesfeld, coesfeld_finance):
+    api = token_client(coesfeld_finance)
     split = CostSplit.objects.get(name="Region Mitte", scenario__isnull=True)
     body = {
         "split": split.pk,
@@ -179,8 +166,8 @@ def test_advances_api_crud_with_if_match(kreis, finance):
     assert api.delete(url, HTTP_IF_MATCH=changed["ETag"]).status_code == 204
 
 
-def test_api_issue_detail_pdf_and_refusal(kreis, finance):
-    api = token_client(finance)
+def test_api_issue_detail_pdf_and_refusal(coesfeld, coesfeld_finance):
+    api = token_client(coesfeld_finance)
     split = CostSplit.objects.get(name="Region Mitte", scenario__isnull=True)
     body = {"split": split.pk, "town": org("nottuln").pk, "year": 2023}
     response = api.post(f"{API}issue/", body, format="json")
@@ -198,13 +185,13 @@ def test_api_issue_detail_pdf_and_refusal(kreis, finance):
     assert [r["id"] for r in rows] == [data["id"]]
 
 
-def bulk_statements(n, kreis, user):
+def bulk_statements(n, coesfeld, user):
     split = CostSplit.objects.get(name="Region Süd", scenario__isnull=True)
     towns = list(Organisation.objects.filter(split_memberships__split=split))
     now = timezone.now()
     SettlementStatement.objects.bulk_create(
         SettlementStatement(
-            recipient=kreis,
+            recipient=coesfeld,
             split=split,
             town=towns[i % len(towns)],
             employer_town=split.employer_town,
@@ -246,9 +233,11 @@ def bulk_statements(n, kreis, user):
 
 
 @pytest.mark.parametrize("n", [10, 60])
-def test_list_page_query_count_is_constant(n, client, kreis, finance, django_assert_num_queries):
-    bulk_statements(n, kreis, finance)
-    client.force_login(finance)
+def test_list_page_query_count_is_constant(
+    n, client, coesfeld, coesfeld_finance, django_assert_num_queries
+):
+    bulk_statements(n, coesfeld, coesfeld_finance)
+    client.force_login(coesfeld_finance)
     client.get(LIST)  # warm the session and the user's groups
     with django_assert_num_queries(LIST_PAGE_QUERIES):
         response = client.get(LIST, {"year": 2023})
@@ -257,9 +246,11 @@ def test_list_page_query_count_is_constant(n, client, kreis, finance, django_ass
 
 
 @pytest.mark.parametrize("n", [10, 60])
-def test_list_endpoint_query_count_is_constant(n, kreis, finance, django_assert_num_queries):
-    bulk_statements(n, kreis, finance)
-    api = token_client(finance)
+def test_list_endpoint_query_count_is_constant(
+    n, coesfeld, coesfeld_finance, django_assert_num_queries
+):
+    bulk_statements(n, coesfeld, coesfeld_finance)
+    api = token_client(coesfeld_finance)
     with django_assert_num_queries(LIST_API_QUERIES):
         response = api.get(API, {"year": 2023, "limit": 1000})
     assert response.status_code == 200

@@ -32,12 +32,7 @@ def euro(text: str) -> str:
 
 
 @pytest.fixture
-def leverkusen():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-
-
-@pytest.fixture
-def small_plan(leverkusen):
+def small_plan(city):
     """One case-management position, 1.0 FTE, filled all of 2024, employer gross 60,000.
 
     By hand: funding = 57,000 rate x 1.0 FTE x 12/12 months = 57,000.00 (below the cost, so
@@ -46,7 +41,7 @@ def small_plan(leverkusen):
     """
     FundingRateFactory(amount=Decimal("57000.00"), valid_from=date(2023, 1, 1))
     position = PositionFactory(
-        recipient=leverkusen,
+        recipient=city,
         title="Casemanagement KI",
         fte=Decimal("1"),
         planned_start=date(2024, 1, 1),
@@ -78,8 +73,8 @@ def test_wrong_password_answers_in_german(client):
     assert "Groß-/Kleinschreibung" in response.content.decode()
 
 
-def test_login_leads_home_and_logout_back_to_login(client, leverkusen):
-    UserFactory(username="finanzen", role="finance", organisation=leverkusen)
+def test_login_leads_home_and_logout_back_to_login(client, city):
+    UserFactory(username="finanzen", role="finance", organisation=city)
     response = client.post(reverse("login"), {"username": "finanzen", "password": "geheim-123"})
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
@@ -99,8 +94,8 @@ def test_home_needs_login(client):
 # --- the cost overview ------------------------------------------------------------------------
 
 
-def test_home_shows_the_plan_in_german_figures(client, small_plan, leverkusen):
-    client.force_login(UserFactory(role="finance", organisation=leverkusen))
+def test_home_shows_the_plan_in_german_figures(client, small_plan, city):
+    client.force_login(UserFactory(role="finance", organisation=city))
     response = client.get(reverse("home"), {"year": "2024"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -124,37 +119,37 @@ def test_home_shows_the_plan_in_german_figures(client, small_plan, leverkusen):
     assert "2.024" not in html
 
 
-def test_home_defaults_to_the_latest_year_with_data(client, small_plan, leverkusen):
-    client.force_login(UserFactory(role="finance", organisation=leverkusen))
+def test_home_defaults_to_the_latest_year_with_data(client, small_plan, city):
+    client.force_login(UserFactory(role="finance", organisation=city))
     response = client.get(reverse("home"))
     expected = min(timezone.localdate().year, 2024)
     assert response.context["year"] == expected
     assert expected in response.context["years"]
 
 
-def test_a_year_without_data_shows_an_empty_overview(client, small_plan, leverkusen):
-    client.force_login(UserFactory(role="council", organisation=leverkusen))
+def test_a_year_without_data_shows_an_empty_overview(client, small_plan, city):
+    client.force_login(UserFactory(role="council", organisation=city))
     response = client.get(reverse("home"), {"year": "2019"})
     assert response.status_code == 200
     assert "Für 2019 sind bei Stadt Leverkusen keine Stellen" in response.content.decode()
 
 
 @pytest.mark.parametrize("year", ["abc", "1800", "20245"])
-def test_unknown_year_answers_a_german_message(client, small_plan, leverkusen, year):
-    client.force_login(UserFactory(role="finance", organisation=leverkusen))
+def test_unknown_year_answers_a_german_message(client, small_plan, city, year):
+    client.force_login(UserFactory(role="finance", organisation=city))
     response = client.get(reverse("home"), {"year": year})
     assert response.status_code == 404
     assert f"Das Jahr „{year}“ ist unbekannt." in response.content.decode()
 
 
-def test_council_sees_the_same_figures(client, small_plan, leverkusen):
-    client.force_login(UserFactory(role="council", organisation=leverkusen))
+def test_council_sees_the_same_figures(client, small_plan, city):
+    client.force_login(UserFactory(role="council", organisation=city))
     html = client.get(reverse("home"), {"year": "2024"}).content.decode()
     assert euro("57.000,00") in html
     assert euro("3.000,00") in html
 
 
-def test_admin_chooses_any_recipient(client, small_plan, leverkusen):
+def test_admin_chooses_any_recipient(client, small_plan, city):
     OrganisationFactory(name="Stadt Köln", slug="koeln")
     client.force_login(UserFactory(role="admin", organisation=None))
     response = client.get(reverse("home"), {"recipient": "leverkusen", "year": "2024"})
@@ -184,10 +179,10 @@ def test_finance_cannot_look_at_another_recipient(client, small_plan):
     assert "Der Zuwendungsempfänger „leverkusen“ ist unbekannt." in html
 
 
-def test_carrier_gets_a_note_on_what_it_sees(client, leverkusen):
+def test_carrier_gets_a_note_on_what_it_sees(client, city):
     caritas = CarrierFactory(name="Caritasverband Leverkusen")
-    PositionFactory(recipient=leverkusen, employer=caritas)
-    PositionFactory(recipient=leverkusen)
+    PositionFactory(recipient=city, employer=caritas)
+    PositionFactory(recipient=city)
     client.force_login(UserFactory(role="carrier", organisation=caritas))
     response = client.get(reverse("home"))
     assert response.status_code == 200
@@ -205,8 +200,8 @@ def test_town_gets_a_note_on_what_it_sees(client):
     assert reverse("admin:staffing_position_changelist") in html
 
 
-def test_user_without_role_or_recipient_gets_a_note(client, leverkusen):
-    client.force_login(UserFactory(organisation=leverkusen))
+def test_user_without_role_or_recipient_gets_a_note(client, city):
+    client.force_login(UserFactory(organisation=city))
     assert "keine Rolle" in client.get(reverse("home")).content.decode()
     town = TownFactory()
     client.force_login(UserFactory(role="finance", organisation=town))
@@ -253,10 +248,10 @@ def bulk_plan(recipient, count: int):
     [(10, "570.000,00", "30.000,00"), (100, "5.700.000,00", "300.000,00")],
 )
 def test_home_query_count_does_not_grow_with_positions(
-    client, leverkusen, django_assert_num_queries, count, funding, own_share
+    client, city, django_assert_num_queries, count, funding, own_share
 ):
-    bulk_plan(leverkusen, count)
-    client.force_login(UserFactory(role="finance", organisation=leverkusen))
+    bulk_plan(city, count)
+    client.force_login(UserFactory(role="finance", organisation=city))
     with django_assert_num_queries(HOME_QUERIES):
         response = client.get(reverse("home"), {"year": "2024"})
     assert response.status_code == 200

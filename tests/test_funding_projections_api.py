@@ -29,11 +29,6 @@ def city():
 
 
 @pytest.fixture
-def finance(city):
-    return UserFactory(role="finance", organisation=city)
-
-
-@pytest.fixture
 def position(city):
     """One full-time case manager filled from 2024, 60,000 employer gross in 2024, funded
     with 57,000 a year (not capped at cost)."""

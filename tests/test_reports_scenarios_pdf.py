@@ -44,28 +44,20 @@ def de(value) -> str:
     return text + " €"
 
 
-@pytest.fixture
-def leverkusen(demo_data):
-    return Organisation.objects.get(slug="leverkusen")
-
-
-@pytest.fixture
-def finance(leverkusen):
-    return UserFactory(role="finance", organisation=leverkusen)
-
-
-def comparison_request(leverkusen, finance, slugs=SCENARIOS, last_year=2026):
+def comparison_request(leverkusen, leverkusen_finance, slugs=SCENARIOS, last_year=2026):
     kind = get_kind("scenario_comparison")
     options = kind.clean_options(
-        {"compare_scenarios": slugs, "last_year": last_year}, recipient=leverkusen, user=finance
+        {"compare_scenarios": slugs, "last_year": last_year},
+        recipient=leverkusen,
+        user=leverkusen_finance,
     )
     return ReportRequest(
         kind="scenario_comparison", recipient=leverkusen, year=2025, header=HEADER, options=options
     )
 
 
-def test_comparison_pdf_ranks_the_scenarios_as_the_seed_does(leverkusen, finance):
-    report = rendering.render_pdf(comparison_request(leverkusen, finance))
+def test_comparison_pdf_ranks_the_scenarios_as_the_seed_does(leverkusen, leverkusen_finance):
+    report = rendering.render_pdf(comparison_request(leverkusen, leverkusen_finance))
     text = pdf_text(report.pdf)
     assert "Szenariovergleich Stadt Leverkusen 2025–2026" in text
     # The report shows what the comparison computes (the report adds nothing up itself).
@@ -97,15 +89,17 @@ def test_comparison_pdf_ranks_the_scenarios_as_the_seed_does(leverkusen, finance
         ({"compare_scenarios": ["szenario-1"], "last_year": "zwei"}, "last_year", "2028"),
     ],
 )
-def test_comparison_options_are_checked(leverkusen, finance, raw, field, message):
+def test_comparison_options_are_checked(leverkusen, leverkusen_finance, raw, field, message):
     with pytest.raises(ReportInputError) as error:
-        get_kind("scenario_comparison").clean_options(raw, recipient=leverkusen, user=finance)
+        get_kind("scenario_comparison").clean_options(
+            raw, recipient=leverkusen, user=leverkusen_finance
+        )
     assert error.value.field == field
     assert message in error.value.message
 
 
-def test_comparison_refuses_a_backwards_year_range(leverkusen, finance):
-    request = comparison_request(leverkusen, finance, last_year=2023)
+def test_comparison_refuses_a_backwards_year_range(leverkusen, leverkusen_finance):
+    request = comparison_request(leverkusen, leverkusen_finance, last_year=2023)
     with pytest.raises(ReportInputError) as error:
         rendering.build(request)
     assert error.value.field == "last_year"
@@ -121,15 +115,18 @@ def test_another_recipients_scenarios_are_unknown(leverkusen, demo_data):
         )
 
 
-def test_options_make_their_own_series(leverkusen, finance):
+def test_options_make_their_own_series(leverkusen, leverkusen_finance):
     one = report_publish(
-        request=comparison_request(leverkusen, finance, slugs=["szenario-1"]), actor=finance
+        request=comparison_request(leverkusen, leverkusen_finance, slugs=["szenario-1"]),
+        actor=leverkusen_finance,
     )
     two = report_publish(
-        request=comparison_request(leverkusen, finance, slugs=["szenario-4"]), actor=finance
+        request=comparison_request(leverkusen, leverkusen_finance, slugs=["szenario-4"]),
+        actor=leverkusen_finance,
     )
     again = report_publish(
-        request=comparison_request(leverkusen, finance, slugs=["szenario-4"]), actor=finance
+        request=comparison_request(leverkusen, leverkusen_finance, slugs=["szenario-4"]),
+        actor=leverkusen_finance,
     )
     assert one.series_key != two.series_key
     assert (one.version, two.version, again.version) == (1, 1, 2)
@@ -142,7 +139,7 @@ def test_options_make_their_own_series(leverkusen, finance):
 def test_projection_pdf_coesfeld_without_funding(demo_data):
     """Seed 003: should the funding end, the towns carry the cost in equal shares. Without a
     pay rise 2026 costs what 2024 cost: Region Nord 175.025,41 € / 4 towns = 43.756,3525 →
-    Havixbeck 43.756,36 €, the other three 43.756,35 € (tests/test_projection_seed.py)."""
+    Havixbeck 43.756,36 €, the other three 43.756,35 € (tests/test_funding_projections_seeds.py)."""
     coesfeld = Organisation.objects.get(slug="kreis-coesfeld")
     user = UserFactory(role="finance", organisation=coesfeld)
     projection = Projection.objects.create(
@@ -207,8 +204,8 @@ def report_form(kind, **extra):
     return data
 
 
-def test_report_form_names_a_missing_option_at_its_field(client, finance):
-    client.force_login(finance)
+def test_report_form_names_a_missing_option_at_its_field(client, leverkusen_finance):
+    client.force_login(leverkusen_finance)
     response = client.post("/berichte/neu/", report_form("scenario_comparison"))
     assert response.status_code == 200
     form = response.context["form"]
@@ -230,8 +227,8 @@ def test_report_form_names_a_missing_option_at_its_field(client, finance):
     assert "Szenario 4: Baustein 2 auf fünf Stellen" in text
 
 
-def test_report_form_started_from_the_comparison_page(client, finance):
-    client.force_login(finance)
+def test_report_form_started_from_the_comparison_page(client, leverkusen_finance):
+    client.force_login(leverkusen_finance)
     page = client.get("/foerderung/szenarien/vergleich/?scenarios=szenario-4&years=2025-2026")
     url = page.context["report_url"]
     assert "compare_scenarios=szenario-4" in url and "last_year=2026" in url
@@ -240,7 +237,7 @@ def test_report_form_started_from_the_comparison_page(client, finance):
     assert form.initial["compare_scenarios"] == ["szenario-4"]
 
 
-def test_api_publishes_with_options_and_names_bad_ones(finance):
+def test_api_publishes_with_options_and_names_bad_ones(leverkusen_finance):
     from tests.api_helpers import token_client
 
     body = {
@@ -255,7 +252,7 @@ def test_api_publishes_with_options_and_names_bad_ones(finance):
         },
         "options": {"compare_scenarios": ["szenario-9"], "last_year": 2026},
     }
-    api = token_client(finance)
+    api = token_client(leverkusen_finance)
     response = api.post("/api/reports/", body, format="json")
     assert response.status_code == 400
     assert "compare_scenarios" in response.json()["options"]

@@ -56,11 +56,6 @@ def import_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def city():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
-
-
-@pytest.fixture
 def plan(city):
     """Two positions of the city's real plan: one at the KI with an occupancy and a 2024
     cost, one at a carrier with no occupancy."""
@@ -89,11 +84,6 @@ def plan(city):
         planned_start=date(2023, 1, 1),
     )
     return {"ki": ki, "caritas": caritas, "carrier": carrier, "block": block}
-
-
-@pytest.fixture
-def finance(city):
-    return UserFactory(username="finanzen", role="finance", organisation=city)
 
 
 def login(client, user):
