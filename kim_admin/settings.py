@@ -22,6 +22,11 @@ from kim_admin import deploy
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+# `make serve` on a machine without systemd: the variables may sit in a .env file (never
+# committed); variables already in the environment win.
+_ENV_FILE = Path(environ.Env().str("KIM_ENV_FILE", default=str(BASE_DIR / ".env")))
+if _ENV_FILE.is_file():
+    environ.Env.read_env(_ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default=deploy.DEV_SECRET)

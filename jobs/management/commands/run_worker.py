@@ -56,9 +56,10 @@ class Command(db_worker.Command):
             help="This worker's name on the machine, unique and the same after a restart "
             "(default: %(default)s). The worker id is <hostname>-<name>.",
         )
+        # db_worker's own default is a random id per start: ours must survive the restart.
+        parser.set_defaults(worker_id=None)
 
     def handle(self, *args, name: str, worker_id: str | None = None, **options):
-        # db_worker's own default is a random id per start: ours must survive the restart.
         worker_id = worker_id or stable_worker_id(name)
         requeue_abandoned(worker_id)
         return super().handle(*args, worker_id=worker_id, **options)
