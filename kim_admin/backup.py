@@ -15,10 +15,10 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from datetime import datetime
 from pathlib import Path
 
 from django.db import connections
+from django.utils import timezone
 
 
 class BackupError(Exception):
@@ -26,7 +26,7 @@ class BackupError(Exception):
 
 
 def _stamp() -> str:
-    return datetime.now().strftime("%Y%m%d-%H%M%S")
+    return timezone.localtime().strftime("%Y%m%d-%H%M%S")
 
 
 def _pg_environment(db: dict) -> tuple[list[str], dict]:
