@@ -237,6 +237,8 @@ OIDC_USE_PKCE = True
 OIDC_STORE_ID_TOKEN = True  # for the logout at the provider (id_token_hint)
 OIDC_OP_LOGOUT_URL_METHOD = "kim_admin.oidc.provider_logout_url"
 OIDC_TIMEOUT = 10
+# The ID token's key id must match a key of the JWKS (every production provider sets one).
+OIDC_VERIFY_KID = env.bool("OIDC_VERIFY_KID", default=True)
 LOGIN_REDIRECT_URL_FAILURE = "/login/?oidc=abgelehnt"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 if OIDC_ENABLED:
