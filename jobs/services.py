@@ -125,7 +125,19 @@ def run(job_id: int) -> str:
             return _fail(job, error.message)
         except PermissionDenied:
             return _fail(job, _("Sie dürfen diesen Auftrag nicht mehr ausführen."))
-        except Exception:
+        except (KeyboardInterrupt, SystemExit):
+            # The worker was stopped hard (a second Ctrl-C): django-tasks marks the task
+            # failed, so the user retries it. A killed worker leaves it running instead,
+            # and run_worker runs it again after the restart.
+            _fail(
+                job,
+                _(
+                    "Der Hintergrunddienst wurde beendet, während der Auftrag lief. Bitte "
+                    "erneut versuchen."
+                ),
+            )
+            raise
+        except BaseException:  # WeasyPrint's FatalURLFetchingError is a BaseException
             logger.exception("job %s (%s) failed", job.pk, job.kind)
             _fail(
                 job,
