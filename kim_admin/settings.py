@@ -213,8 +213,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kim-admin@localhost"
 # Background jobs (jobs/): django-tasks with its database backend; the worker is
 # ``manage.py run_worker`` (make run starts one beside the development server).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-# A job's result (draft PDF, export, ZIP) is kept this many days, then pruned.
-JOBS_KEEP_DAYS = env.int("JOBS_KEEP_DAYS", default=14)
 # ``/healthz`` answers 503 when a job has waited longer than this for the worker.
 JOBS_MAX_WAIT_SECONDS = env.int("JOBS_MAX_WAIT_SECONDS", default=600)
 

@@ -82,6 +82,13 @@ def test_every_request_has_an_id_in_its_log_line_and_in_the_history(client, capl
         org.name = "AWO Leverkusen"
         org.save()
     assert history_request_id(org.history.latest()) == "req-123"
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("request_history", "req-123", stdout=out)
+    assert "AWO Leverkusen" in out.getvalue() and " ~ " in out.getvalue()
 
 
 @pytest.mark.parametrize(
