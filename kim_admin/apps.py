@@ -15,16 +15,10 @@ class KimAdminConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_migrate
-        from simple_history.signals import post_create_historical_record
 
         from kim_admin import roles
-        from kim_admin.models import record_history_request
 
         connection_created.connect(_sqlite_pragmas)
         # No sender: post_migrate is sent once per app, and only after the last one do the
         # permissions of every app exist (auth creates them in its own handler per app).
         post_migrate.connect(roles.sync_role_groups, dispatch_uid="kim_admin.sync_role_groups")
-        # Every audit-history entry remembers the request (or job) that wrote it.
-        post_create_historical_record.connect(
-            record_history_request, dispatch_uid="kim_admin.history_request"
-        )

@@ -22,7 +22,7 @@ def export_sync_rows() -> int:
     """Up to this many rows an export is made in the request; more go to the job worker."""
     from django.conf import settings
 
-    return getattr(settings, "EXPORT_SYNC_ROWS", 1000)
+    return getattr(settings, "EXPORT_SYNC_ROWS", 2000)
 
 
 def table_rows(table) -> tuple[list[str], list[list]]:

@@ -197,7 +197,7 @@ DJANGO_TABLES2_TEMPLATE = "generic/table.html"
 REPORTS_MAX_POSITIONS = env.int("REPORTS_MAX_POSITIONS", default=2000)
 REPORTS_MAX_PAGES = env.int("REPORTS_MAX_PAGES", default=300)
 # A list export of more rows than this is made by the job worker (kim_admin.jobs).
-EXPORT_SYNC_ROWS = env.int("EXPORT_SYNC_ROWS", default=1000)
+EXPORT_SYNC_ROWS = env.int("EXPORT_SYNC_ROWS", default=2000)
 
 # Mails leave through the job queue (jobs.mail): a slow mail server never holds a page.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="jobs.mail.QueuedEmailBackend")

@@ -121,7 +121,7 @@ def test_publishing_waits_for_the_worker_then_shows_the_report(client, finance):
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Ergebnis ansehen" in page and report.get_absolute_url() in page
     # The history of the report names the publisher and the request that started the job.
-    from kim_admin.models import history_request_id
+    from jobs.models import history_request_id
 
     entry = report.history.get()
     assert entry.history_user == finance

@@ -75,7 +75,7 @@ def test_every_request_has_an_id_in_its_log_line_and_in_the_history(client, capl
     # A malformed id from outside is replaced.
     assert client.get("/", HTTP_X_REQUEST_ID="bad id\n").get("X-Request-ID") != "bad id\n"
 
-    from kim_admin.models import history_request_id
+    from jobs.models import history_request_id
     from kim_admin.requestlog import request_id
 
     with request_id("req-123"):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from kim_admin.models import HistoryRequest
+from jobs.models import HistoryRequest
 
 
 class Command(BaseCommand):
