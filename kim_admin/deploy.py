@@ -37,8 +37,17 @@ def problems(
     site_url: str,
     csrf_trusted_origins: list[str],
     https: bool,
+    oidc: dict | None = None,
 ) -> list[str]:
     found = []
+    if oidc and oidc.get("OIDC_RP_CLIENT_ID"):
+        missing = [name for name, value in oidc.items() if not value]
+        if missing:
+            found.append(
+                "OIDC_RP_CLIENT_ID ist gesetzt, es fehlen aber "
+                + ", ".join(missing)
+                + " (die Adressen stehen in /.well-known/openid-configuration des Anbieters)."
+            )
     if not secret_key or secret_key == DEV_SECRET:
         found.append(
             "SECRET_KEY fehlt. Bitte einen zufälligen Schlüssel setzen, z. B. mit "

@@ -8,7 +8,8 @@ SITE_URL              where users reach the app (links in mails, OIDC redirects)
 CSRF_TRUSTED_ORIGINS  default: the origin of SITE_URL
 HTTPS                 1: the app is behind TLS (secure cookies, HSTS, the proxy's header)
 
-With DEBUG off the settings are checked at start (``kim_admin.deploy``): every problem is
+With DEBUG off the settings are checked at the end of this file (``kim_admin.deploy``),
+the OIDC client too when it is configured: every problem is
 listed in one German message and the process does not start. docs/operations.md lists every
 variable.
 """
@@ -53,14 +54,6 @@ if HTTPS:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    deploy.validate(
-        secret_key=SECRET_KEY,
-        allowed_hosts=ALLOWED_HOSTS,
-        site_url=SITE_URL,
-        csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
-        https=HTTPS,
-    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -243,6 +236,23 @@ LOGIN_REDIRECT_URL_FAILURE = "/login/?oidc=abgelehnt"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("kim_admin.oidc.GroupMappingBackend")
+
+if not DEBUG:
+    deploy.validate(
+        secret_key=SECRET_KEY,
+        allowed_hosts=ALLOWED_HOSTS,
+        site_url=SITE_URL,
+        csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
+        https=HTTPS,
+        oidc={
+            "OIDC_RP_CLIENT_ID": OIDC_RP_CLIENT_ID,
+            "OIDC_RP_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+            "OIDC_OP_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+            "OIDC_OP_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+            "OIDC_OP_USER_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+            "OIDC_OP_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+        },
+    )
 
 # One line per request with its id (kim_admin.requestlog); the id is in every log line of
 # the request and stored with every audit-history entry it wrote.

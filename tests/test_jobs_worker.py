@@ -250,3 +250,19 @@ def test_mail_leaves_through_the_queue(finance):
         work()
     assert [m.subject for m in mail.outbox] == ["Prognose eingereicht"]
     assert mail.outbox[0].to == ["koordination@example.de"]
+
+
+def test_old_finished_jobs_are_pruned_and_their_reports_stay(client, finance, fast_pdf):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(finance)
+    client.post(FORM, form_data("publish"))
+    client.post(FORM, form_data("pdf"))
+    work()
+    Job.objects.update(finished_at=timezone.now() - timedelta(days=31))
+    client.post(FORM, form_data("pdf"))  # waiting: stays
+    call_command("prune_jobs", "--days", "30", verbosity=0)
+    assert list(Job.objects.values_list("state", flat=True)) == [JobState.QUEUED]
+    assert PublishedReport.objects.count() == 1

@@ -103,6 +103,10 @@ def test_every_request_has_an_id_in_its_log_line_and_in_the_history(client, capl
         ({"site_url": "http://kim.stadt.de"}, "HTTPS=1, aber SITE_URL"),
         ({"csrf_trusted_origins": ["https://x.de"]}, "CSRF_TRUSTED_ORIGINS enthält"),
         ({"csrf_trusted_origins": ["https://kim.stadt.de", "kim"]}, "ist kein Ursprung"),
+        (
+            {"oidc": {"OIDC_RP_CLIENT_ID": "kim", "OIDC_OP_TOKEN_ENDPOINT": ""}},
+            "es fehlen aber OIDC_OP_TOKEN_ENDPOINT",
+        ),
     ],
 )
 def test_the_settings_check_names_each_problem_in_german(change, message):
