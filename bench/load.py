@@ -25,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -311,6 +312,10 @@ class Server:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
         self.processes = []
+        for log in (getattr(self, "gunicorn_log", None), getattr(self, "worker_log", None)):
+            if log is not None:
+                log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
         if self.copy_name:
             import psycopg
 
