@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from carriers.choices import StatementState
 from carriers.models import Organisation, SettlementStatement
 from carriers.settlements import services
-from jobs.models import Job
-from jobs.services import JobError, handler, progress, start
+from kim_admin.jobqueue.models import Job
+from kim_admin.jobqueue.services import JobError, handler, progress, start
 
 BATCH = "settlement_batch"
 

@@ -14,9 +14,9 @@ from django.test import RequestFactory
 from django.urls import resolve
 from django.utils.translation import gettext as _
 
-from jobs.models import Job
-from jobs.services import JobError, handler, progress, start
 from kim_admin.exports import JOB_FLAG
+from kim_admin.jobqueue.models import Job
+from kim_admin.jobqueue.services import JobError, handler, progress, start
 
 EXPORT = "export"
 

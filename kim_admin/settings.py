@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "funding",
     "staffing",
     "reports",
-    "jobs",
+    "kim_admin.jobqueue",
 ]
 
 MIDDLEWARE = [
@@ -192,8 +192,8 @@ REPORTS_MAX_PAGES = env.int("REPORTS_MAX_PAGES", default=300)
 # A list export of more rows than this is made by the job worker (kim_admin.jobs).
 EXPORT_SYNC_ROWS = env.int("EXPORT_SYNC_ROWS", default=2000)
 
-# Mails leave through the job queue (jobs.mail): a slow mail server never holds a page.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="jobs.mail.QueuedEmailBackend")
+# Mails leave through the job queue (kim_admin.jobqueue.mail): a slow mail server never holds a page.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="kim_admin.jobqueue.mail.QueuedEmailBackend")
 # How the job delivers them: console in development, SMTP in production.
 EMAIL_DELIVERY_BACKEND = env.str(
     "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.console.EmailBackend"

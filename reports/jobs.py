@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from carriers.models import Organisation
 from funding.models import Scenario
-from jobs.models import Job
-from jobs.services import JobError, handler, progress, start
+from kim_admin.jobqueue.models import Job
+from kim_admin.jobqueue.services import JobError, handler, progress, start
 from reports import rendering
 from reports.registry import CouncilHeader, ReportInputError, ReportRequest, get_kind
 from reports.services import check_may_report, store

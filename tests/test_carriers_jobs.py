@@ -13,8 +13,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from carriers.models import SettlementStatement
-from jobs import services
-from jobs.models import Job, JobState
+from kim_admin.jobqueue import services
+from kim_admin.jobqueue.models import Job, JobState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,9 +18,9 @@ from django.test import override_settings
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from jobs import services
-from jobs.management.commands.run_worker import stable_worker_id
-from jobs.models import Job, JobState
+from kim_admin.jobqueue import services
+from kim_admin.jobqueue.management.commands.run_worker import stable_worker_id
+from kim_admin.jobqueue.models import Job, JobState
 from reports.models import PublishedReport
 from tests.factories import (
     BuildingBlockFactory,
@@ -121,7 +121,7 @@ def test_publishing_waits_for_the_worker_then_shows_the_report(client, finance):
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Ergebnis ansehen" in page and report.get_absolute_url() in page
     # The history of the report names the publisher and the request that started the job.
-    from jobs.models import history_request_id
+    from kim_admin.jobqueue.models import history_request_id
 
     entry = report.history.get()
     assert entry.history_user == finance
@@ -241,12 +241,14 @@ def test_the_api_answers_202_with_the_job_then_the_report(finance, fast_pdf):
 
 def test_mail_leaves_through_the_queue(finance):
     with override_settings(
-        EMAIL_BACKEND="jobs.mail.QueuedEmailBackend",
+        EMAIL_BACKEND="kim_admin.jobqueue.mail.QueuedEmailBackend",
         EMAIL_DELIVERY_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     ):
         mail.send_mail("Prognose eingereicht", "Bitte prüfen.", None, ["koordination@example.de"])
         assert len(mail.outbox) == 0
-        assert DBTaskResult.objects.filter(task_path="jobs.tasks.send_mail").count() == 1
+        assert (
+            DBTaskResult.objects.filter(task_path="kim_admin.jobqueue.tasks.send_mail").count() == 1
+        )
         work()
     assert [m.subject for m in mail.outbox] == ["Prognose eingereicht"]
     assert mail.outbox[0].to == ["koordination@example.de"]

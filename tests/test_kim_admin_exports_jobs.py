@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from jobs.models import Job, JobState
+from kim_admin.jobqueue.models import Job, JobState
 from tests.factories import OrganisationFactory, PositionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -47,7 +47,7 @@ def test_healthz_answers_503_when_the_database_fails(client, monkeypatch):
 def test_healthz_answers_503_when_a_job_waits_too_long_for_the_worker(client):
     from django_tasks_db.models import DBTaskResult
 
-    from jobs.tasks import run_job
+    from kim_admin.jobqueue.tasks import run_job
 
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
         result = run_job.enqueue(0)
@@ -75,7 +75,7 @@ def test_every_request_has_an_id_in_its_log_line_and_in_the_history(client, capl
     # A malformed id from outside is replaced.
     assert client.get("/", HTTP_X_REQUEST_ID="bad id\n").get("X-Request-ID") != "bad id\n"
 
-    from jobs.models import history_request_id
+    from kim_admin.jobqueue.models import history_request_id
     from kim_admin.requestlog import request_id
 
     with request_id("req-123"):

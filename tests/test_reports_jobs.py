@@ -34,7 +34,7 @@ def test_a_fatal_weasyprint_error_fails_the_job_in_german(monkeypatch):
 
     from weasyprint.urls import FatalURLFetchingError
 
-    from jobs.models import JobState
+    from kim_admin.jobqueue.models import JobState
     from reports import jobs as report_jobs
     from reports.registry import CouncilHeader, ReportRequest
     from tests.factories import OrganisationFactory, UserFactory

@@ -8,9 +8,9 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from funding.models import Scenario
-from jobs.api import job_payload
-from jobs.models import JobState
 from kim_admin.api import RestrictedReadOnlyViewSet
+from kim_admin.jobqueue.api import job_payload
+from kim_admin.jobqueue.models import JobState
 from kim_admin.permissions import RolePermission
 from kim_admin.roles import may_draft
 from kim_admin.scoping import VIEW

@@ -1,4 +1,4 @@
-"""Starting, running and retrying jobs (see ``jobs.models``).
+"""Starting, running and retrying jobs (see ``kim_admin.jobqueue.models``).
 
 A kind of job is a handler registered with :func:`handler` in an app's ``jobs`` module (found
 at start by ``autodiscover_modules("jobs")``): a function of the job that does the work by
@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jobs.models import Job, JobState
+from kim_admin.jobqueue.models import Job, JobState
 from kim_admin.requestlog import current_request_id, request_id
 
 logger = logging.getLogger("jobs")
@@ -78,7 +78,7 @@ def retry(job: Job, user) -> Job:
 
 
 def _enqueue(job: Job) -> None:
-    from jobs.tasks import run_job
+    from kim_admin.jobqueue.tasks import run_job
 
     result = run_job.enqueue(job.pk)
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))

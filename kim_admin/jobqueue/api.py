@@ -9,8 +9,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobs.models import Job
-from jobs.views import status_payload
+from kim_admin.jobqueue.models import Job
+from kim_admin.jobqueue.views import status_payload
 
 
 def job_payload(job: Job, request) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jobs import views
+from kim_admin.jobqueue import views
 
 app_name = "jobs"
 

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jobs import services
-from jobs.models import Job
+from kim_admin.jobqueue import services
+from kim_admin.jobqueue.models import Job
 
 
 def _job(request, pk, with_result=False):

@@ -16,15 +16,15 @@ MAIL_RETRY_MINUTES = (1, 5, 30, 120)
 
 @task()
 def run_job(job_id: int) -> str:
-    from jobs.services import run
+    from kim_admin.jobqueue.services import run
 
     return run(job_id)
 
 
 @task()
 def send_mail(message: dict, attempt: int = 0) -> int:
-    """Deliver one mail through ``EMAIL_DELIVERY_BACKEND`` (``jobs.mail``)."""
-    from jobs.mail import deliver
+    """Deliver one mail through ``EMAIL_DELIVERY_BACKEND`` (``kim_admin.jobqueue.mail``)."""
+    from kim_admin.jobqueue.mail import deliver
 
     try:
         return deliver(message)

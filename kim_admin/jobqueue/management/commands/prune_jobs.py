@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from jobs.models import FINISHED, Job
+from kim_admin.jobqueue.models import FINISHED, Job
 
 
 class Command(BaseCommand):

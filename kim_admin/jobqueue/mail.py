@@ -59,7 +59,7 @@ def deliver(data: dict) -> int:
 
 class QueuedEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages) -> int:
-        from jobs.tasks import send_mail
+        from kim_admin.jobqueue.tasks import send_mail
 
         count = 0
         for message in email_messages:

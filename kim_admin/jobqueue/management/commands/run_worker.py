@@ -5,7 +5,7 @@ task "running" for ever: django-tasks' database worker claims a task once and ha
 This command gives each worker an id that stays the same across restarts (the machine's name
 and ``--name``, e.g. the systemd instance) and, before it takes new work, puts the tasks that
 its previous run left running back in the queue, so they run again. Jobs are written to be
-run twice (``jobs.services``). Two workers on one machine need two names.
+run twice (``kim_admin.jobqueue.services``). Two workers on one machine need two names.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from jobs.models import HistoryRequest
+from kim_admin.jobqueue.models import HistoryRequest
 
 
 class Command(BaseCommand):
