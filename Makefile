@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 # Two cores: one xdist worker each.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run install install-dev migrate demo test lint bench clean
+.PHONY: run serve worker backup restore install install-dev migrate demo test lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,38 @@ migrate: $(STAMP)
 demo: migrate
 	$(PY) manage.py load_demo --if-empty
 
+# The development server and, beside it, the job worker (reports, batches, mails); Ctrl-C
+# stops both.
 run: demo
+	@$(PY) manage.py run_worker --name dev & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
+
+# Production on one machine (docs/operations.md): DEBUG off, the settings checked, migrations
+# applied, static files collected (hashed, compressed), gunicorn and the job worker. The
+# environment (SECRET_KEY, ALLOWED_HOSTS, SITE_URL, DATABASE_URL, ...) or a .env file says the rest.
+serve: export DEBUG ?= 0
+serve: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py check --deploy --fail-level ERROR
+	@$(PY) manage.py run_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py
+
+# The job worker alone (systemd runs it as its own unit).
+worker: $(STAMP)
+	$(PY) manage.py run_worker --no-reload
+
+# A backup of the database named by DATABASE_URL into backups/ (PostgreSQL: pg_dump's custom
+# format; SQLite: its online backup), and back: make restore FILE=backups/kim-….dump
+BACKUP_DIR ?= backups
+backup: $(STAMP)
+	$(PY) manage.py backup --output $(BACKUP_DIR)
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "Bitte die Sicherung angeben: make restore FILE=backups/…"; exit 2; }
+	$(PY) manage.py restore "$(FILE)" $(if $(REPLACE),--replace,)
 
 test: $(DEV_STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q --durations=15

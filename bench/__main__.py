@@ -41,9 +41,11 @@ class Timing:
     seconds: float
     runs: int
     queries: int | None = None
+    # What the figure is of its runs: the median, or e.g. the p95 of a load test's answers.
+    stat: str = "median"
 
     def line(self) -> str:
-        text = f"  {self.name}: {self.seconds:.4f} s (median of {self.runs})"
+        text = f"  {self.name}: {self.seconds:.4f} s ({self.stat} of {self.runs})"
         if self.queries is not None:
             text += f", {self.queries} queries"
         return text
@@ -307,6 +309,8 @@ def projection(ctx: Context) -> Result:
 
 
 # The council reports' benchmarks register themselves with ``benchmark`` above.
+# The load benchmarks against the app as `make serve` runs it (gunicorn, the job worker).
+from bench import load as _load  # noqa: E402, F401
 from bench import reports as _reports  # noqa: E402, F401
 
 # --- Running ---------------------------------------------------------------------------------

@@ -100,11 +100,6 @@ urlpatterns += [
     ),
     path("abrechnungen/erstellen/", sv.SettlementIssueView.as_view(), name="settlement_issue"),
     path("abrechnungen/stapel/", sv.SettlementBatchView.as_view(), name="settlement_batch"),
-    path(
-        "abrechnungen/stapel/ausstellen/",
-        sv.SettlementBatchIssueView.as_view(),
-        name="settlement_batch_issue",
-    ),
     path("abrechnungen/zip/", sv.SettlementZipView.as_view(), name="settlement_zip"),
     path(
         "abrechnungen/<int:pk>/",

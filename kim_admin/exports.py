@@ -20,6 +20,16 @@ from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("xlsx", "csv")
+# The query parameter of an export that the job worker makes (kim_admin.jobs).
+JOB_FLAG = "_job"
+
+
+def export_sync_rows() -> int:
+    """Up to this many rows an export is made in the request; more go to the job worker."""
+    from django.conf import settings
+
+    return getattr(settings, "EXPORT_SYNC_ROWS", 2000)
+
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A number as the exports write it ("-3713.60", "-5,5", "+2"): it may start with a sign.

@@ -31,7 +31,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from kim_admin.deletion import REFERENCE_ERRORS, delete_refused_message
-from kim_admin.exports import FORMATS, export_response
+from kim_admin.exports import FORMATS, JOB_FLAG, export_response, export_sync_rows
 from kim_admin.forms import STALE_MESSAGE
 from kim_admin.scoping import CHANGE, VIEW
 from kim_admin.versioning import VersionConflict, bump_version
@@ -138,6 +138,13 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         if export_format in FORMATS:
             filterset = self.get_filterset(self.get_filterset_class())
             self.object_list = filterset.qs if filterset.is_valid() else filterset.qs.none()
+            if not request.GET.get(JOB_FLAG) and self.object_list.count() > export_sync_rows():
+                # A large export is made by the job worker (kim_admin.jobs); its page offers
+                # the file.
+                from kim_admin.jobs import start_export
+
+                job = start_export(request, str(self.model._meta.verbose_name_plural))
+                return HttpResponseRedirect(job.get_absolute_url())
             table = self.get_table_class()(self.object_list, **self.get_table_kwargs())
             RequestConfig(request, paginate=False).configure(table)
             title = str(self.model._meta.verbose_name_plural)

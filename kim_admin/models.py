@@ -19,6 +19,10 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
+    # The identity provider's stable id of the person (OIDC ``sub``); empty for local logins.
+    oidc_subject = models.CharField(
+        _("Kennung beim Identitätsanbieter"), max_length=255, unique=True, null=True, blank=True
+    )
     # Who may do what is audited too: role changes are group changes. No password hashes.
     history = HistoricalRecords(
         m2m_fields=[AbstractUser.groups.field],

@@ -1,27 +1,60 @@
 """Settings of kim-admin, read from the environment in this one place.
 
-DATABASE_URL   default: SQLite file ``db.sqlite3`` in the project (WAL mode)
-SECRET_KEY     default: a development key (refused when DEBUG is off)
-DEBUG          default: on
-ALLOWED_HOSTS  default: localhost, 127.0.0.1
+DATABASE_URL          default: SQLite file ``db.sqlite3`` in the project (WAL mode)
+SECRET_KEY            default: a development key (refused when DEBUG is off)
+DEBUG                 default: on
+ALLOWED_HOSTS         default: localhost, 127.0.0.1
+SITE_URL              where users reach the app (links in mails, OIDC redirects)
+CSRF_TRUSTED_ORIGINS  default: the origin of SITE_URL
+HTTPS                 1: the app is behind TLS (secure cookies, HSTS, the proxy's header)
+
+With DEBUG off the settings are checked at the end of this file (``kim_admin.deploy``),
+the OIDC client too when it is configured: every problem is
+listed in one German message and the process does not start. docs/operations.md lists every
+variable.
 """
 
 from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+
+from kim_admin import deploy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+# `make serve` on a machine without systemd: the variables may sit in a .env file (never
+# committed); variables already in the environment win.
+_ENV_FILE = Path(environ.Env().str("KIM_ENV_FILE", default=str(BASE_DIR / ".env")))
+if _ENV_FILE.is_file():
+    environ.Env.read_env(_ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=True)
-_DEV_SECRET = "dev-only-insecure-key-kim-admin"
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET)
-if not DEBUG and SECRET_KEY == _DEV_SECRET:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+SECRET_KEY = env.str("SECRET_KEY", default=deploy.DEV_SECRET)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "testserver"])
+# Where the app is reached, for links in mails (the forecast workflow's notifications) and
+# the OIDC redirects.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[deploy.origin(SITE_URL)])
+HTTPS = env.bool("HTTPS", default=False)
+if HTTPS:
+    # TLS ends at the reverse proxy, which sets X-Forwarded-Proto (docs/operations.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # The monitoring asks over plain HTTP on the machine itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading commits the city's domain in the browsers' lists: its owner decides
+        # (HSTS_PRELOAD=1), not the app; the check would nag about it.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     # The Django admin, entered by the admin role only (kim_admin.admin_site).
@@ -38,14 +71,20 @@ INSTALLED_APPS = [
     "django_tables2",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "mozilla_django_oidc",
     "kim_admin",
     "carriers",
     "funding",
     "staffing",
     "reports",
+    "kim_admin.jobqueue",
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id before anything can log.
+    "kim_admin.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kim_admin.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +111,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=6
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kim_admin.security.lockout_response"
 AXES_VERBOSE = False
+if not DEBUG:
+    # Static files from the app itself (compressed, hashed names), before the sessions;
+    # in development runserver serves them from the source folders.
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "kim_admin.urls"
 WSGI_APPLICATION = "kim_admin.wsgi.application"
@@ -105,6 +148,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # that reads its row first (kim_admin.api: no lost update) then reads it after the writer
     # before it, as PostgreSQL's SELECT … FOR UPDATE does.
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+else:
+    # Persistent connections (each gunicorn worker keeps one), checked before reuse so a
+    # restarted database server costs no failed request.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "kim_admin.User"
@@ -133,7 +181,17 @@ FORMAT_MODULE_PATH = ["kim_admin.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production: whitenoise serves what collectstatic wrote, gzip-compressed and with the
+    # content's hash in the name (cached for a year). Development reads the source files.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 
@@ -166,17 +224,94 @@ REST_FRAMEWORK = {
 
 DJANGO_TABLES2_TEMPLATE = "generic/table.html"
 
-# Where the app is reached, for links in mails (the forecast workflow's notifications).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Council reports (reports/): the largest report one may render; beyond it the form says so.
 REPORTS_MAX_POSITIONS = env.int("REPORTS_MAX_POSITIONS", default=2000)
 REPORTS_MAX_PAGES = env.int("REPORTS_MAX_PAGES", default=300)
+# A list export of more rows than this is made by the job worker (kim_admin.jobs).
+EXPORT_SYNC_ROWS = env.int("EXPORT_SYNC_ROWS", default=2000)
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Mails leave through the job queue (kim_admin.jobqueue.mail): a slow mail server never holds a page.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="kim_admin.jobqueue.mail.QueuedEmailBackend")
+# How the job delivers them: console in development, SMTP in production.
+EMAIL_DELIVERY_BACKEND = env.str(
+    "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kim-admin@localhost")
 
+# Background jobs (jobs/): django-tasks with its database backend; the worker is
+# ``manage.py run_worker`` (make run starts one beside the development server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# ``/healthz`` answers 503 when a job has waited longer than this for the worker.
+JOBS_MAX_WAIT_SECONDS = env.int("JOBS_MAX_WAIT_SECONDS", default=600)
+
+# Sign-in through the city's identity provider (kim_admin.oidc); off while no client id.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+# The claim with the user's groups, and the groups' shape: kim-<role>-<organisation slug>.
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_GROUP_PREFIX = env.str("OIDC_GROUP_PREFIX", default="kim-")
+OIDC_LABEL = env.str("OIDC_LABEL", default="Mit dem Konto der Verwaltung anmelden")
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for the logout at the provider (id_token_hint)
+OIDC_OP_LOGOUT_URL_METHOD = "kim_admin.oidc.provider_logout_url"
+OIDC_TIMEOUT = 10
+# The ID token's key id must match a key of the JWKS (every production provider sets one).
+OIDC_VERIFY_KID = env.bool("OIDC_VERIFY_KID", default=True)
+LOGIN_REDIRECT_URL_FAILURE = "/login/?oidc=abgelehnt"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("kim_admin.oidc.GroupMappingBackend")
+
+if not DEBUG:
+    deploy.validate(
+        secret_key=SECRET_KEY,
+        allowed_hosts=ALLOWED_HOSTS,
+        site_url=SITE_URL,
+        csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
+        https=HTTPS,
+        oidc={
+            "OIDC_RP_CLIENT_ID": OIDC_RP_CLIENT_ID,
+            "OIDC_RP_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+            "OIDC_OP_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+            "OIDC_OP_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+            "OIDC_OP_USER_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+            "OIDC_OP_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+        },
+    )
+
+# One line per request with its id (kim_admin.requestlog); the id is in every log line of
+# the request and stored with every audit-history entry it wrote.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "kim_admin.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "kim_admin.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
+        "jobs": {"level": "INFO"},
+        "django_tasks_db": {"level": "INFO"},
+        "django.tasks": {"level": "WARNING"},
+    },
 }

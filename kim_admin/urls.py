@@ -1,9 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kim_admin.health import healthz
+from kim_admin.jobqueue.api import JobDetailView
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    # /oidc/authenticate/ and /oidc/callback/ (mozilla-django-oidc); unused while OIDC is off.
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("admin/", admin.site.urls),
+    path("api/jobs/<int:pk>/", JobDetailView.as_view(), name="api-job-detail"),
     path("api/", include("kim_admin.api_urls")),
+    path("auftraege/", include("kim_admin.jobqueue.urls")),
     path("foerderung/", include("funding.urls")),
     path("traeger/", include("carriers.urls")),
     path("import/", include("staffing.imports.urls")),

@@ -1,16 +1,12 @@
 """The web pages: start page, login and logout."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kim_admin import views
+from kim_admin import oidc, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The local login and, when configured, the identity provider's button (kim_admin.oidc).
+    path("login/", oidc.LoginView.as_view(), name="login"),
+    path("logout/", oidc.logout, name="logout"),
 ]

@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import logging
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -87,7 +88,15 @@ def static_path(url: str) -> str | None:
     if not relative or ".." in relative.split("/"):
         return None
     try:
-        return finders.find(relative)
+        found = finders.find(relative)
+        if found is None:
+            # Production: {% static %} names the collected file with its hash
+            # (whitenoise's manifest storage); it lives in STATIC_ROOT only.
+            from django.contrib.staticfiles.storage import staticfiles_storage
+
+            collected = staticfiles_storage.path(relative)
+            found = collected if os.path.isfile(collected) else None
+        return found
     except SuspiciousFileOperation:
         return None
 

@@ -23,12 +23,12 @@ from django.views.generic import DetailView
 from kim_admin.generic import ObjectListView, ScopedMixin
 from kim_admin.roles import Role, may_draft
 from kim_admin.scoping import VIEW
+from reports import jobs as report_jobs
 from reports import rendering
 from reports.filtersets import PublishedReportFilterSet
 from reports.forms import CommitteeFormSet, ReportForm, report_request
 from reports.models import PublishedReport
 from reports.registry import ReportInputError, form_kind_choices, get_kind
-from reports.services import report_publish
 from reports.tables import PublishedReportTable
 
 logger = logging.getLogger(__name__)
@@ -78,20 +78,21 @@ def report_form(request):
             report = rendering.build(report_req)
             paper = rendering.render_paper(report)
             return _form_page(request, form, committees, paper=paper, report=report)
+        # The PDF is made by the background worker (reports.jobs): the page shows the job.
         if action == "pdf":
-            report = rendering.render_pdf(report_req)
-            response = HttpResponse(report.pdf, content_type="application/pdf")
-            response["Content-Disposition"] = f'attachment; filename="entwurf-{report.pdf_name}"'
-            return response
-        published = report_publish(request=report_req, actor=user)
+            job = report_jobs.start_draft(report_req, user)
+            return HttpResponseRedirect(job.get_absolute_url())
+        job = report_jobs.start_publish(report_req, user)
     except ReportInputError as error:
         if error.field and error.field in form.fields:
             form.add_error(error.field, error.message)
         else:
             form.add_error(None, error.message)
         return _form_page(request, form, committees)
-    except rendering.ReportRenderError:
-        return render(request, "reports/error.html", {"title": _("Bericht")}, status=500)
+    if job.published_report_id is None:
+        return HttpResponseRedirect(job.get_absolute_url())
+    # Published already (a worker as quick as the page, or the tests' immediate backend).
+    published = job.published_report
     messages.success(
         request,
         _("„%(title)s“ wurde als Version %(version)s veröffentlicht.")

@@ -8,3 +8,7 @@ never used outside the tests.
 from kim_admin.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Jobs run at once inside the request that starts them, so the suite's pages and API see
+# their results; tests/test_jobs_*.py run the database backend with the real worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -170,9 +170,12 @@ def test_a_failed_rendering_publishes_nothing(finance, city, monkeypatch, client
 
     monkeypatch.setattr(rendering, "write_pdf", broken)
     client.force_login(finance)
-    response = client.post(FORM, form_data("publish"))
-    assert response.status_code == 500
-    assert "Der Bericht konnte nicht erstellt werden" in response.content.decode()
+    # The job fails in the worker (here: at once); its page says so in German, with a retry.
+    response = client.post(FORM, form_data("publish"), follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Der Auftrag ist unerwartet fehlgeschlagen" in html
+    assert "Erneut versuchen" in html
     assert PublishedReport.objects.count() == 0
 
 
@@ -194,7 +197,10 @@ def test_finance_previews_downloads_a_draft_and_publishes(client, finance, city)
     assert "2024/0815" in html and "Sozialausschuss" in html
     assert PublishedReport.objects.count() == 0
 
-    draft = client.post(FORM, form_data("pdf"))
+    # The draft is made by a job; its page offers the PDF.
+    job = client.post(FORM, form_data("pdf"), follow=True)
+    assert "Herunterladen" in job.content.decode()
+    draft = client.get(job.redirect_chain[-1][0] + "ergebnis/")
     assert draft["Content-Type"] == "application/pdf"
     assert "entwurf-kostenuebersicht-musterhausen-2024.pdf" in draft["Content-Disposition"]
     assert PublishedReport.objects.count() == 0

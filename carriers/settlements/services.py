@@ -196,11 +196,19 @@ def statement_issue(
 
 
 def statements_issue_all(
-    *, recipient: Organisation, year: int, actor, split: CostSplit | None = None
+    *,
+    recipient: Organisation,
+    year: int,
+    actor,
+    split: CostSplit | None = None,
+    progress=None,
 ) -> list[SettlementStatement]:
     """Issue the statements of every town of the recipient's splits (or of one split) that has
     none yet or whose figures changed; each in its own transaction. The first refusal stops
-    (raised); what was issued before it stays issued."""
+    (raised); what was issued before it stays issued. Run again, it issues only what is still
+    missing (the batch job relies on that after a restart).
+
+    ``progress(done, total, town_name)``: called before each statement and at the end."""
     splits = (
         [split]
         if split is not None
@@ -208,7 +216,7 @@ def statements_issue_all(
             CostSplit.objects.filter(recipient=recipient, scenario__isnull=True).order_by("name")
         )
     )
-    issued = []
+    pending = []
     for each in splits:
         settlement = prepare(split=each, year=year, actor=actor)
         current = {
@@ -221,16 +229,23 @@ def statements_issue_all(
             existing = current.get(town_settlement.town.id)
             if existing is not None and is_unchanged(existing, settlement):
                 continue
-            issued.append(
-                statement_issue(
-                    split=each,
-                    town=Organisation.objects.get(pk=town_settlement.town.id),
-                    year=year,
-                    actor=actor,
-                    replaces=existing.number if existing else None,
-                    settlement=settlement,
-                )
+            pending.append((each, settlement, town_settlement.town, existing))
+    issued = []
+    for done, (each, settlement, town, existing) in enumerate(pending):
+        if progress is not None:
+            progress(done, len(pending), f"{town.name} ({each.name})")
+        issued.append(
+            statement_issue(
+                split=each,
+                town=Organisation.objects.get(pk=town.id),
+                year=year,
+                actor=actor,
+                replaces=existing.number if existing else None,
+                settlement=settlement,
             )
+        )
+    if progress is not None:
+        progress(len(pending), len(pending), "")
     return issued
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views import View
 
 from carriers import filtersets, tables
 from carriers.choices import StatementState
+from carriers.jobs import start_batch
 from carriers.models import AdvancePayment, CostSplit, Organisation, SettlementStatement
 from carriers.settlements import services
 from carriers.settlements.forms import AdvancePaymentForm, IssueForm, SettlementSelectForm
@@ -243,8 +244,8 @@ class SettlementIssueView(IssuerMixin, View):
 
 
 class SettlementBatchView(IssuerMixin, View):
-    """All towns of a county at once: the page's script issues one statement per request and
-    shows "n von N"; then the ZIP of all PDFs."""
+    """All towns of a county at once: the page shows what is to be issued; "Alle ausstellen"
+    starts the batch job (carriers.jobs), whose page shows "n von N" and offers the ZIP."""
 
     template_name = "carriers/settlement_batch.html"
 
@@ -306,44 +307,19 @@ class SettlementBatchView(IssuerMixin, View):
             )
         return render(request, self.template_name, context)
 
-
-class SettlementBatchIssueView(IssuerMixin, View):
-    """One step of the batch (JSON): issue one town's statement in its own transaction."""
-
     def post(self, request):
-        issue = IssueForm(request.POST)
-        if not issue.is_valid():
-            return JsonResponse({"error": _("Ungültige Anfrage.")}, status=400)
-        split = CostSplit.objects.restrict(request.user).filter(pk=issue.cleaned_data["split"])
-        town = Organisation.objects.filter(pk=issue.cleaned_data["town"]).first()
-        if not split.exists() or town is None:
-            return JsonResponse({"error": _("Nicht gefunden.")}, status=404)
-        try:
-            statement = services.statement_issue(
-                split=split.get(),
-                town=town,
-                year=issue.cleaned_data["year"],
-                actor=request.user,
-                replaces=issue.cleaned_data["replaces"],
-            )
-        except PermissionDenied as error:
-            return JsonResponse({"error": str(error) or _("Keine Berechtigung.")}, status=403)
-        except ValidationError as error:
-            messages = (
-                [m for ms in error.message_dict.values() for m in ms]
-                if hasattr(error, "error_dict")
-                else error.messages
-            )
-            return JsonResponse({"error": " ".join(messages)}, status=409)
-        return JsonResponse(
-            {
-                "id": statement.pk,
-                "number": statement.number,
-                "url": statement.get_absolute_url(),
-                "town": town.name,
-            },
-            status=201,
-        )
+        form = self.select_form(request.POST, with_split=False)
+        if not form.is_valid():
+            return HttpResponse(_("Ungültige Anfrage."), status=400)
+        recipient, year = form.cleaned_data["recipient"], form.cleaned_data["year"]
+        if (
+            not CostSplit.objects.restrict(request.user, CHANGE)
+            .filter(recipient=recipient)
+            .exists()
+        ):
+            raise PermissionDenied
+        job = start_batch(recipient=recipient, year=year, user=request.user)
+        return HttpResponseRedirect(job.get_absolute_url())
 
 
 class SettlementZipView(LoginRequiredMixin, View):

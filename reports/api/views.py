@@ -9,9 +9,12 @@ from rest_framework.response import Response
 
 from funding.models import Scenario
 from kim_admin.api import RestrictedReadOnlyViewSet
+from kim_admin.jobqueue.api import job_payload
+from kim_admin.jobqueue.models import JobState
 from kim_admin.permissions import RolePermission
 from kim_admin.roles import may_draft
 from kim_admin.scoping import VIEW
+from reports import jobs as report_jobs
 from reports.api.serializers import PublishedReportSerializer, PublishSerializer
 from reports.filtersets import PublishedReportFilterSet
 from reports.models import PublishedReport
@@ -22,8 +25,7 @@ from reports.registry import (
     ReportRequest,
     get_kind,
 )
-from reports.rendering import ReportRenderError
-from reports.services import report_publish, report_recipients
+from reports.services import report_recipients
 from reports.views import published_reports
 
 
@@ -114,13 +116,22 @@ class PublishedReportViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet)
             header=header,
             options=options,
         )
+        # The background worker renders and stores the report (reports.jobs): 202 with the
+        # job to poll (``job.status_url``), or 201 with the report when it is done already.
         try:
-            published = report_publish(request=report_request, actor=request.user)
+            job = report_jobs.start_publish(report_request, request.user)
         except ReportInputError as error:
             raise ValidationError({error.field or "non_field_errors": [error.message]}) from error
-        except ReportRenderError as error:
-            raise RenderFailed() from error
-        shown = self.get_queryset().get(pk=published.pk)
+        if job.state == JobState.FAILED:
+            raise RenderFailed(job.error)
+        if job.published_report_id is None:
+            payload = {"job": job_payload(job, request)}
+            return Response(
+                payload,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": payload["job"]["status_url"]},
+            )
+        shown = self.get_queryset().get(pk=job.published_report_id)
         return Response(
             PublishedReportSerializer(shown, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
