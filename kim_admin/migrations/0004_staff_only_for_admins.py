@@ -9,6 +9,6 @@ def staff_only_for_admins(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("kim_admin", "0002_historicaluser_historicaluser_groups")]
+    dependencies = [("kim_admin", "0003_user_oidc_subject")]
 
     operations = [migrations.RunPython(staff_only_for_admins, migrations.RunPython.noop)]
