@@ -83,6 +83,13 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     API's choices and the validation both go through ``restrict`` (an id outside the user's
     scope is "not found", never another organisation's row)."""
 
+    default_error_messages = {
+        "does_not_exist": _(
+            "„{pk_value}“ gibt es nicht oder es liegt außerhalb Ihres Zuständigkeitsbereichs."
+        ),
+        "incorrect_type": _("Bitte eine Nummer (ID) angeben, nicht {data_type}."),
+    }
+
     def get_queryset(self):
         queryset = super().get_queryset()
         request = self.context.get("request")

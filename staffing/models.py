@@ -197,6 +197,26 @@ class Position(VersionedModel, ScopedModel):
             return Q(employer_id=organisation_id) | Q(served) | Q(in_split)
         return Q(recipient_id=organisation_id)
 
+    def clean_fields(self, exclude=None):
+        """The fields' own rules, and the employer: the recipient itself, one of its towns or
+        a carrier that works for it (checked as a field, so the Excel import, which resolves
+        employers within that circle itself, skips the query per row by excluding it)."""
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if (
+            "employer" not in (exclude or ())
+            and "employer" not in errors
+            and self.employer_id
+            and self.recipient_id
+            and (message := circle_error(self.recipient, self.employer))
+        ):
+            errors["employer"] = [message]
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self):
         errors = period_error(self.planned_start, self.end_date, "end_date")
         if self.funding_kind and self.funding_kind not in POSITION_KINDS:
@@ -212,13 +232,6 @@ class Position(VersionedModel, ScopedModel):
             and self.scenario.recipient_id != self.recipient_id
         ):
             errors["scenario"] = _("Das Szenario gehört zu einem anderen Empfänger.")
-        if (
-            self.employer_id
-            and self.recipient_id
-            and "recipient" not in errors
-            and (message := circle_error(self.recipient, self.employer))
-        ):
-            errors["employer"] = message
         # Compare the occupancy only with a valid FTE (clean_fields reports an invalid one).
         if self.pk and self.fte is not None and 0 < self.fte <= 1:
             periods = self.occupancies.values_list("start", "end", "fte")

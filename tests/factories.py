@@ -1,6 +1,7 @@
 """factory_boy factories for the domain model. Defaults build a valid KIM NRW plan."""
 
 import hashlib
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -64,9 +65,19 @@ class TownFactory(OrganisationFactory):
 
 
 class CarrierFactory(OrganisationFactory):
+    """``CarrierFactory(works_for=[recipient])``: a carrier the recipient may name."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
     name = factory.Sequence(lambda n: f"Wohlfahrtsverband {n}")
     slug = factory.Sequence(lambda n: f"traeger-{n}")
     kind = "carrier"
+
+    @factory.post_generation
+    def works_for(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.partner_recipients.add(*extracted)
 
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):
@@ -149,6 +160,8 @@ class PayGradeCostFactory(factory.django.DjangoModelFactory):
 class PositionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Position
+        # The post-generation hook writes a relation only: no second save of the row.
+        skip_postgeneration_save = True
 
     recipient = factory.SubFactory(OrganisationFactory)
     block = factory.SubFactory(BuildingBlockFactory)
@@ -157,6 +170,12 @@ class PositionFactory(factory.django.DjangoModelFactory):
     fte = Decimal("1")
     employer = factory.SelfAttribute("recipient")
     planned_start = date(2023, 1, 1)
+
+    @factory.post_generation
+    def carrier_works_for_recipient(self, create, extracted, **kwargs):
+        """A carrier that employs a recipient's position works for it (partner_recipients)."""
+        if create and self.employer.kind == "carrier":
+            self.employer.partner_recipients.add(self.recipient)
 
 
 class PositionTownFactory(factory.django.DjangoModelFactory):
@@ -212,11 +231,18 @@ class RevenueAccountFactory(factory.django.DjangoModelFactory):
 class ForwardingAgreementFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ForwardingAgreement
+        # The post-generation hook writes a relation only: no second save of the row.
+        skip_postgeneration_save = True
 
     recipient = factory.SubFactory(OrganisationFactory)
     carrier = factory.SubFactory(CarrierFactory)
     valid_from = date(2022, 1, 1)
     coverage_policy = "all"
+
+    @factory.post_generation
+    def carrier_works_for_recipient(self, create, extracted, **kwargs):
+        if create:
+            self.carrier.partner_recipients.add(self.recipient)
 
 
 class CostSplitFactory(factory.django.DjangoModelFactory):
@@ -267,6 +293,8 @@ class CostForecastFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = CostForecast
+        # The post-generation hook writes a relation only: no second save of the row.
+        skip_postgeneration_save = True
 
     recipient = factory.SubFactory(OrganisationFactory)
     carrier = factory.SubFactory(CarrierFactory)
@@ -274,6 +302,11 @@ class CostForecastFactory(factory.django.DjangoModelFactory):
     kind = "forecast"
     number = 1
     state = "draft"
+
+    @factory.post_generation
+    def carrier_works_for_recipient(self, create, extracted, **kwargs):
+        if create:
+            self.carrier.partner_recipients.add(self.recipient)
 
 
 class ForecastLineFactory(factory.django.DjangoModelFactory):
@@ -293,7 +326,18 @@ class ForecastLineFactory(factory.django.DjangoModelFactory):
 
 
 # The smallest file the attachment check takes for a PDF.
-PDF_BYTES = b"%PDF-1.4\n%kim-admin test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def _one_page_pdf() -> bytes:
+    """A real one-page PDF (attachments must parse as PDF, not merely start with %PDF-)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF_BYTES = _one_page_pdf()
 
 
 class ForecastAttachmentFactory(factory.django.DjangoModelFactory):
@@ -311,6 +355,8 @@ class ForecastAttachmentFactory(factory.django.DjangoModelFactory):
 class CarrierPaymentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CarrierPayment
+        # The post-generation hook writes a relation only: no second save of the row.
+        skip_postgeneration_save = True
 
     recipient = factory.SubFactory(OrganisationFactory)
     carrier = factory.SubFactory(CarrierFactory)
@@ -318,6 +364,11 @@ class CarrierPaymentFactory(factory.django.DjangoModelFactory):
     paid_on = date(2024, 6, 30)
     amount = Decimal("10000.00")
     purpose = "Abschlag"
+
+    @factory.post_generation
+    def carrier_works_for_recipient(self, create, extracted, **kwargs):
+        if create:
+            self.carrier.partner_recipients.add(self.recipient)
 
 
 class YearClosingFactory(factory.django.DjangoModelFactory):

@@ -204,10 +204,16 @@ def test_create_without_lines_prefills_the_plan_and_the_carrier_is_implicit(
 ):
     awo = Organisation.objects.get(slug="awo-leverkusen")
 
-    # A carrier's user cannot write for another carrier: ``carrier`` is its own.
-    response = caritas_api.post(
+    # A carrier's user cannot write for another carrier: that carrier is outside its scope.
+    refused = caritas_api.post(
         LIST, {"recipient": leverkusen.pk, "year": YEAR, "carrier": awo.pk}, format="json"
     )
+    assert refused.status_code == 400
+    assert refused.data["carrier"] == [
+        f"„{awo.pk}“ gibt es nicht oder es liegt außerhalb Ihres Zuständigkeitsbereichs."
+    ]
+    # Left out, ``carrier`` is its own.
+    response = caritas_api.post(LIST, {"recipient": leverkusen.pk, "year": YEAR}, format="json")
 
     assert response.status_code == 201, response.data
     assert response.data["carrier"] == leverkusen_caritas.pk
@@ -656,14 +662,17 @@ def test_payments_finance_writes_the_carrier_reads_its_own(
             "angestellt."
         ]
     }
+    elsewhere = OrganisationFactory()
     other = leverkusen_finance_api.post(
         PAYMENTS,
-        payment_data(OrganisationFactory(), leverkusen_caritas, position=None),
+        payment_data(elsewhere, leverkusen_caritas, position=None),
         format="json",
     )
     assert other.status_code == 400
     assert other.data == {
-        "recipient": ["Daten anderer Zuwendungsempfänger können Sie nicht bearbeiten."]
+        "recipient": [
+            f"„{elsewhere.pk}“ gibt es nicht oder es liegt außerhalb Ihres Zuständigkeitsbereichs."
+        ]
     }
 
     etag = created["ETag"]

@@ -22,13 +22,13 @@ from carriers.models import (
 )
 from funding.models import YearClosing
 from staffing.models import Position
-from tests.factories import UserFactory
+from tests.factories import PDF_BYTES, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/traeger/prognosen/"
 NBSP = "\u00a0"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = PDF_BYTES
 
 
 @pytest.fixture

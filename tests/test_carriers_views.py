@@ -46,13 +46,13 @@ NBSP = "\u00a0"
 
 
 @pytest.fixture
-def caritas():
-    return CarrierFactory(name="Caritasverband Leverkusen e. V.", slug="caritas")
+def caritas(city):
+    return CarrierFactory(name="Caritasverband Leverkusen e. V.", slug="caritas", works_for=[city])
 
 
 @pytest.fixture
-def awo():
-    return CarrierFactory(name="Arbeiterwohlfahrt Leverkusen", slug="awo")
+def awo(city):
+    return CarrierFactory(name="Arbeiterwohlfahrt Leverkusen", slug="awo", works_for=[city])
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ class TestForwardingAgreementPages(generic.ObjectPages):
     def form_data(self, recipient):
         return agreement_data(
             recipient,
-            CarrierFactory(),
+            CarrierFactory(works_for=[recipient]),
             coverage_policy="percent",
             coverage_percent="50,5",
             signed_on="16.12.2022",
@@ -182,7 +182,7 @@ class TestCarrierPaymentPages(generic.ObjectPages):
     def form_data(self, recipient):
         return {
             "recipient": recipient.pk,
-            "carrier": CarrierFactory().pk,
+            "carrier": CarrierFactory(works_for=[recipient]).pk,
             "year": "2025",
             "position": "",
             "paid_on": "30.06.2025",
@@ -836,7 +836,8 @@ def test_agreement_service_refuses_a_position_of_another_carrier(city, caritas, 
 
 
 def test_organisations_are_listed_read_only_with_filters(client, login_as, city, county, towns):
-    login_as("council", city)
+    # A recipient's users see their circle: the county, its towns (and its carriers).
+    login_as("council", county)
     towns[0].levy_share = D("12.5")
     towns[0].save()
     page = client.get(ORGANISATIONS, {"kind": "town"})

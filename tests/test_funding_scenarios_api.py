@@ -24,7 +24,7 @@ def client_for(role, organisation):
 
 
 def test_compare_endpoint_gives_the_seed_000_ranking(leverkusen):
-    api = client_for("council", leverkusen)
+    api = client_for("coordinator", leverkusen)
     response = api.get(
         COMPARE,
         {

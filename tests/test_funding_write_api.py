@@ -365,13 +365,14 @@ def test_rows_for_another_recipient_are_refused(basename, city):
     model = endpoint.model
     before = model.objects.count()
 
-    response = client.post(
-        list_url(basename), endpoint.payload(OrganisationFactory()), format="json"
-    )
+    other = OrganisationFactory()
+    response = client.post(list_url(basename), endpoint.payload(other), format="json")
 
+    # Another recipient is no choice at all: its id answers like an unknown one (no leak of
+    # what exists outside the user's scope).
     assert response.status_code == 400
     assert response.data["recipient"] == [
-        "Daten anderer Zuwendungsempfänger können Sie nicht bearbeiten."
+        f"„{other.id}“ gibt es nicht oder es liegt außerhalb Ihres Zuständigkeitsbereichs."
     ]
     assert model.objects.count() == before
 
@@ -383,13 +384,12 @@ def test_rows_of_another_recipients_position_are_refused(basename, city):
     model = endpoint.model
     before = model.objects.count()
 
-    response = client.post(
-        list_url(basename), endpoint.payload(OrganisationFactory()), format="json"
-    )
+    data = endpoint.payload(OrganisationFactory())
+    response = client.post(list_url(basename), data, format="json")
 
     assert response.status_code == 400
     assert response.data["position"] == [
-        "Stellen außerhalb Ihres Zuständigkeitsbereichs können Sie nicht bearbeiten."
+        f"„{data['position']}“ gibt es nicht oder es liegt außerhalb Ihres Zuständigkeitsbereichs."
     ]
     assert model.objects.count() == before
 
@@ -439,7 +439,9 @@ def test_finance_writes_rates_of_its_own_scenario_only(city):
 
     refused = client.post(list_url("fundingrate"), data | {"scenario": foreign.id}, format="json")
     assert refused.status_code == 400
-    assert refused.data["scenario"] == ["Das Szenario gehört zu einem anderen Zuwendungsempfänger."]
+    assert refused.data["scenario"] == [
+        f"„{foreign.id}“ gibt es nicht oder es liegt außerhalb Ihres Zuständigkeitsbereichs."
+    ]
 
     created = client.post(list_url("fundingrate"), data | {"scenario": own.id}, format="json")
     assert created.status_code == 201, created.data
@@ -473,13 +475,14 @@ def test_grant_notice_blocks_stay_read_only_and_go_with_their_notice(city):
 
 def test_programme_cost_scenario_of_another_recipient_is_refused(city):
     client, _user = client_for("finance", city)
-    data = _programme_cost_payload(city) | {"scenario": ScenarioFactory().id}
+    foreign = ScenarioFactory()
+    data = _programme_cost_payload(city) | {"scenario": foreign.id}
 
     response = client.post(list_url("programmecost"), data, format="json")
 
     assert response.status_code == 400
     assert response.data["scenario"] == [
-        "Das Szenario gehört zu einem anderen Zuwendungsempfänger."
+        f"„{foreign.id}“ gibt es nicht oder es liegt außerhalb Ihres Zuständigkeitsbereichs."
     ]
 
 
@@ -560,18 +563,25 @@ def test_split_towns_are_saved_and_deleted_with_the_user(city):
 def test_split_percentages_must_make_100_and_towns_belong_to_the_recipient(city):
     client, _user = client_for("finance", city)
     foreign_town = TownFactory()
+    own = [TownFactory(parent=city), TownFactory(parent=city)]
     data = _split_payload(city) | {
         "method": "fixed_percent",
         "members": [
-            {"organisation": TownFactory(parent=city).id, "percent": "60"},
+            {"organisation": own[0].id, "percent": "60"},
             {"organisation": foreign_town.id, "percent": "30"},
         ],
     }
 
     response = client.post(list_url("costsplit"), data, format="json")
 
+    # Another county's town is no choice: refused at its row, like an unknown one.
+    assert response.status_code == 400
+    assert response.data["members"][1]["organisation"] == [
+        f"„{foreign_town.id}“ gibt es nicht oder es liegt außerhalb Ihres Zuständigkeitsbereichs."
+    ]
+    data["members"][1]["organisation"] = own[1].id
+    response = client.post(list_url("costsplit"), data, format="json")
     assert response.status_code == 400
     messages = response.data["members"]
     assert any("100 %" in m for m in messages), messages
-    assert f"„{foreign_town}“ ist keine Kommune des Kreises {city}." in messages
     assert not CostSplit.objects.exists()

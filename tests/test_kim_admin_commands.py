@@ -116,8 +116,11 @@ def test_load_demo_refuses_a_town_without_its_county(db, tmp_path):
     with pytest.raises(CommandError) as refused:
         call_command("load_demo", str(FIXTURES / "00_programme.json"), str(path), "--no-users")
     message = str(refused.value)
-    assert "Die Demodaten verletzen 1 Regel(n); nichts wurde gespeichert" in message
+    # The town without its county, and Voerde's own position, whose employer is then no
+    # town of Kreis Wesel.
+    assert "Die Demodaten verletzen 2 Regel(n); nichts wurde gespeichert" in message
     assert "Eine kreisangehörige Kommune gehört zu einem Kreis." in message
+    assert "„Stadt Voerde (Niederrhein)“ gehört nicht zu Kreis Wesel" in message
     assert_nothing_saved_wesel()
 
 

@@ -51,7 +51,6 @@ PLAN_ROWS = {
 }
 # Reference data: the same for every role.
 REFERENCE_ROWS = {
-    "organisation": lambda r: OrganisationFactory(),
     "programme": lambda r: ProgrammeFactory(name="Anderes Programm", slug="anderes"),
     "buildingblock": lambda r: BuildingBlockFactory(number=3),
     "fundingrate": lambda r: FundingRateFactory(),
@@ -151,8 +150,16 @@ def test_api_root_lists_the_endpoints(city):
 # --- Scope ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ["finance", "coordinator", "council"])
-@pytest.mark.parametrize("basename", sorted(PLAN_ROWS))
+@pytest.mark.parametrize(
+    ("basename", "role"),
+    [
+        (basename, role)
+        for basename in sorted(PLAN_ROWS)
+        for role in ("finance", "coordinator", "council")
+        # A recipient's scenarios are its confidential planning: the council reads none.
+        if not (basename == "scenario" and role == "council")
+    ],
+)
 def test_recipient_roles_see_their_own_plan_only(basename, role, city, other_city):
     own = PLAN_ROWS[basename](city)
     foreign = PLAN_ROWS[basename](other_city)
@@ -180,6 +187,34 @@ def test_reference_data_is_visible_to_every_role(basename, role, city):
 
     assert obj.pk in ids(client.get(list_url(basename)))
     assert client.get(detail_url(basename, obj)).status_code == 200
+
+
+def test_the_council_reads_no_scenario(city):
+    scenario = PLAN_ROWS["scenario"](city)
+    client = token_client(UserFactory(role="council", organisation=city))
+
+    assert ids(client.get(list_url("scenario"))) == set()
+    assert client.get(detail_url("scenario", scenario)).status_code == 404
+
+
+def test_organisations_are_each_roles_circle(city):
+    """Whom a user deals with: a recipient's users its towns and carriers, a carrier the
+    recipients it works for, a town its county and the county's towns; never anyone else."""
+    county = CountyFactory(name="Kreis Coesfeld")
+    billerbeck, havixbeck = TownFactory(parent=county), TownFactory(parent=county)
+    caritas = CarrierFactory(works_for=[city])
+    elsewhere = [OrganisationFactory(), CarrierFactory(), TownFactory()]
+    circles = {
+        ("finance", city): {city.pk, caritas.pk},
+        ("council", county): {county.pk, billerbeck.pk, havixbeck.pk},
+        ("carrier", caritas): {caritas.pk, city.pk},
+        ("town", billerbeck): {billerbeck.pk, county.pk, havixbeck.pk},
+    }
+    for (role, organisation), expected in circles.items():
+        client = token_client(UserFactory(role=role, organisation=organisation))
+        assert ids(client.get(list_url("organisation"))) == expected, role
+        for other in elsewhere:
+            assert client.get(detail_url("organisation", other)).status_code == 404, role
 
 
 def test_organisation_bound_role_without_organisation_sees_nothing(city):

@@ -197,7 +197,9 @@ def test_town_gets_a_note_on_what_it_sees(client):
     client.force_login(UserFactory(role="town", organisation=town, is_staff=True))
     html = client.get(reverse("home")).content.decode()
     assert "Als <strong>Kommune</strong>" in html
-    assert reverse("admin:staffing_position_changelist") in html
+    # Its positions are in the app's pages; the Django admin is the administration's.
+    assert reverse("staffing:position_list") in html
+    assert reverse("admin:staffing_position_changelist") not in html
 
 
 def test_user_without_role_or_recipient_gets_a_note(client, city):

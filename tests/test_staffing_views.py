@@ -45,15 +45,14 @@ def euro(text: str) -> str:
 
 
 @pytest.fixture
-def world(city, other_city):
-    """Leverkusen with one position forwarded to Caritas, serving Hückeswagen (a town of
-    another county, to have a town user), filled from 01.07.2023; Köln with a position of its
+def world(other_city):
+    """The Oberbergischer Kreis with one position forwarded to Caritas, serving its town
+    Hückeswagen (to have a town user), filled from 01.07.2023; Köln with a position of its
     own. Rate 57,000 capped at the cost from 2023."""
+    city = CountyFactory(name="Oberbergischer Kreis", slug="oberberg")
     caritas = CarrierFactory(name="Caritasverband Leverkusen", slug="caritas")
     awo = CarrierFactory(name="AWO Leverkusen", slug="awo")
-    town = TownFactory(
-        name="Schloss-Stadt Hückeswagen", slug="hueckeswagen", parent=CountyFactory()
-    )
+    town = TownFactory(name="Schloss-Stadt Hückeswagen", slug="hueckeswagen", parent=city)
     block = BuildingBlockFactory(number=2, name="Casemanagement")
     FundingRateFactory(amount=D("57000.00"), valid_from=date(2023, 1, 1), capped_at_cost=True)
     position = PositionFactory(
@@ -164,11 +163,15 @@ class TestPositionPages(generic.ObjectPages):
 
     model = Position
 
+    # Its served town is one of the recipient's towns.
+    recipient_factory = CountyFactory
+
     def make(self, recipient):
         return PositionFactory(recipient=recipient)
 
     def form_data(self, recipient):
-        world = {"city": recipient, "block": BuildingBlockFactory(number=2), "town": TownFactory()}
+        town = TownFactory(parent=recipient)
+        world = {"city": recipient, "block": BuildingBlockFactory(number=2), "town": town}
         return position_data(world)
 
     created = {
@@ -197,7 +200,7 @@ ROLES = [
     "other_finance",
     "admin",
 ]
-# role -> (list, page, history, add form, edit/end/delete form) for Leverkusen's position.
+# role -> (list, page, history, add form, edit/end/delete form) for the county's position.
 EXPECTED = {
     "finance": (200, 200, 200, 200, 200),
     "coordinator": (200, 200, 200, 200, 200),
@@ -534,7 +537,7 @@ def test_position_page_shows_the_figures_per_year_computed_by_hand(client, world
     assert "57.000,00\u00a0€ je VZ × 6 VZ-Monate / 12, höchstens die förderfähigen Kosten" in html
     assert euro("28.500,00") in html and euro("1.500,00") in html
     # The forwarding agreement covers all: the city carries the own share.
-    assert "Eigenanteil trägt: Stadt Leverkusen" in html
+    assert "Eigenanteil trägt: Oberbergischer Kreis" in html
 
 
 def test_position_page_shows_towns_occupancy_timeline_and_costs(client, world):

@@ -11,6 +11,7 @@ from staffing.models import Occupancy, Position, PositionTown
 from tests.factories import (
     BuildingBlockFactory,
     CarrierFactory,
+    CountyFactory,
     OccupancyFactory,
     OrganisationFactory,
     PositionFactory,
@@ -44,8 +45,10 @@ def payload(city, **overrides):
 
 
 def test_finance_creates_a_position_with_occupancy_and_towns(city):
+    # Towns of the recipient's county (another county's town is refused: the isolation tests).
+    city = CountyFactory(name="Oberbergischer Kreis")
     client, user = client_for("finance", city)
-    town_a, town_b = TownFactory(), TownFactory()
+    town_a, town_b = TownFactory(parent=city), TownFactory(parent=city)
     response = client.post(
         "/api/positions/",
         payload(
@@ -66,8 +69,9 @@ def test_finance_creates_a_position_with_occupancy_and_towns(city):
 
 
 def test_shares_not_summing_to_100_refuse_the_whole_write(city):
+    city = CountyFactory(name="Oberbergischer Kreis")
     client, _user = client_for("finance", city)
-    town_a, town_b = TownFactory(), TownFactory()
+    town_a, town_b = TownFactory(parent=city), TownFactory(parent=city)
     response = client.post(
         "/api/positions/",
         payload(
@@ -163,8 +167,9 @@ def test_creating_for_another_recipient_is_refused(city):
         "/api/positions/", payload(city, recipient=other.id, employer=other.id), format="json"
     )
     assert response.status_code == 400
+    # Another recipient is not even a choice: the scoped reference answers like a missing one.
     assert response.data["recipient"] == [
-        "Stellen anderer Zuwendungsempfänger können Sie nicht bearbeiten."
+        f"„{other.id}“ gibt es nicht oder es liegt außerhalb Ihres Zuständigkeitsbereichs."
     ]
     assert not Position.objects.exists()
 

@@ -85,6 +85,13 @@ def is_reviewer_of(actor, forecast: CostForecast) -> bool:
     return CostForecast.objects.restrict(actor, CHANGE).filter(pk=forecast.pk).exists()
 
 
+def require_draft_writer(actor) -> None:
+    """Only a carrier's own users (and administrators) open and edit statements: checked
+    before anything the request names is looked at."""
+    if actor.role not in (Role.CARRIER, Role.ADMIN):
+        raise PermissionDenied(_("Nur die Trägerin selbst bearbeitet ihre Prognose."))
+
+
 def _require_carrier(actor, forecast):
     if not is_carrier_user_of(actor, forecast):
         raise PermissionDenied(_("Nur die Trägerin selbst bearbeitet ihre Prognose."))

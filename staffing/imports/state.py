@@ -86,7 +86,8 @@ def load_state(
         from django.db.models import Q
 
         query = Q(slug__in={k.casefold() for k in keys} | keys) | Q(name__in=keys)
-        for organisation in Organisation.objects.filter(query):
+        # Only the recipient's circle: another county's town or carrier is "unknown".
+        for organisation in Organisation.objects.of_recipient(recipient.pk).filter(query):
             organisations[organisation.slug.casefold()] = organisation
             organisations.setdefault(organisation.name.casefold(), organisation)
     blocks: dict[int, list] = defaultdict(list)

@@ -428,8 +428,9 @@ class LinesMixin(serializers.Serializer):
 
 
 class CostForecastCreateSerializer(LinesMixin):
-    """A new draft. A carrier's user writes for its own carrier (``carrier`` is implicit);
-    without ``lines`` the draft starts with one line per position the carrier holds."""
+    """A new draft. A carrier's user writes for its own carrier (``carrier`` may be left out;
+    another carrier is outside its scope and refused); without ``lines`` the draft starts with
+    one line per position the carrier holds."""
 
     recipient = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.recipients(),

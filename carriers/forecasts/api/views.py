@@ -185,6 +185,7 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
     # --- create and change ---------------------------------------------------------------
 
     def create(self, request, *args, **kwargs):
+        services.require_draft_writer(request.user)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
