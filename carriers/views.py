@@ -247,7 +247,9 @@ class OrganisationListView(SectionListView):
     model = Organisation
     queryset = Organisation.objects.select_related("parent")
     filterset_class = filtersets.OrganisationFilterSet
-    filter_choices = {"parent": lambda user: _names(Organisation.objects.filter(kind="county"))}
+    filter_choices = {
+        "parent": lambda user: _names(Organisation.objects.restrict(user).filter(kind="county"))
+    }
     table_class = tables.OrganisationTable
     admin_changelist = "admin:carriers_organisation_changelist"
     admin_only_columns = ()

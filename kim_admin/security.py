@@ -12,6 +12,7 @@ from __future__ import annotations
 from axes.exceptions import AxesBackendPermissionDenied
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 
 from kim_admin.errors import error_response_with
 
@@ -34,10 +35,13 @@ def lockout_response(request, original_response=None, credentials=None):
 
 class TokenView(ObtainAuthToken):
     """``POST /api/auth/token/``: the token of a user, with the login protection's German
-    answer (DRF would turn the lock into a bare 403)."""
+    answer. Django's ``authenticate`` swallows the lock (it returns no user), and DRF would
+    answer "invalid credentials"; django-axes marks the request as locked out."""
 
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
-        except AxesBackendPermissionDenied:
-            return lockout_response(request)
+        except (AxesBackendPermissionDenied, ValidationError):
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
+            raise

@@ -600,7 +600,7 @@ class _PositionFormMixin(_PositionUrlsMixin):
 class _PositionDeleteMixin(_PositionUrlsMixin):
     template_name = "staffing/confirm_delete.html"
 
-    def render(self, stale=False, status=200):
+    def render(self, stale=False, refused="", status=200):
         obj = self.object
         return render(
             self.request,
@@ -612,6 +612,7 @@ class _PositionDeleteMixin(_PositionUrlsMixin):
                 "model_name": self.model._meta.verbose_name,
                 "stale": stale,
                 "stale_message": STALE_MESSAGE,
+                "refused": refused,
                 "cancel_url": position_url(self.position_pk(), self.anchor),
                 "history_url": self.history_url(),
             },

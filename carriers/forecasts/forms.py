@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carriers.choices import ForecastKind
 from carriers.forecasts.services import LineInput
-from carriers.models import CarrierPayment, ForecastLine, Organisation
+from carriers.models import CarrierPayment, ForecastLine
 from kim_admin.fields import FIRST_YEAR, LAST_YEAR
 from kim_admin.forms import PlainRowForm, PlainRowFormSet, ScopedModelForm
 
@@ -141,7 +141,8 @@ class CarrierPaymentForm(ScopedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["carrier"].queryset = Organisation.objects.carriers().order_by("name")
+        carrier = self.fields["carrier"]
+        carrier.queryset = carrier.queryset.carriers().order_by("name")
         self.fields["position"].queryset = self.fields["position"].queryset.filter(
             employer__kind="carrier", scenario__isnull=True
         )

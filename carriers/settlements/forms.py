@@ -84,4 +84,5 @@ class AdvancePaymentForm(ScopedModelForm):
             .filter(scenario__isnull=True)
             .order_by("name")
         )
-        self.fields["town"].queryset = Organisation.objects.towns().order_by("name")
+        town = self.fields["town"]
+        town.queryset = town.queryset.towns().order_by("name")

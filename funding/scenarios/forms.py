@@ -12,6 +12,7 @@ from funding.choices import FundingKind, OrganisationKind
 from funding.models import BuildingBlock, Scenario
 from funding.scenarios.selectors import MAX_SCENARIOS
 from kim_admin.forms import germanise
+from kim_admin.scoping import VIEW
 from staffing.models import Position
 
 BASELINE = ""
@@ -34,18 +35,19 @@ class ScenarioCopyForm(forms.Form):
     source = forms.ChoiceField(label=_("Kopie von"), required=False)
     description = forms.CharField(label=_("Beschreibung"), widget=forms.Textarea, required=False)
 
-    def __init__(self, *args, recipient, **kwargs):
+    def __init__(self, *args, recipient, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.recipient = recipient
+        self.scenarios = Scenario.objects.restrict(user, VIEW).filter(recipient=recipient)
         self.fields["source"].choices = [(BASELINE, _("Echter Plan (Ausgangslage)"))] + [
-            (s.slug, s.name) for s in Scenario.objects.filter(recipient=recipient).order_by("name")
+            (s.slug, s.name) for s in self.scenarios.order_by("name")
         ]
 
     def clean_source(self) -> Scenario | None:
         slug = self.cleaned_data.get("source")
         if not slug:
             return None
-        return Scenario.objects.get(recipient=self.recipient, slug=slug)
+        return self.scenarios.get(slug=slug)
 
 
 class MoveToRecipientForm(forms.Form):
@@ -181,12 +183,11 @@ class CompareForm(forms.Form):
     years = forms.CharField(label=_("Jahre"), help_text=_("z. B. 2025-2028"))
     bearer = forms.ChoiceField(label=_("Einsparung für"), required=False)
 
-    def __init__(self, *args, recipient, bearers=(), **kwargs):
+    def __init__(self, *args, recipient, user, bearers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.recipient = recipient
-        self.fields["scenarios"].choices = [
-            (s.slug, s.name) for s in Scenario.objects.filter(recipient=recipient).order_by("name")
-        ]
+        scenarios = Scenario.objects.restrict(user, VIEW).filter(recipient=recipient)
+        self.fields["scenarios"].choices = [(s.slug, s.name) for s in scenarios.order_by("name")]
         self.fields["bearer"].choices = [(recipient.slug, recipient.name)] + [
             (o.slug, o.name) for o in bearers if o.slug != recipient.slug
         ]

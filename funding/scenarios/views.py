@@ -107,7 +107,7 @@ def scenario_create(request):
     if not _may_change(request.user):
         raise PermissionDenied
     recipient = _recipient(request)
-    form = forms.ScenarioCopyForm(request.POST or None, recipient=recipient)
+    form = forms.ScenarioCopyForm(request.POST or None, recipient=recipient, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             scenario = services.scenario_copy(
@@ -334,7 +334,7 @@ def scenario_compare(request):
     if len(scenario_slugs) == 1 and "," in scenario_slugs[0]:
         data.setlist("scenarios", [s for s in scenario_slugs[0].split(",") if s])
     bearers = _bearer_choices(recipient)
-    form = forms.CompareForm(data, recipient=recipient, bearers=bearers)
+    form = forms.CompareForm(data, recipient=recipient, user=request.user, bearers=bearers)
     result = None
     status = 200
     if form.is_valid():
