@@ -177,3 +177,13 @@ def test_demo_rows_have_a_first_history_record(db):
     position.save()
     latest, first = position.history.order_by("-history_id")[:2]
     assert [c.field for c in latest.diff_against(first).changes] == ["title"]
+
+
+def test_every_demo_fixture_passes_the_rule_check(db):
+    """The suite's demo fixture skips the rule check (tests/conftest.py); this is where the
+    whole demo data set is checked against every rule of the plan, as ``make run`` loads it."""
+    from kim_admin.validation import plan_problems
+
+    call_command("load_demo", "--no-users", verbosity=0)
+    assert Organisation.objects.filter(slug__in=["leverkusen", "coesfeld"]).count() == 2
+    assert plan_problems() == []
