@@ -75,6 +75,9 @@ REFERENCE_MODELS = [
 ROLES_WHO_EDIT_PLANS = {Role.FINANCE, Role.COORDINATOR, Role.ADMIN}
 # Who sees a recipient's scenarios and the projections on them: its confidential planning.
 PLANNING_ROLES = frozenset({Role.FINANCE, Role.COORDINATOR, Role.ADMIN})
+# The scenarios themselves: other roles do not even hold the view permission, so their pages
+# and endpoints refuse them (403) instead of showing an empty list.
+PLANNING_VIEW = [("funding", "view_scenario")]
 
 # Council reports (reports.PublishedReport): finance and coordinators publish (add), the
 # council reads. Nobody changes or deletes one: a correction is a new version.
@@ -108,6 +111,7 @@ def role_permissions():
         for action in ("add", "change", "delete")
     ]
     reports = REPORT_READ + REPORT_PUBLISH
+    read_plan = [p for p in read_all if p not in PLANNING_VIEW]
     return {
         Role.FINANCE: read_all + edit_plan + FORECAST_VIEW + reports + SETTLEMENT_ISSUE,
         Role.COORDINATOR: read_all
@@ -116,9 +120,9 @@ def role_permissions():
         + FORECAST_REVIEW
         + reports
         + SETTLEMENT_ISSUE,
-        Role.CARRIER: read_all + FORECAST_VIEW + FORECAST_WRITE,
-        Role.TOWN: read_all,
-        Role.COUNCIL: read_all + REPORT_READ,
+        Role.CARRIER: read_plan + FORECAST_VIEW + FORECAST_WRITE,
+        Role.TOWN: read_plan,
+        Role.COUNCIL: read_plan + REPORT_READ,
         Role.ADMIN: read_all
         + edit_plan
         + FORECAST_VIEW

@@ -123,8 +123,9 @@ def test_council_and_carriers_cannot_write(leverkusen):
     assert council.post(BASE, {"name": "x", "slug": "x"}, format="json").status_code == 403
     assert council.post(f"{BASE}{pk}/move-to-recipient/", {}, format="json").status_code == 403
     carrier = client_for("carrier", Organisation.objects.get(slug="caritas-leverkusen"))
-    # Carriers may read scenarios but see none of a recipient's (outside the scope: 404).
-    assert carrier.get(f"{BASE}{pk}/").status_code == 404
+    # Carriers hold no permission on scenarios at all.
+    assert carrier.get(BASE).status_code == 403
+    assert carrier.get(f"{BASE}{pk}/").status_code == 403
     other = client_for("finance", f.OrganisationFactory())
     assert other.post(f"{BASE}{pk}/move-to-recipient/", {}, format="json").status_code == 404
 

@@ -32,7 +32,9 @@ def test_list_shows_the_demo_scenarios_to_finance_not_the_council(leverkusen, cl
     # The scenarios are the administration's negotiating positions (seed 000): the council
     # reads the comparison when it is published as a report, not the working copies.
     login_as("council", leverkusen)
-    page = client.get(LIST).content.decode()
+    response = client.get(LIST)
+    assert response.status_code == 403
+    page = response.content.decode()
     assert "Szenario 4: Baustein 2 auf fünf Stellen" not in page
     assert "Neues Szenario" not in page
 
@@ -44,9 +46,10 @@ def test_carriers_and_towns_see_no_scenarios(demo_data, client, login_as, role):
     )
     login_as(role, org)
     response = client.get(LIST)
-    # The list answers (they may read scenarios), without any of Leverkusen's.
-    assert response.status_code == 200
+    # Scenarios are the administration's working copies: no list at all, a German refusal.
+    assert response.status_code == 403
     assert "Szenario 1" not in response.content.decode()
+    assert "fehlt Ihnen die Berechtigung" in response.content.decode()
     pk = scenario("szenario-1").pk
     assert client.get(f"/foerderung/szenarien/{pk}/").status_code == 404
 

@@ -193,8 +193,9 @@ def test_the_council_reads_no_scenario(city):
     scenario = PLAN_ROWS["scenario"](city)
     client = token_client(UserFactory(role="council", organisation=city))
 
-    assert ids(client.get(list_url("scenario"))) == set()
-    assert client.get(detail_url("scenario", scenario)).status_code == 404
+    # No permission on scenarios at all: the list is refused, not merely empty.
+    assert client.get(list_url("scenario")).status_code == 403
+    assert client.get(detail_url("scenario", scenario)).status_code == 403
 
 
 def test_organisations_are_each_roles_circle(city):
@@ -246,8 +247,9 @@ def test_carrier_sees_only_what_it_employs(city, other_city):
     assert ids(client.get(list_url("occupancy"))) == {occupancy.pk}
     assert ids(client.get(list_url("positioncost"))) == {cost.pk}
     assert ids(client.get(list_url("forwardingagreement"))) == {agreement.pk}
-    for basename in ("grantnotice", "scenario", "programmecost", "revenueaccount", "costsplit"):
+    for basename in ("grantnotice", "programmecost", "revenueaccount", "costsplit"):
         assert ids(client.get(list_url(basename))) == set(), basename
+    assert client.get(list_url("scenario")).status_code == 403
     assert client.get(detail_url("position", at_awo)).status_code == 404
     assert client.get(detail_url("position", at_city)).status_code == 404
     forwarded = client.get(detail_url("forwardingagreement", agreement)).json()
