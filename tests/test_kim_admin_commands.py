@@ -173,6 +173,11 @@ def test_demo_rows_have_a_first_history_record(db):
     )
     position = Position.objects.get(pk=1005)
     assert position.history.count() == 1
+    # Every organisation too, although loaddata's many-to-many writes record some of them.
+    organisations = Organisation.objects.all()
+    assert organisations.count() == 4  # the city and its three carriers
+    for organisation in organisations:
+        assert organisation.history.exists(), organisation
     position.title = "Neu"
     position.save()
     latest, first = position.history.order_by("-history_id")[:2]

@@ -1,4 +1,3 @@
-import io
 from pathlib import Path
 
 from django.conf import settings
@@ -6,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, transaction
+from simple_history.models import registered_models
 
 from carriers.models import Organisation
 from funding.scenarios.demo import build_leverkusen_scenarios
@@ -13,6 +13,21 @@ from kim_admin.demo import DEMO_PASSWORD, ensure_demo_users
 from kim_admin.validation import constraint_message, plan_problems
 
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
+
+
+def first_history_records():
+    """A first history record for every row of a historied model that has none.
+
+    ``populate_history --auto`` skips a whole model once any of its rows has history, and
+    loaddata's many-to-many writes (an organisation's partner recipients) already give some
+    organisations one: the others stayed without a first record."""
+    for model in registered_models.values():
+        if not hasattr(model, "history"):
+            continue  # a many-to-many through table; its rows are recorded with their owner
+        recorded = model.history.values(model._meta.pk.attname)
+        missing = list(model._default_manager.exclude(pk__in=recorded))
+        if missing:
+            model.history.bulk_history_create(missing, default_change_reason="Demodaten")
 
 
 class Command(BaseCommand):
@@ -60,7 +75,7 @@ class Command(BaseCommand):
                     raise _Refused(problems)
                 # loaddata saves raw, which writes no history: give each row its first record,
                 # so the first change shows what it changed from.
-                call_command("populate_history", auto=True, verbosity=0, stdout=io.StringIO())
+                first_history_records()
                 # Scenario copies are derived data: built through the services (seed 000).
                 build_leverkusen_scenarios()
                 logins = [] if no_users else ensure_demo_users()
