@@ -317,3 +317,82 @@ def test_start_page_query_count_is_the_same_for_10_and_1000_forecasts(client, ci
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] == expected
+
+
+# --- Menus per role and empty lists ----------------------------------------------------------------
+
+
+def nav_of(html: str) -> str:
+    return html.split('aria-label="Hauptnavigation"', 1)[1].split("</nav>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("role", "offered", "not_offered"),
+    [
+        ("council", ["Stellen", "Berichte"], ["Verwaltung", "Import", "Prognosen"]),
+        ("finance", ["Prognosen", "Abrechnungen", "Berichte", "Import"], ["Verwaltung"]),
+        ("coordinator", ["Prognosen", "Abrechnungen", "Berichte", "Import"], ["Verwaltung"]),
+        ("admin", ["Verwaltung", "Import", "Prognosen"], []),
+    ],
+)
+def test_the_menu_offers_only_what_the_role_may_use(client, city, role, offered, not_offered):
+    client.force_login(UserFactory(role=role, organisation=None if role == "admin" else city))
+    html = html_of(client.get(reverse("home")))
+    nav = nav_of(html)
+    for entry in offered:
+        assert f">{entry}" in nav, entry
+    for entry in not_offered:
+        assert f">{entry}" not in nav, entry
+
+
+def test_carrier_and_town_menus(client, city):
+    carrier = CarrierFactory()
+    client.force_login(UserFactory(role="carrier", organisation=carrier))
+    nav = nav_of(html_of(client.get(reverse("home"))))
+    assert ">Prognosen" in nav
+    for entry in ("Abrechnungen", "Berichte", "Import", "Verwaltung"):
+        assert f">{entry}" not in nav
+    town = TownFactory(parent=CountyFactory())
+    client.force_login(UserFactory(role="town", organisation=town))
+    nav = nav_of(html_of(client.get(reverse("home"))))
+    assert ">Abrechnungen" in nav
+    for entry in ("Prognosen", "Berichte", "Import", "Verwaltung"):
+        assert f">{entry}" not in nav
+
+
+def test_the_council_home_offers_no_editing(client, city):
+    PositionFactory(recipient=city, planned_start=date(2024, 1, 1))
+    client.force_login(UserFactory(role="council", organisation=city))
+    html = html_of(client.get(reverse("home"), {"year": "2024"}))
+    assert "Stellen bearbeiten" not in html
+    assert reverse("imports:upload") not in html
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "text"),
+    [
+        ("council", "reports:publishedreport_list", "Noch kein Bericht veröffentlicht. Sobald"),
+        ("finance", "reports:publishedreport_list", "Unter „Neuer Bericht“ wählen Sie"),
+        ("finance", "carriers:settlementstatement_list", "Noch keine Abrechnung ausgestellt."),
+        ("coordinator", "carriers:costforecast_list", "Die Trägerinnen legen ihre"),
+        ("finance", "carriers:carrierpayment_list", "Noch keine Zahlung an eine Trägerin"),
+    ],
+)
+def test_empty_lists_say_what_will_appear_and_how(client, city, role, url, text):
+    client.force_login(UserFactory(role=role, organisation=city))
+    html = html_of(client.get(reverse(url)))
+    assert text in html
+    # A filter that finds nothing says just that.
+    filtered = html_of(client.get(reverse(url), {"year": "1999"}))
+    assert text not in filtered
+    assert "Keine Einträge gefunden." in filtered
+
+
+def test_empty_lists_of_carriers_and_towns_speak_to_them(client, city):
+    client.force_login(UserFactory(role="carrier", organisation=CarrierFactory()))
+    html = html_of(client.get(reverse("carriers:costforecast_list")))
+    assert "Mit „Neu anlegen“ öffnen Sie eine Kostenprognose" in html
+    town = TownFactory(parent=CountyFactory())
+    client.force_login(UserFactory(role="town", organisation=town))
+    html = html_of(client.get(reverse("carriers:settlementstatement_list")))
+    assert "Noch keine Abrechnung. Ist Ihre Kommune an einer Kostenaufteilung beteiligt" in html
