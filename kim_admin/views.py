@@ -98,7 +98,7 @@ def home(request):
     )
     if user.has_perm("carriers.view_costforecast"):
         # KI coordination: its inbox; finance: where the carriers' statements stand.
-        context["review"] = forecast_selectors.review_counts(user)
+        context["review"] = forecast_selectors.review_counts(user, recipient)
         context["reviewer"] = user.has_perm("carriers.review_costforecast")
     if role == Role.COUNCIL:
         context["reports"] = _latest_reports(user, recipient)

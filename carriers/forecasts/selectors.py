@@ -473,25 +473,25 @@ class ReviewCounts:
     returned: int = 0
 
 
-def review_counts(user) -> ReviewCounts:
-    """One query over the statements in the user's scope."""
+def review_counts(user, recipient=None) -> ReviewCounts:
+    """One query over the statements in the user's scope (of one recipient if given: an
+    administrator's start page shows one recipient)."""
     from django.db.models import Count, Q
 
     submitted = Q(state=ForecastState.SUBMITTED)
-    row = (
-        CostForecast.objects.restrict(user)
-        .order_by()
-        .aggregate(
-            submitted=Count("pk", filter=submitted),
-            content_open=Count("pk", filter=submitted & Q(content_checked_at__isnull=True)),
-            arithmetic_open=Count("pk", filter=submitted & Q(arithmetic_checked_at__isnull=True)),
-            ready_to_approve=Count(
-                "pk",
-                filter=submitted
-                & Q(content_checked_at__isnull=False, arithmetic_checked_at__isnull=False),
-            ),
-            returned=Count("pk", filter=Q(state=ForecastState.RETURNED)),
-        )
+    queryset = CostForecast.objects.restrict(user)
+    if recipient is not None:
+        queryset = queryset.filter(recipient=recipient)
+    row = queryset.order_by().aggregate(
+        submitted=Count("pk", filter=submitted),
+        content_open=Count("pk", filter=submitted & Q(content_checked_at__isnull=True)),
+        arithmetic_open=Count("pk", filter=submitted & Q(arithmetic_checked_at__isnull=True)),
+        ready_to_approve=Count(
+            "pk",
+            filter=submitted
+            & Q(content_checked_at__isnull=False, arithmetic_checked_at__isnull=False),
+        ),
+        returned=Count("pk", filter=Q(state=ForecastState.RETURNED)),
     )
     return ReviewCounts(**row)
 
@@ -499,7 +499,8 @@ def review_counts(user) -> ReviewCounts:
 def waiting_count(user) -> int | None:
     """The number next to "Prognosen" in the navigation: for a reviewer the submitted
     statements waiting for a check or a decision, for a carrier its returned statements and
-    unsent drafts. ``None`` (and no query) for everybody else."""
+    unsent drafts. ``None`` (and no query) for everybody else, administrators included (they
+    see every recipient; their start page counts the chosen one's)."""
     if not user.is_authenticated:
         return None
     if user.role == Role.CARRIER:
@@ -510,9 +511,7 @@ def waiting_count(user) -> int | None:
             .filter(state__in=(ForecastState.RETURNED, ForecastState.DRAFT))
             .count()
         )
-    if user.role in (Role.COORDINATOR, Role.ADMIN) and user.has_perm(
-        "carriers.review_costforecast"
-    ):
+    if user.role == Role.COORDINATOR and user.has_perm("carriers.review_costforecast"):
         return CostForecast.objects.restrict(user).filter(state=ForecastState.SUBMITTED).count()
     return None
 
