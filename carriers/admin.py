@@ -28,7 +28,7 @@ class OrganisationAdmin(ScopedHistoryAdmin):
     list_select_related = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
-    fields = ("name", "slug", "kind", "parent", "levy_share", "notes")
+    fields = ("name", "slug", "kind", "parent", "levy_share", "four_eyes", "notes")
 
 
 @admin.register(ForwardingAgreement)

@@ -219,7 +219,9 @@ class CostSplitForm(RecipientFormMixin, PositionsMixin, FormWithRows, ScopedMode
         self.narrow_recipient()
         employer = self.fields["employer_town"]
         employer.queryset = towns_of(self.user, employer.queryset)
-        employer.help_text = _("Die Kommune, die anstellt und die Förderung erhält (Seed 003).")
+        employer.help_text = _(
+            "Die Kommune, die anstellt und die Förderung erhält (Anstellungskörperschaft)."
+        )
         self.setup_positions()
 
     def clean(self):

@@ -13,13 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement
+from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
 from carriers.models.core import town_of_recipient_error
-from funding.choices import SplitMethod
+from funding.choices import OrganisationKind, SplitMethod
+from kim_admin.roles import Role
 from kim_admin.versioning import bump_version
 from staffing import rules
 
@@ -132,6 +133,41 @@ def _clean(record) -> dict[str, list[str]]:
     except ValidationError as error:
         return dict(error.message_dict)
     return {}
+
+
+@transaction.atomic
+def organisation_save(
+    *,
+    organisation: Organisation,
+    actor,
+    partner_recipients: Iterable | None = None,
+    expected_version: int | None = None,
+) -> Organisation:
+    """Create or update an organisation (reference data: the administration's), with the
+    recipients a carrier works for (None keeps them). German messages per field; nothing saved
+    when one is refused."""
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied(_("Organisationen legt die Administration an."))
+    bump_version(organisation, expected_version)
+    errors = _clean(organisation)
+    if partner_recipients is not None:
+        partner_recipients = list(partner_recipients)
+        if partner_recipients and organisation.kind != OrganisationKind.CARRIER:
+            errors.setdefault("partner_recipients", []).append(
+                _("Nur Trägerinnen sind für Zuwendungsempfänger tätig.")
+            )
+        for recipient in partner_recipients:
+            if not recipient.is_recipient_kind:
+                errors.setdefault("partner_recipients", []).append(
+                    _("„%(name)s“ ist kein Zuwendungsempfänger (Kreis oder kreisfreie Stadt).")
+                    % {"name": recipient}
+                )
+    if errors:
+        raise ValidationError(errors)
+    _with_actor(organisation, actor).save()
+    if partner_recipients is not None:
+        organisation.partner_recipients.set(partner_recipients)
+    return organisation
 
 
 @transaction.atomic

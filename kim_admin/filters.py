@@ -55,7 +55,7 @@ class PlanFilterSet(django_filters.FilterSet):
 
     scenario = django_filters.CharFilter(
         method="filter_scenario",
-        label=_("Szenario (Kürzel; „none“ für den echten Plan)"),
+        label=_("Szenario (Kürzel; leer: der echte Plan)"),
     )
 
     def filter_scenario(self, queryset, name, value):

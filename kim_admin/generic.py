@@ -13,6 +13,8 @@ form. Permission, scope, version check, audit history and exports come from here
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -123,8 +125,24 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    # What an empty list says when nothing is filtered: what will appear here and how (None:
+    # the table's "Keine Einträge gefunden.").
+    empty_text: str | None = None
+    # Query parameters that sort, page or export a list rather than filter it.
+    NOT_FILTERS = frozenset({"sort", "page", "export", "per_page"})
+
+    def get_empty_text(self) -> str | None:
+        return self.empty_text
+
+    def is_filtered(self) -> bool:
+        return any(value for key, value in self.request.GET.items() if key not in self.NOT_FILTERS)
+
     def get_table_kwargs(self):
-        return {"totals": self.get_totals()} if self.totals else {}
+        kwargs = {"totals": self.get_totals()} if self.totals else {}
+        empty_text = None if self.is_filtered() else self.get_empty_text()
+        if empty_text:
+            kwargs["empty_text"] = empty_text
+        return kwargs
 
     def get_totals(self):
         queryset = self.object_list if hasattr(self, "object_list") else self.get_queryset()
@@ -216,6 +234,9 @@ class ObjectEditView(ScopedMixin, View):
         if not has_model_perm(request.user, self.model, permission):
             raise PermissionDenied
         self.object = self.get_object()
+        # The object as stored: binding a form writes the entered values onto ``self.object``,
+        # and a refused edit must not show them in the heading as if they were saved.
+        self.stored_object = copy.copy(self.object)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, data=None):
@@ -262,7 +283,7 @@ class ObjectEditView(ScopedMixin, View):
         return obj.get_absolute_url()
 
     def render(self, form, stale=False, status=200):
-        obj = self.object
+        obj = self.stored_object
         context = {
             "form": form,
             "object": obj if obj.pk else None,

@@ -1,8 +1,11 @@
-"""The start page: a recipient's cost overview of a year, for the council's questions.
+"""The start page of each role.
 
 Finance, coordinator and council users see their own organisation's programme (a county or a
-county-free city); administrators choose any recipient with ``?recipient=<slug>``. Carrier and
-town users get a note on what they can see until their own pages exist.
+county-free city): the year's cost overview for the council's questions, with the waiting
+forecasts (KI coordination, finance) or the latest published reports (council) on top;
+administrators choose any recipient with ``?recipient=<slug>``. A carrier sees its positions,
+what it has to do and its year's figures with each recipient; a town its share, its settlement
+statements and what it paid. Every figure comes from a selector; the view only picks them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carriers.forecasts import selectors as forecast_selectors
 from carriers.models import Organisation
+from carriers.settlements import selectors as settlement_selectors
 from funding.choices import CostSource, OrganisationKind
 from funding.overview import cost_overview
 from kim_admin.roles import Role
@@ -40,8 +45,10 @@ def home(request):
                 "Administration."
             ),
         )
-    if role in (Role.CARRIER, Role.TOWN):
-        return _scope_note(request, context, role)
+    if role == Role.CARRIER:
+        return _carrier_home(request, context)
+    if role == Role.TOWN:
+        return _town_home(request, context)
 
     recipient, problem, recipients = _recipient(request, role)
     context.update(recipient=recipient, recipients=recipients)
@@ -89,7 +96,27 @@ def home(request):
             (CostSource(source).label, detail, n) for source, detail, n in overview.cost_sources()
         ],
     )
+    if user.has_perm("carriers.view_costforecast"):
+        # KI coordination: its inbox; finance: where the carriers' statements stand.
+        context["review"] = forecast_selectors.review_counts(user, recipient)
+        context["reviewer"] = user.has_perm("carriers.review_costforecast")
+    if role == Role.COUNCIL:
+        context["reports"] = _latest_reports(user, recipient)
     return render(request, "home.html", context)
+
+
+LATEST_REPORTS = 5
+
+
+def _latest_reports(user, recipient):
+    from reports.models import PublishedReport
+
+    return list(
+        PublishedReport.objects.restrict(user)
+        .without_pdf()
+        .filter(recipient=recipient)
+        .order_by("-published_at", "-pk")[:LATEST_REPORTS]
+    )
 
 
 def _total_rows(overview) -> list[dict]:
@@ -168,15 +195,60 @@ def _note(request, context, message, status=200):
     return render(request, "home.html", context, status=status)
 
 
-def _scope_note(request, context, role):
+def _requested_year(request, default: int):
+    """``?year=`` if it is a year the pages know, else the default; None for rubbish."""
+    raw = request.GET.get("year", "").strip()
+    if not raw:
+        return default
+    if raw.isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
+        return int(raw)
+    return None
+
+
+def _unknown_year(request, context):
+    message = _(
+        "Das Jahr „%(year)s“ ist unbekannt. Bitte ein Jahr zwischen %(first)s und %(last)s wählen."
+    ) % {"year": request.GET.get("year", ""), "first": FIRST_YEAR, "last": LAST_YEAR}
+    return _note(request, context, message, status=404)
+
+
+def _carrier_home(request, context):
+    """A carrier: its positions, what is due, its agreements and its year with each recipient."""
     organisation = request.user.organisation
-    visible = Position.objects.restrict(request.user).filter(scenario__isnull=True).count()
-    context.update(
-        organisation=organisation,
-        visible_positions=visible,
-        api_url=_api_root(),
-    )
-    return render(request, "home.html", context)
+    if organisation is None:
+        return _note(
+            request,
+            context,
+            _("Ihr Konto gehört zu keiner Trägerin. Bitte wenden Sie sich an die Administration."),
+        )
+    year = _requested_year(request, timezone.localdate().year)
+    if year is None:
+        return _unknown_year(request, context)
+    home = forecast_selectors.carrier_home(request.user, year)
+    context.update(organisation=organisation, year=year, home=home, api_url=_api_root())
+    return render(request, "home_carrier.html", context)
+
+
+def _town_home(request, context):
+    """A town: its share of the recipient's own share, its statements, what it paid."""
+    organisation = request.user.organisation
+    if organisation is None:
+        return _note(
+            request,
+            context,
+            _("Ihr Konto gehört zu keiner Kommune. Bitte wenden Sie sich an die Administration."),
+        )
+    parent = organisation.parent
+    recipient = parent if parent is not None and parent.is_recipient_kind else None
+    years, default_year = _years(recipient) if recipient else ([], timezone.localdate().year)
+    year = _requested_year(request, default_year)
+    if year is None:
+        return _unknown_year(request, context)
+    if years and year not in years:
+        years = sorted({*years, year})
+    home = settlement_selectors.town_home(request.user, recipient, year)
+    context.update(organisation=organisation, year=year, years=years, home=home)
+    return render(request, "home_town.html", context)
 
 
 def _api_root() -> str | None:

@@ -146,6 +146,19 @@ class PublishedReportListView(ObjectListView):
     table_class = PublishedReportTable
     template_name = "reports/publishedreport_list.html"
 
+    def get_empty_text(self):
+        if may_draft(self.request.user):
+            return _(
+                "Noch kein Bericht veröffentlicht. Unter „Neuer Bericht“ wählen Sie Berichtsart "
+                "und Jahr, prüfen den Entwurf und veröffentlichen ihn; er erscheint dann hier "
+                "für den Rat."
+            )
+        return _(
+            "Noch kein Bericht veröffentlicht. Sobald die Finanzverwaltung oder die "
+            "KI-Koordination einen Bericht für den Rat veröffentlicht, erscheint er hier zum "
+            "Herunterladen als PDF."
+        )
+
     def get_queryset(self):
         return published_reports(self.request.user)
 

@@ -106,7 +106,8 @@ class PositionForm(PlainDecimalsMixin, ScopedModelForm):
         recipient = self.fields["recipient"]
         recipient.queryset = recipient.queryset.recipients()
         self.fields["employer"].help_text = _(
-            "Die Stadt bzw. der Kreis selbst, eine Kommune oder eine Trägerin."
+            "Die Stadt bzw. der Kreis selbst, eine Kommune oder eine Trägerin. Für eine "
+            "Trägerin muss der Weiterleitungsvertrag mit ihr schon angelegt sein."
         )
         position = self.instance
         town_choices = [

@@ -65,6 +65,39 @@ def row_error(message: str) -> tuple[int, str | None, str] | None:
     return int(match["row"]) - 1, match["field"], match["text"]
 
 
+def forwarding_agreement_error(position: Position) -> str | None:
+    """A position of the real plan that a carrier employs is forwarded to it: the recipient
+    needs a forwarding agreement with that carrier in force when the position starts (seed
+    000: the funding passes through to the carrier under the agreement). Asked when the
+    position is created or moves to the carrier, so stored positions keep saving while their
+    agreement is being entered. Returns the German message, else None."""
+    from carriers.models import ForwardingAgreement
+    from funding.choices import OrganisationKind
+
+    employer = position.employer if position.employer_id else None
+    if employer is None or employer.kind != OrganisationKind.CARRIER:
+        return None
+    if position.scenario_id is not None or position.recipient_id is None:
+        return None
+    if position.pk is not None:
+        stored = Position.objects.filter(pk=position.pk).values_list("employer_id", flat=True)
+        if stored.first() == position.employer_id:
+            return None
+    start = position.planned_start
+    agreements = ForwardingAgreement.objects.filter(
+        recipient_id=position.recipient_id, carrier_id=employer.pk, scenario__isnull=True
+    )
+    if start is not None:
+        agreements = agreements.filter(valid_from__lte=start).exclude(valid_to__lt=start)
+    if agreements.exists():
+        return None
+    return _(
+        "%(carrier)s ist Trägerin: für ihre Stellen braucht %(recipient)s einen "
+        "Weiterleitungsvertrag mit ihr, der bei Beginn der Stelle gilt. Bitte zuerst unter "
+        "„Förderung & Träger“ › „Weiterleitungen“ den Vertrag anlegen."
+    ) % {"carrier": employer, "recipient": position.recipient}
+
+
 @transaction.atomic
 def position_save(
     *,
@@ -87,6 +120,8 @@ def position_save(
     except ValidationError as error:
         for field, texts in error.message_dict.items():
             errors.setdefault(field, []).extend(texts)
+    if "employer" not in errors and (message := forwarding_agreement_error(position)):
+        errors.setdefault("employer", []).append(message)
 
     if served_towns is not None:
         message = rules.served_shares_error([t.share for t in served_towns])

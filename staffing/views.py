@@ -575,7 +575,8 @@ class _PositionUrlsMixin:
 
 class _PositionFormMixin(_PositionUrlsMixin):
     def render(self, form, stale=False, status=200):
-        obj = self.object
+        # As stored: a refused edit does not show its values in the heading.
+        obj = self.stored_object
         pk = self.position_pk()
         if isinstance(obj, Position) and obj.pk:
             title = str(obj)

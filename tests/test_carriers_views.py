@@ -904,9 +904,9 @@ def test_split_list_query_count_is_constant(client, login_as, county, n, django_
         CostSplitMember(split=s, organisation=t) for s, t in zip(splits, towns, strict=True)
     )
     # session, user, permissions (2), role, organisation (page header), count, totals, page
-    # rows, their towns.
+    # rows, their towns, the forecasts waiting for the coordinator (navigation).
     # +2 for the filter selects (employer town, member town), queried once per page.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(SPLITS)
     assert response.status_code == 200
 

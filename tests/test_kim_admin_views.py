@@ -179,7 +179,7 @@ def test_finance_cannot_look_at_another_recipient(client, small_plan):
     assert "Der Zuwendungsempfänger „leverkusen“ ist unbekannt." in html
 
 
-def test_carrier_gets_a_note_on_what_it_sees(client, city):
+def test_carrier_gets_its_own_start_page(client, city):
     caritas = CarrierFactory(name="Caritasverband Leverkusen")
     PositionFactory(recipient=city, employer=caritas)
     PositionFactory(recipient=city)
@@ -187,16 +187,16 @@ def test_carrier_gets_a_note_on_what_it_sees(client, city):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Als <strong>Trägerin</strong>" in html
-    assert response.context["visible_positions"] == 1
+    assert "Übersicht der Trägerin" in html
+    assert len(response.context["home"].positions) == 1
     assert "table--council" not in html
 
 
-def test_town_gets_a_note_on_what_it_sees(client):
+def test_town_gets_its_own_start_page(client):
     town = TownFactory(name="Hückeswagen", parent=CountyFactory())
     client.force_login(UserFactory(role="town", organisation=town, is_staff=True))
     html = client.get(reverse("home")).content.decode()
-    assert "Als <strong>Kommune</strong>" in html
+    assert "Übersicht der Kommune" in html
     # Its positions are in the app's pages; the Django admin is the administration's.
     assert reverse("staffing:position_list") in html
     assert reverse("admin:staffing_position_changelist") not in html
@@ -215,9 +215,9 @@ def test_user_without_role_or_recipient_gets_a_note(client, city):
 # --- query count ------------------------------------------------------------------------------
 
 # Session, user, the user's role groups, the organisation, the year span, the cost overview's
-# fixed set of reads (funding.selectors) and the user's permissions for the navigation (2,
-# cached for the request) - never one query per position.
-HOME_QUERIES = 21
+# fixed set of reads (funding.selectors), where the carriers' forecasts stand (1) and the user's
+# permissions for the navigation (2, cached for the request) - never one query per position.
+HOME_QUERIES = 22
 
 
 def bulk_plan(recipient, count: int):

@@ -31,6 +31,7 @@ class OrganisationSerializer(KimModelSerializer):
             "parent",
             "parent_slug",
             "levy_share",
+            "four_eyes",
             "notes",
         ]
 
@@ -113,6 +114,33 @@ class CostSplitSerializer(KimModelSerializer):
 
 
 # --- writes -----------------------------------------------------------------------------------
+
+
+class OrganisationWriteSerializer(ScopedModelSerializer):
+    """A new or changed organisation (administrators only; the rules are
+    carriers.services.organisation_save's)."""
+
+    partner_recipients = ScopedPrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        many=True,
+        required=False,
+        label=_("Tätig für (Zuwendungsempfänger)"),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "parent",
+            "levy_share",
+            "four_eyes",
+            "partner_recipients",
+            "notes",
+        ]
+
+
 #
 # The rules spanning a record and its positions/towns are carriers.services'; these check the
 # shape and the scope only.

@@ -1,15 +1,29 @@
 from carriers import filtersets
 from carriers.api import serializers
 from carriers.models import CostSplit, CostSplitMember, ForwardingAgreement, Organisation
-from carriers.services import SplitShare, agreement_save, split_save
-from kim_admin.api import RestrictedModelViewSet, RestrictedReadOnlyViewSet
+from carriers.services import SplitShare, agreement_save, organisation_save, split_save
+from kim_admin.api import RestrictedModelViewSet
 from staffing.models import Position
 
 
-class OrganisationViewSet(RestrictedReadOnlyViewSet):
+class OrganisationViewSet(RestrictedModelViewSet):
+    """Organisations: everybody reads those of their circle; administrators create and change
+    them (a new recipient, its towns, the carriers it forwards to) through
+    organisation_save. Nobody deletes one here (the Django admin refuses a referenced one)."""
+
     queryset = Organisation.objects.select_related("parent")
     serializer_class = serializers.OrganisationSerializer
+    write_serializer_class = serializers.OrganisationWriteSerializer
     filterset_class = filtersets.OrganisationFilterSet
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def save_object(self, obj, expected_version, related):
+        organisation_save(
+            organisation=obj,
+            actor=self.request.user,
+            partner_recipients=related.get("partner_recipients"),
+            expected_version=expected_version,
+        )
 
 
 class ForwardingAgreementViewSet(RestrictedModelViewSet):

@@ -415,16 +415,15 @@ def carrier_due(user, today=None) -> list[DueItem]:
     for forecast in mine.filter(state=ForecastState.RETURNED).order_by("year", "pk"):
         items.append(
             DueItem(
-                _("%(label)s %(year)s wurde zurückgegeben: bitte überarbeiten.")
-                % {"label": forecast.label, "year": forecast.year},
+                _("%(label)s wurde zurückgegeben: bitte überarbeiten und wieder einreichen.")
+                % {"label": forecast.label_with_year},
                 forecast,
             )
         )
     for forecast in mine.filter(state=ForecastState.DRAFT).order_by("year", "pk"):
         items.append(
             DueItem(
-                _("%(label)s %(year)s ist noch nicht eingereicht.")
-                % {"label": forecast.label, "year": forecast.year},
+                _("%(label)s ist noch nicht eingereicht.") % {"label": forecast.label_with_year},
                 forecast,
             )
         )
@@ -438,6 +437,8 @@ def carrier_due(user, today=None) -> list[DueItem]:
         recipients = (
             Position.objects.filter(employer_id=user.organisation_id, scenario__isnull=True)
             .filter(overlaps_year("planned_start", "end_date", year))
+            # The model's ordering would add its columns to DISTINCT: one row per position.
+            .order_by("recipient__name", "recipient_id")
             .values_list("recipient_id", "recipient__name")
             .distinct()
         )
@@ -455,3 +456,146 @@ def carrier_due(user, today=None) -> list[DueItem]:
 
 def payments_total(queryset) -> Decimal:
     return queryset.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+# --- Waiting work (start pages and the navigation) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    """The reviewer's inbox in numbers: submitted statements by the step they wait for, and
+    the returned ones the carriers still have to revise."""
+
+    submitted: int = 0
+    content_open: int = 0
+    arithmetic_open: int = 0
+    ready_to_approve: int = 0
+    returned: int = 0
+
+
+def review_counts(user, recipient=None) -> ReviewCounts:
+    """One query over the statements in the user's scope (of one recipient if given: an
+    administrator's start page shows one recipient)."""
+    from django.db.models import Count, Q
+
+    submitted = Q(state=ForecastState.SUBMITTED)
+    queryset = CostForecast.objects.restrict(user)
+    if recipient is not None:
+        queryset = queryset.filter(recipient=recipient)
+    row = queryset.order_by().aggregate(
+        submitted=Count("pk", filter=submitted),
+        content_open=Count("pk", filter=submitted & Q(content_checked_at__isnull=True)),
+        arithmetic_open=Count("pk", filter=submitted & Q(arithmetic_checked_at__isnull=True)),
+        ready_to_approve=Count(
+            "pk",
+            filter=submitted
+            & Q(content_checked_at__isnull=False, arithmetic_checked_at__isnull=False),
+        ),
+        returned=Count("pk", filter=Q(state=ForecastState.RETURNED)),
+    )
+    return ReviewCounts(**row)
+
+
+def waiting_count(user) -> int | None:
+    """The number next to "Prognosen" in the navigation: for a reviewer the submitted
+    statements waiting for a check or a decision, for a carrier its returned statements and
+    unsent drafts. ``None`` (and no query) for everybody else, administrators included (they
+    see every recipient; their start page counts the chosen one's)."""
+    if not user.is_authenticated:
+        return None
+    if user.role == Role.CARRIER:
+        if user.organisation_id is None:
+            return None
+        return (
+            CostForecast.objects.restrict(user)
+            .filter(state__in=(ForecastState.RETURNED, ForecastState.DRAFT))
+            .count()
+        )
+    if user.role == Role.COORDINATOR and user.has_perm("carriers.review_costforecast"):
+        return CostForecast.objects.restrict(user).filter(state=ForecastState.SUBMITTED).count()
+    return None
+
+
+@dataclass(frozen=True)
+class CarrierRecipientYear:
+    """A carrier's year with one recipient, as the cost engine computes it: the cost of the
+    positions it employs, the state funding passed through to it, the cost above the funding
+    and how much of that the carrier carries itself; and what the recipient paid it."""
+
+    recipient_id: int
+    recipient_name: str
+    year: int
+    positions: int
+    total_cost: Decimal
+    funding: Decimal
+    own_share: Decimal
+    carrier_carries: Decimal
+    payments: Decimal
+
+
+@dataclass(frozen=True)
+class CarrierHome:
+    year: int
+    positions: list
+    due: list
+    agreements: list
+    recipients: tuple[CarrierRecipientYear, ...]
+
+
+def carrier_home(user, year: int, today=None) -> CarrierHome:
+    """Everything a carrier's start page shows: its positions in the real plan, what it has to
+    do, its forwarding agreements, and per recipient the year's figures from the cost engine
+    (in a fixed number of queries per recipient, never per position)."""
+    from carriers.models import ForwardingAgreement
+    from funding.overview import cost_overview
+    from staffing.models import Position
+
+    carrier = user.organisation
+    positions = list(
+        Position.objects.restrict(user)
+        .filter(scenario__isnull=True, employer_id=carrier.pk)
+        .select_related("recipient", "block")
+        .order_by("recipient__name", "block__number", "title", "pk")
+    )
+    agreements = list(
+        ForwardingAgreement.objects.restrict(user)
+        .filter(scenario__isnull=True, carrier_id=carrier.pk)
+        .select_related("recipient")
+        .order_by("recipient__name", "-valid_from", "pk")
+    )
+    paid = defaultdict(Decimal)
+    for recipient_id, amount in (
+        CarrierPayment.objects.restrict(user)
+        .filter(carrier_id=carrier.pk, year=year)
+        .values_list("recipient_id", "amount")
+    ):
+        paid[recipient_id] += amount
+    recipients = {p.recipient_id: p.recipient for p in positions}
+    rows = []
+    for recipient in sorted(recipients.values(), key=lambda r: r.name):
+        overview = cost_overview(recipient, year)
+        own = [r for r in overview.positions if r.position.employer.slug == carrier.slug]
+        amounts = sum((r.amounts for r in own), calc.Amounts())
+        carries = sum(
+            (s.amount for s in overview.by_bearer if s.organisation.slug == carrier.slug), ZERO
+        )
+        rows.append(
+            CarrierRecipientYear(
+                recipient_id=recipient.pk,
+                recipient_name=recipient.name,
+                year=year,
+                positions=len(own),
+                total_cost=amounts.total_cost,
+                funding=amounts.funding,
+                own_share=amounts.own_share,
+                carrier_carries=carries,
+                payments=paid.get(recipient.pk, ZERO),
+            )
+        )
+    return CarrierHome(
+        year=year,
+        positions=positions,
+        due=carrier_due(user, today),
+        agreements=agreements,
+        recipients=tuple(rows),
+    )

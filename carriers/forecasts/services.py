@@ -111,9 +111,19 @@ def _lock(forecast: CostForecast, expected_version: int | None) -> CostForecast:
     """Lock the row, refuse a stale version and move the version on."""
     bump_version(forecast, expected_version)
     stored = CostForecast.objects.select_for_update().get(pk=forecast.pk)
-    # Work on the stored state, not on what the caller's copy says.
+    # Work on the stored state and the stored checks, not on what the caller's copy says.
     forecast.state = stored.state
+    for field in CHECK_FIELDS:
+        setattr(forecast, field, getattr(stored, field))
     return forecast
+
+
+CHECK_FIELDS = (
+    "content_checked_by_id",
+    "content_checked_at",
+    "arithmetic_checked_by_id",
+    "arithmetic_checked_at",
+)
 
 
 # --- Lines ---------------------------------------------------------------------------------------
@@ -128,6 +138,25 @@ def carrier_positions(recipient: Organisation, carrier: Organisation, year: int)
             recipient=recipient, employer=carrier, scenario__isnull=True
         ).filter(overlaps_year("planned_start", "end_date", year))
     ).order_by("block__number", "title", "pk")
+
+
+def position_choices(positions) -> list[tuple[int, str]]:
+    """(id, name) of positions as a carrier knows them: by title; a title that occurs more
+    than once is told apart by its start date (never by a bare block number)."""
+    from collections import Counter
+
+    positions = list(positions)
+    titles = Counter(p.title for p in positions)
+    return [
+        (
+            p.pk,
+            p.title
+            if titles[p.title] == 1
+            else _("%(title)s (ab %(start)s)")
+            % {"title": p.title, "start": f"{p.planned_start:%d.%m.%Y}"},
+        )
+        for p in positions
+    ]
 
 
 def _save_lines(forecast: CostForecast, lines: Sequence[LineInput], actor) -> None:
@@ -344,15 +373,47 @@ def forecast_check(
         forecast, (ForecastState.SUBMITTED,), _("Geprüft wird nur eine eingereichte Prognose.")
     )
     _refuse_own(forecast, actor, _("Sie können Ihre eigene Prognose nicht prüfen."))
+    if check not in (CONTENT, ARITHMETIC):
+        raise ValidationError({"check": _("Unbekannte Prüfung.")})
+    _refuse_four_eyes(forecast, actor, check)
     now = timezone.now()
     if check == CONTENT:
         forecast.content_checked_by, forecast.content_checked_at = actor, now
-    elif check == ARITHMETIC:
-        forecast.arithmetic_checked_by, forecast.arithmetic_checked_at = actor, now
     else:
-        raise ValidationError({"check": _("Unbekannte Prüfung.")})
+        forecast.arithmetic_checked_by, forecast.arithmetic_checked_at = actor, now
     _with_actor(forecast, actor).save()
     return forecast
+
+
+APPROVAL = "approval"
+
+
+def four_eyes_error(forecast: CostForecast, actor, step: str) -> str | None:
+    """The four-eyes rule, a setting of the recipient (``Organisation.four_eyes``): the content
+    check, the arithmetic check and the approval of a forecast are done by three different
+    people. Returns the German refusal if the actor already did one of the other two steps of
+    this submission, else None. Without the setting one person may do all three."""
+    if not forecast.recipient.four_eyes:
+        return None
+    done = {
+        CONTENT: forecast.content_checked_by_id if forecast.content_checked_at else None,
+        ARITHMETIC: forecast.arithmetic_checked_by_id if forecast.arithmetic_checked_at else None,
+    }
+    names = {CONTENT: _("die sachliche Prüfung"), ARITHMETIC: _("die rechnerische Prüfung")}
+    for other, by in done.items():
+        if other != step and by is not None and by == actor.pk:
+            return _(
+                "Bei %(recipient)s gilt das Vier-Augen-Prinzip: sachliche Prüfung, rechnerische "
+                "Prüfung und Genehmigung erledigen verschiedene Personen. Sie haben schon "
+                "%(done)s vermerkt; bitte übernimmt eine Kollegin oder ein Kollege diesen Schritt."
+            ) % {"recipient": forecast.recipient.name, "done": names[other]}
+    return None
+
+
+def _refuse_four_eyes(forecast, actor, step):
+    message = four_eyes_error(forecast, actor, step)
+    if message:
+        raise ValidationError({"state": message})
 
 
 def _refuse_own(forecast, actor, message):
@@ -407,6 +468,7 @@ def forecast_approve(*, forecast: CostForecast, actor, expected_version: int | N
                 % {"what": " und ".join(missing)}
             }
         )
+    _refuse_four_eyes(forecast, actor, APPROVAL)
     for previous in CostForecast.objects.select_for_update().filter(
         recipient=forecast.recipient,
         carrier=forecast.carrier,

@@ -91,6 +91,19 @@ class CostForecastListView(SectionMixin, generic.ObjectListView):
     table_class = tables.CostForecastTable
     template_name = "carriers/forecast_section_list.html"
 
+    def get_empty_text(self):
+        if self.request.user.role == Role.CARRIER:
+            return _(
+                "Noch keine Prognose. Mit „Neu anlegen“ öffnen Sie eine Kostenprognose für ein "
+                "Jahr, vorausgefüllt mit den Zahlen Ihrer Stellen; nach dem Einreichen prüft "
+                "sie die KI-Koordination."
+            )
+        return _(
+            "Noch keine Prognose. Die Trägerinnen legen ihre Kostenprognosen und "
+            "Ist-Abrechnungen selbst an und reichen sie ein; sie erscheinen dann hier und im "
+            "Eingang unter „Aufgaben“."
+        )
+
     def apply_filter_choices(self, form):
         if self.request.user.role != Role.ADMIN:
             form.fields.pop("recipient", None)
@@ -254,7 +267,7 @@ def detail_context(request, forecast, **extra):
     )
     context = {
         "object": forecast,
-        "title": f"{forecast.label} – {forecast.carrier.name} {forecast.year}",
+        "title": f"{forecast.label_with_year} – {forecast.carrier.name}",
         "tabs": section_tabs(request),
         "lines": [(line, effects.get(line.position_id)) for line in lines],
         "effect": effect,
@@ -265,13 +278,21 @@ def detail_context(request, forecast, **extra):
         "versions": versions,
         "can_edit": is_carrier and editable,
         "can_submit": is_carrier and editable and bool(lines),
-        "can_revise": is_carrier
-        and forecast.state in (ForecastState.RETURNED, ForecastState.APPROVED),
+        # A returned statement is edited and submitted again as it is ("Bearbeiten",
+        # "Einreichen"); "Überarbeiten" opens the next version of an approved one.
+        "can_revise": is_carrier and forecast.state == ForecastState.APPROVED,
         "can_review": is_reviewer and forecast.state == ForecastState.SUBMITTED,
         "can_approve": is_reviewer
         and forecast.state == ForecastState.SUBMITTED
         and forecast.content_checked_at is not None
-        and forecast.arithmetic_checked_at is not None,
+        and forecast.arithmetic_checked_at is not None
+        and not services.four_eyes_error(forecast, user, services.APPROVAL),
+        "four_eyes": {
+            step: services.four_eyes_error(forecast, user, step)
+            for step in (services.CONTENT, services.ARITHMETIC, services.APPROVAL)
+        }
+        if is_reviewer and forecast.state == ForecastState.SUBMITTED
+        else {},
         # The recipient's whole year includes other carriers' figures: not for carriers.
         "show_recipient_year": user.role != Role.CARRIER,
         "is_own": user.pk in (forecast.submitted_by_id, forecast.created_by_id),
@@ -301,12 +322,7 @@ class CostForecastEditView(ForecastObjectMixin, View):
 
     def position_choices(self):
         f = self.forecast
-        return [
-            (p.pk, f"{p.title} ({p.block.number})")
-            for p in services.carrier_positions(f.recipient, f.carrier, f.year).select_related(
-                "block"
-            )
-        ]
+        return services.position_choices(services.carrier_positions(f.recipient, f.carrier, f.year))
 
     def get_form(self, data=None):
         return ForecastEditForm(
@@ -333,8 +349,11 @@ class CostForecastEditView(ForecastObjectMixin, View):
                 )
             except VersionConflict:
                 form.add_error(None, STALE_MESSAGE)
+                self.forecast.refresh_from_db()
                 return self.render(form, status=409)
             except ValidationError as error:
+                # The service set the refused title on our copy: the heading shows the stored.
+                self.forecast.refresh_from_db()
                 self.line_errors = error.message_dict.get("lines", [])
                 other = {k: v for k, v in error.message_dict.items() if k != "lines"}
                 if other:
@@ -353,8 +372,7 @@ class CostForecastEditView(ForecastObjectMixin, View):
                 "formset": form.formset,
                 "line_errors": getattr(self, "line_errors", []),
                 "object": self.forecast,
-                "title": f"{self.forecast.label} – {self.forecast.carrier.name} "
-                f"{self.forecast.year}",
+                "title": f"{self.forecast.label_with_year} – {self.forecast.carrier.name}",
                 "tabs": section_tabs(self.request),
             },
             status=status,
@@ -663,6 +681,10 @@ class CarrierPaymentListView(SectionMixin, generic.ObjectListView):
     filter_choices = {"carrier": _carriers_of(CarrierPayment)}
     table_class = tables.CarrierPaymentTable
     totals = {"amount": Sum("amount")}
+    empty_text = gettext_lazy(
+        "Noch keine Zahlung an eine Trägerin erfasst. Die Finanzverwaltung trägt hier ein, was "
+        "sie den Trägerinnen überweist; „Prognose und Ist“ stellt es der Prognose gegenüber."
+    )
     template_name = "carriers/forecast_section_list.html"
 
     def apply_filter_choices(self, form):

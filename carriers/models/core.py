@@ -86,6 +86,14 @@ class Organisation(VersionedModel, ScopedModel):
             "übernimmt. Nur diese dürfen sie in ihrem Plan als Anstellungsträgerin nennen."
         ),
     )
+    four_eyes = models.BooleanField(
+        _("Vier-Augen-Prinzip bei Prognosen"),
+        default=False,
+        help_text=_(
+            "Nur für Zuwendungsempfänger: sachliche Prüfung, rechnerische Prüfung und "
+            "Genehmigung einer Kostenprognose erledigen drei verschiedene Personen."
+        ),
+    )
     notes = models.TextField(_("Anmerkungen"), blank=True)
     history = HistoricalRecords(m2m_fields=["partner_recipients"])
 
@@ -146,6 +154,11 @@ class Organisation(VersionedModel, ScopedModel):
             errors["parent"] = _("Übergeordnet kann nur ein Kreis sein.")
         if self.levy_share is not None and self.kind != OrganisationKind.TOWN:
             errors["levy_share"] = _("Einen Kreisumlage-Anteil haben nur kreisangehörige Kommunen.")
+        if self.four_eyes and not self.is_recipient_kind:
+            errors["four_eyes"] = _(
+                "Das Vier-Augen-Prinzip ist eine Einstellung der Zuwendungsempfänger (Kreise und "
+                "kreisfreie Städte)."
+            )
         if errors:
             raise ValidationError(errors)
 

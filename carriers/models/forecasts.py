@@ -193,6 +193,16 @@ class CostForecast(VersionedModel, CarrierScopedModel):
             return f"{short} (Fassung {self.number})"
         return f"{short} {when:%d.%m.%Y}"
 
+    @property
+    def label_with_year(self) -> str:
+        """The label with the year it concerns, the year said once: "Prognose Dezember 2026"
+        (for 2026) stays as it is, "Prognose 28.11.2024" for 2025 reads "Prognose 28.11.2024
+        für 2025"."""
+        label = self.label
+        if str(self.year) in label:
+            return label
+        return f"{label} für {self.year}"
+
     def get_absolute_url(self):
         return reverse("carriers:costforecast_detail", args=[self.pk])
 

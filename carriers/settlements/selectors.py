@@ -130,3 +130,57 @@ def is_unchanged(statement: SettlementStatement, split: SplitSettlement) -> bool
     """The issued statement has exactly the figures the settlement gives today."""
     figures = statement_figures(split, statement.town_id)
     return all(getattr(statement, name) == value for name, value in figures.items())
+
+
+# --- A town's start page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TownHome:
+    """What a town's start page shows: its share of the recipient's own share in the year (the
+    engine's by-bearer figure), its current settlement statements with their balances, the
+    statements it issued as employer town, and the advances it paid per year."""
+
+    recipient: Organisation | None
+    year: int
+    share: Decimal | None
+    positions: int
+    statements: list
+    issued: list
+    advances: list
+
+
+def town_home(user, recipient: Organisation | None, year: int) -> TownHome:
+    """In a fixed number of queries, whatever the number of positions or statements."""
+    from staffing.models import Position
+
+    town_id = user.organisation_id
+    share = None
+    if recipient is not None:
+        overview = cost_overview(recipient, year)
+        share = next(
+            (s.amount for s in overview.by_bearer if s.organisation.id == town_id), Decimal(0)
+        )
+    statements = (
+        SettlementStatement.objects.restrict(user)
+        .without_pdf()
+        .filter(state="issued")
+        .select_related("split", "town", "employer_town")
+        .order_by("-year", "split__name", "town__name")
+    )
+    return TownHome(
+        recipient=recipient,
+        year=year,
+        share=share,
+        positions=Position.objects.restrict(user).filter(scenario__isnull=True).count(),
+        statements=list(statements.filter(town_id=town_id)),
+        issued=list(statements.filter(split__employer_town_id=town_id).exclude(town_id=town_id)),
+        advances=list(
+            AdvancePayment.objects.restrict(user)
+            .filter(town_id=town_id)
+            .order_by()
+            .values("year")
+            .annotate(total=Sum("amount"))
+            .order_by("-year")
+        ),
+    )

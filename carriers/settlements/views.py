@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from carriers import filtersets, tables
@@ -87,6 +88,20 @@ class SettlementStatementListView(_ListBase):
         "town": _towns_of(SettlementStatement),
     }
     table_class = tables.SettlementStatementTable
+
+    def get_empty_text(self):
+        if self.request.user.role == Role.TOWN:
+            return _(
+                "Noch keine Abrechnung. Ist Ihre Kommune an einer Kostenaufteilung beteiligt, "
+                "stellt der Kreis nach dem Jahresabschluss jährlich eine Abrechnung aus; sie "
+                "erscheint dann hier."
+            )
+        return _(
+            "Noch keine Abrechnung ausgestellt. Ist ein Jahr abgeschlossen, stellen Sie unter "
+            "„Abrechnung erstellen“ die Abrechnungen einer Kostenaufteilung aus; sie "
+            "erscheinen dann hier, je Kommune und Fassung."
+        )
+
     totals = {
         "total_cost": Sum("total_cost"),
         "funding_share": Sum("funding_share"),
@@ -355,6 +370,11 @@ class AdvancePaymentListView(_ListBase):
     filter_choices = {"split": _splits_of(AdvancePayment), "town": _towns_of(AdvancePayment)}
     table_class = tables.AdvancePaymentTable
     totals = {"amount": Sum("amount")}
+    empty_text = gettext_lazy(
+        "Noch keine Abschlagszahlung erfasst. Zahlt eine Kommune im Laufe des Jahres Abschläge an "
+        "die Anstellungskörperschaft, trägt die Finanzverwaltung sie hier ein; die Abrechnung "
+        "rechnet sie an."
+    )
 
 
 class AdvancePaymentDetailView(SectionMixin, generic.ObjectDetailView):

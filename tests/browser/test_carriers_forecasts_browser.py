@@ -101,11 +101,13 @@ def test_carrier_submits_coordinator_returns_carrier_revises_coordinator_approve
     page.locator("main").get_by_role("button", name="Zurückgeben").click()
     expect(page.locator(".message--success")).to_contain_text("zurückgegeben")
 
-    # 3. Caritas sees the comment, revises, resubmits.
+    # 3. Caritas sees the comment and what each button does, edits, resubmits: a returned
+    # statement is edited as it is ("Überarbeiten" is for the next version of an approved one).
     switch_to(login_as, page, "carrier", demo["caritas"])
     page.goto(f"/traeger/prognosen/{forecast.pk}/")
     expect(page.locator("main")).to_contain_text("Der Stufenaufstieg kommt erst 2027")
-    page.locator("main").get_by_role("button", name="Überarbeiten").click()
+    expect(page.locator(".workflow-help")).to_contain_text("mit Ihren Änderungen seit der Rückgabe")
+    expect(page.locator("main").get_by_role("button", name="Überarbeiten")).to_have_count(0)
     page.locator("main").get_by_role("link", name="Bearbeiten").click()
     fill_line(page, 0, REVISED[0])
     fill_line(page, 1, REVISED[1])
