@@ -81,11 +81,13 @@ class ScenarioViewSet(RestrictedModelViewSet):
         return self.written(scenario, status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
-        scenario = self.get_object()
-        serializer = io.ScenarioUpdateSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
         try:
-            with transaction.atomic():
+            # The row is read under a lock in the rename's own transaction (kim_admin.api);
+            # outside the user's scope: 404 before anything of the body is looked at.
+            with self.locked():
+                scenario = self.get_object()
+                serializer = io.ScenarioUpdateSerializer(data=request.data, partial=partial)
+                serializer.is_valid(raise_exception=True)
                 bump_version(scenario, self.expected_version())
                 for name, value in serializer.validated_data.items():
                     setattr(scenario, name, value)
