@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -120,6 +122,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
             )
         return carrier
 
+    @extend_schema(request=io.MoveSerializer)
     @action(detail=True, methods=["post"], url_path="move-to-recipient")
     def move_to_recipient(self, request, pk=None):
         scenario = self.get_object()
@@ -131,6 +134,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
         )
         return self.written_change(scenario, {"moved": [p.pk for p in moved]})
 
+    @extend_schema(request=io.CutBlockSerializer)
     @action(detail=True, methods=["post"], url_path="cut-block")
     def cut_block(self, request, pk=None):
         scenario = self.get_object()
@@ -138,6 +142,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
         cut = self._run(services.cut_block, scenario=scenario, **data)
         return self.written_change(scenario, {"cut": [p.pk for p in cut]})
 
+    @extend_schema(request=io.LowerExtraCostSerializer)
     @action(detail=True, methods=["post"], url_path="lower-extra-cost")
     def lower_extra_cost(self, request, pk=None):
         scenario = self.get_object()
@@ -166,6 +171,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
             )
         return self.written_change(scenario, {"carriers": [c.slug for c in carriers]})
 
+    @extend_schema(request=io.TownEmploysSerializer)
     @action(detail=True, methods=["post"], url_path="town-employs-own")
     def town_employs_own(self, request, pk=None):
         scenario = self.get_object()
@@ -179,6 +185,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
         self._run(services.town_employs_own, scenario=scenario, position=position, town=town)
         return self.written_change(scenario, {"position": position.pk})
 
+    @extend_schema(request=io.ChangeRateSerializer)
     @action(detail=True, methods=["post"], url_path="change-rate")
     def change_rate(self, request, pk=None):
         scenario = self.get_object()
@@ -195,6 +202,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
         response.data = {**response.data, **extra}
         return response
 
+    @extend_schema(parameters=[io.CompareQuerySerializer], responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"], url_path="compare")
     def compare(self, request):
         """``?recipient=<slug>&scenarios=a,b&years=2025-2028[&bearer=<slug>]``."""
