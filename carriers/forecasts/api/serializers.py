@@ -306,13 +306,17 @@ class CarrierActualsSerializer(serializers.Serializer):
     carrier = serializers.IntegerField(source="actuals.carrier_id", read_only=True)
     carrier_name = serializers.CharField(source="actuals.carrier_name", read_only=True)
     year = serializers.IntegerField(read_only=True)
-    forecast = serializers.IntegerField(source="actuals.forecast.pk", read_only=True, default=None)
-    forecast_label = serializers.CharField(
-        source="actuals.forecast.label", read_only=True, default=None
+    forecast = serializers.IntegerField(
+        source="actuals.forecast.pk", read_only=True, default=None, allow_null=True
     )
-    actual = serializers.IntegerField(source="actuals.actual.pk", read_only=True, default=None)
+    forecast_label = serializers.CharField(
+        source="actuals.forecast.label", read_only=True, default=None, allow_null=True
+    )
+    actual = serializers.IntegerField(
+        source="actuals.actual.pk", read_only=True, default=None, allow_null=True
+    )
     actual_label = serializers.CharField(
-        source="actuals.actual.label", read_only=True, default=None
+        source="actuals.actual.label", read_only=True, default=None, allow_null=True
     )
     lines = ActualLineSerializer(source="actuals.lines", many=True, read_only=True)
     forecast_total = serializers.DecimalField(source="actuals.forecast_total", **MONEY_OUT)
