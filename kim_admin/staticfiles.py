@@ -1,14 +1,16 @@
-"""django.contrib.staticfiles' app config, without drf-spectacular-sidecar's Redoc.
+"""The static files finder of the apps, without drf-spectacular-sidecar's Redoc.
 
-Its own module: a second AppConfig in kim_admin/apps.py would stop Django from picking
-KimAdminConfig for "kim_admin" by itself.
+Redoc is 4.8 MB the app never serves (the API's documentation page is Swagger UI);
+collectstatic would copy and compress it at every deployment. (An AppConfig replacing
+"django.contrib.staticfiles" in INSTALLED_APPS would do the same, but tools look for that
+name there: pytest-django's live server then serves no static files.)
 """
 
-from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFilesConfig
+from django.contrib.staticfiles.finders import AppDirectoriesFinder as DjangoAppDirectoriesFinder
+
+NOT_COLLECTED = ["redoc"]
 
 
-class StaticFilesConfig(DjangoStaticFilesConfig):
-    """Static files without Redoc (4.8 MB the app never serves: the API's documentation page
-    is Swagger UI); collectstatic would copy and compress it at every deployment."""
-
-    ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, "redoc"]
+class AppDirectoriesFinder(DjangoAppDirectoriesFinder):
+    def list(self, ignore_patterns):
+        return super().list([*(ignore_patterns or []), *NOT_COLLECTED])
