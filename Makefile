@@ -67,12 +67,15 @@ restore: $(STAMP)
 test: $(DEV_STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q --durations=15
 
+# The last step: the OpenAPI description (/api/schema/) is valid and its generation gives not
+# one warning or error.
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench

@@ -4,6 +4,8 @@ Every list and detail of the API goes through ``Model.objects.restrict(user, "vi
 scope the pages use; an object outside the scope is not in the queryset, so its URL answers 404.
 """
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -157,16 +159,31 @@ class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
     # the user for them too (a cascade would not).
     delete_rows: tuple[str, ...] = ()
 
+    # True only while a write's own transaction is open (see :meth:`locked`).
+    lock_rows = False
+
+    @contextmanager
+    def locked(self):
+        """The write's transaction, in which ``get_object`` reads the row under a lock: two
+        writes of the same row run one after the other, each onto the other's result.
+
+        Outside it nothing is locked: PostgreSQL refuses ``SELECT … FOR UPDATE`` outside a
+        transaction, and an OPTIONS of a detail URL (DRF's metadata asks for the object as if
+        for a PUT) or a view that reads its row before its transaction must not answer 500."""
+        with transaction.atomic():
+            self.lock_rows = True
+            try:
+                yield
+            finally:
+                self.lock_rows = False
+
     def get_queryset(self):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return super().get_queryset()
-        # A write reads its row under a lock (inside update()'s transaction): two writes of
-        # the same row run one after the other, each onto the other's result.
-        return (
-            self.queryset.model.objects.restrict(self.request.user, CHANGE)
-            .select_for_update(of=("self",))
-            .order_by()
-        )
+        queryset = self.queryset.model.objects.restrict(self.request.user, CHANGE).order_by()
+        if self.lock_rows:
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
 
     def get_serializer_class(self):
         if self.write_serializer_class and self.request.method in ("POST", "PUT", "PATCH"):
@@ -201,7 +218,7 @@ class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
         """Apply the fields the client sent onto the row as it is now: the row is read under
         a lock in the write's own transaction, so two clients changing different fields at
         the same time both keep their change (no lost update, with or without If-Match)."""
-        with transaction.atomic():
+        with self.locked():
             obj = self.get_object()
             serializer = self.get_serializer(obj, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
@@ -209,7 +226,7 @@ class RestrictedModelViewSet(viewsets.ModelViewSet, RestrictedReadOnlyViewSet):
         return self.written(obj)
 
     def destroy(self, request, *args, **kwargs):
-        with transaction.atomic():
+        with self.locked():
             return super().destroy(request, *args, **kwargs)
 
     def write(self, obj, validated_data, expected_version=None):

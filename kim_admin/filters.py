@@ -17,10 +17,21 @@ from kim_admin.fields import FIRST_YEAR, LAST_YEAR
 REAL_PLAN = "none"
 
 
+BIGINT_LIMIT = 2**63
+
+
 class IntegerFilter(django_filters.NumberFilter):
     """A whole number (block numbers, years, ids): "2.5" is refused, not silently unmatched."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        # Ids are 64-bit in the database: a larger number is refused with the form's German
+        # message ("kleiner oder gleich …"), not handed to the database (SQLite's
+        # OverflowError, PostgreSQL's "bigint out of range": a 500).
+        kwargs.setdefault("min_value", -BIGINT_LIMIT)
+        kwargs.setdefault("max_value", BIGINT_LIMIT - 1)
+        super().__init__(*args, **kwargs)
 
 
 class YearFilter(IntegerFilter):

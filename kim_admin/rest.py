@@ -23,3 +23,18 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_("Der JSON-Inhalt ist zu tief verschachtelt.")) from None
+
+
+def exception_handler(exc, context):
+    """DRF's answer to an exception, with a German 404 also where a view's ``get_object``
+    raised Django's Http404 (whose English text DRF would pass on: "No Position matches the
+    given query.")."""
+    from django.http import Http404
+    from rest_framework.exceptions import NotFound
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    from kim_admin.errors import MESSAGES
+
+    if isinstance(exc, Http404):
+        exc = NotFound(MESSAGES[404][1])
+    return drf_exception_handler(exc, context)

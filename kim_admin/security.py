@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 
@@ -38,6 +40,13 @@ class TokenView(ObtainAuthToken):
     answer. Django's ``authenticate`` swallows the lock (it returns no user), and DRF would
     answer "invalid credentials"; django-axes marks the request as locked out."""
 
+    description = gettext_lazy(
+        "Das Token einer Person für Skripte: username und password senden, danach jede "
+        "Anfrage mit dem Kopf „Authorization: Token <token>“. Nach zu vielen Fehlversuchen "
+        "wird die Anmeldung gesperrt (429)."
+    )
+
+    @extend_schema(summary=gettext_lazy("Token holen"))
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)

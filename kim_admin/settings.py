@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from whitenoise.compress import Compressor
 
 from kim_admin import deploy
 
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_tables2",
     "simple_history",
@@ -182,6 +185,11 @@ FORMAT_MODULE_PATH = ["kim_admin.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The apps' static files without what the app never serves (kim_admin.staticfiles).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "kim_admin.staticfiles.AppDirectoriesFinder",
+]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -193,6 +201,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Source maps (Swagger UI's, 2.5 MB) are for the browser's developer tools: not worth
+# compressing at every collectstatic.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 
@@ -221,6 +232,73 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="3000/minute"),
     },
     "VIEW_DESCRIPTION_FUNCTION": "kim_admin.api.view_description",
+    "EXCEPTION_HANDLER": "kim_admin.rest.exception_handler",
+    # OpenAPI 3 from the views themselves, with the German error answers (kim_admin.schema).
+    "DEFAULT_SCHEMA_CLASS": "kim_admin.schema.AutoSchema",
+}
+
+# /api/schema/ and /api/docs/ (drf-spectacular). Swagger UI comes from the sidecar package as
+# the app's own static files, never from a CDN. Who may use the API may read its description:
+# the schema holds no data, only the shape of the endpoints, but it is no page for strangers.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KIM-Verwaltung: Schnittstelle",
+    "DESCRIPTION": (
+        "Die REST-Schnittstelle der KIM-Verwaltung (Kommunales Integrationsmanagement NRW): "
+        "Stellen, Besetzungen und Kosten, Förderung, Weiterleitungen an Trägerinnen, "
+        "Kostenaufteilungen, Kostenprognosen, Abrechnungen und Berichte. Jede Liste und jeder "
+        "Datensatz ist auf den Zuständigkeitsbereich der angemeldeten Person beschränkt; "
+        "ein Datensatz außerhalb davon antwortet mit 404. Anmeldung mit Sitzung (Browser) "
+        "oder Token: `POST /api/auth/token/` mit `username` und `password`, danach der Kopf "
+        "`Authorization: Token <token>`. Änderungen prüfen die Version über `If-Match` "
+        "(ETag der letzten Antwort; veraltet: 412). Fehler kommen als JSON mit deutschen "
+        "Meldungen: `detail` oder Meldungen je Feld."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["kim_admin.api.HasRole"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayOperationId": False},
+    # Choice sets that share a field name ("kind", "category") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "funding.choices.OrganisationKind",
+        "ForecastKindEnum": "carriers.choices.ForecastKind",
+        "FundingKindEnum": "funding.choices.FundingKind",
+        "RevenueCategoryEnum": "funding.choices.RevenueCategory",
+        "ProgrammeCostCategoryEnum": "funding.choices.ProgrammeCostCategory",
+    },
+    "TAGS": [
+        {"name": "Anmeldung", "description": "Token für Skripte."},
+        {"name": "Stellen", "description": "Stellen, Besetzungen, Stellenkosten, Entgeltgruppen."},
+        {
+            "name": "Förderung",
+            "description": "Programme, Bausteine, Fördersätze, Bescheide, Programmkosten, Ertragskonten, Jahresabschlüsse, Kostenübersicht.",
+        },
+        {
+            "name": "Szenarien",
+            "description": "Szenarien (Kopien des Plans), ihre Schnellaktionen und der Vergleich.",
+        },
+        {
+            "name": "Fortschreibungen",
+            "description": "Fortschreibungen des Plans und ihre Ergebnisse.",
+        },
+        {"name": "Organisationen", "description": "Kreise, Städte, Kommunen und Trägerinnen."},
+        {
+            "name": "Weiterleitungen",
+            "description": "Weiterleitungsverträge und Kostenaufteilungen.",
+        },
+        {
+            "name": "Kostenprognosen",
+            "description": "Kostenprognosen und Ist-Abrechnungen der Trägerinnen, Anhänge, Zahlungen, Posteingang.",
+        },
+        {
+            "name": "Abrechnungen",
+            "description": "Abrechnungen zwischen den Kommunen und Abschlagszahlungen.",
+        },
+        {"name": "Berichte", "description": "Veröffentlichte Berichte für den Rat und Aufträge."},
+    ],
 }
 
 DJANGO_TABLES2_TEMPLATE = "generic/table.html"

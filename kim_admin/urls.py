@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from kim_admin.health import healthz
 from kim_admin.jobqueue.api import JobDetailView
@@ -10,6 +11,9 @@ urlpatterns = [
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("admin/", admin.site.urls),
     path("api/jobs/<int:pk>/", JobDetailView.as_view(), name="api-job-detail"),
+    # The API's description (OpenAPI 3) and its documentation page (Swagger UI, own static).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("kim_admin.api_urls")),
     path("auftraege/", include("kim_admin.jobqueue.urls")),
     path("foerderung/", include("funding.urls")),

@@ -1,4 +1,6 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -107,6 +109,11 @@ class CostOverviewView(APIView):
     permission_classes = [HasRole]
     name = _("Kostenübersicht")
 
+    @extend_schema(
+        parameters=[serializers.OverviewQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT},
+        summary=_("Kostenübersicht eines Jahres"),
+    )
     def get(self, request):
         query = serializers.OverviewQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

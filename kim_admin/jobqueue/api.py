@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +32,13 @@ def job_payload(job: Job, request) -> dict:
 
 class JobDetailView(APIView):
     permission_classes = [IsAuthenticated]
+    description = _(
+        "Stand eines Auftrags (z. B. eines Berichts, den POST /api/reports/ gestartet hat): "
+        "Zustand, Fortschritt und, wenn fertig, die Adressen des Ergebnisses. Nur eigene "
+        "Aufträge."
+    )
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary=_("Auftrag abrufen"))
     def get(self, request, pk):
         job = get_object_or_404(Job.objects.visible_to(request.user).without_result(), pk=pk)
         return Response(job_payload(job, request))

@@ -48,10 +48,10 @@ class PublishedReportSerializer(ScopedModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_published_by(self, obj):
+    def get_published_by(self, obj) -> str:
         return obj.published_by.username
 
-    def get_pdf_url(self, obj):
+    def get_pdf_url(self, obj) -> str:
         from django.urls import reverse
 
         url = reverse("reports:api-report-pdf", args=[obj.pk])

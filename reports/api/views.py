@@ -2,6 +2,8 @@
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
@@ -57,6 +59,10 @@ class PublishedReportViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet)
     def get_serializer_class(self):
         return PublishSerializer if self.action == "create" else PublishedReportSerializer
 
+    @extend_schema(
+        request=PublishSerializer,
+        responses={201: PublishedReportSerializer, 202: OpenApiTypes.OBJECT},
+    )
     def create(self, request, *args, **kwargs):
         if not may_draft(request.user):
             from rest_framework.exceptions import PermissionDenied
@@ -137,6 +143,7 @@ class PublishedReportViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet)
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf")
     def pdf(self, request, pk=None):
         report = PublishedReport.objects.restrict(request.user, VIEW).filter(pk=pk).first()

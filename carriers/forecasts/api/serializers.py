@@ -10,6 +10,7 @@ workflow's rules (who may, which state, the lines' figures) are the services'
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from carriers.api.serializers import OTHER_POSITION
@@ -47,6 +48,7 @@ def person(user) -> str | None:
     return user.get_full_name() or user.username
 
 
+@extend_schema_field({"type": "string", "nullable": True, "readOnly": True})
 class PersonField(serializers.Field):
     """A user as a name (read only)."""
 
@@ -238,6 +240,19 @@ class CompareLineSerializer(serializers.Serializer):
     changed = serializers.BooleanField(read_only=True)
 
 
+# One version of a statement in a comparison.
+VERSION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "label": {"type": "string"},
+        "number": {"type": "integer"},
+        "state": {"type": "string"},
+        "state_label": {"type": "string"},
+    },
+}
+
+
 class ComparisonSerializer(serializers.Serializer):
     """Two versions line by line; ``saving``: what the newer one saves the recipient."""
 
@@ -264,9 +279,11 @@ class ComparisonSerializer(serializers.Serializer):
             "state_label": forecast.get_state_display(),
         }
 
+    @extend_schema_field(VERSION_SCHEMA)
     def get_old(self, comparison):
         return self._version(comparison.old)
 
+    @extend_schema_field(VERSION_SCHEMA)
     def get_new(self, comparison):
         return self._version(comparison.new)
 
@@ -289,13 +306,17 @@ class CarrierActualsSerializer(serializers.Serializer):
     carrier = serializers.IntegerField(source="actuals.carrier_id", read_only=True)
     carrier_name = serializers.CharField(source="actuals.carrier_name", read_only=True)
     year = serializers.IntegerField(read_only=True)
-    forecast = serializers.IntegerField(source="actuals.forecast.pk", read_only=True, default=None)
-    forecast_label = serializers.CharField(
-        source="actuals.forecast.label", read_only=True, default=None
+    forecast = serializers.IntegerField(
+        source="actuals.forecast.pk", read_only=True, default=None, allow_null=True
     )
-    actual = serializers.IntegerField(source="actuals.actual.pk", read_only=True, default=None)
+    forecast_label = serializers.CharField(
+        source="actuals.forecast.label", read_only=True, default=None, allow_null=True
+    )
+    actual = serializers.IntegerField(
+        source="actuals.actual.pk", read_only=True, default=None, allow_null=True
+    )
     actual_label = serializers.CharField(
-        source="actuals.actual.label", read_only=True, default=None
+        source="actuals.actual.label", read_only=True, default=None, allow_null=True
     )
     lines = ActualLineSerializer(source="actuals.lines", many=True, read_only=True)
     forecast_total = serializers.DecimalField(source="actuals.forecast_total", **MONEY_OUT)

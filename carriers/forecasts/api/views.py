@@ -20,6 +20,8 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -50,6 +52,8 @@ from kim_admin.roles import Role
 from kim_admin.scoping import VIEW
 from kim_admin.versioning import VersionConflict, parse_etag
 from staffing.models import Position
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- Filters -------------------------------------------------------------------------------------
 # Forecasts, payments and year closings filter with the FilterSets of their pages.
@@ -243,20 +247,24 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
         )
         return result
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self.shown(self.step(services.forecast_submit))
 
+    @extend_schema(request=serializers.CheckWriteSerializer)
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
         body = serializers.CheckWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self.shown(self.step(services.forecast_check, check=body.validated_data["check"]))
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self.shown(self.step(services.forecast_approve))
 
+    @extend_schema(request=serializers.ReturnWriteSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
         body = serializers.ReturnWriteSerializer(data=request.data)
@@ -265,6 +273,13 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
             self.step(services.forecast_return, comment=body.validated_data["comment"])
         )
 
+    @extend_schema(
+        request=None,
+        responses={
+            200: serializers.CostForecastSerializer,
+            201: serializers.CostForecastSerializer,
+        },
+    )
     @action(detail=True, methods=["post"])
     def revise(self, request, pk=None):
         """A returned statement becomes editable again (200); an approved one is copied into
@@ -276,6 +291,7 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
 
     # --- reads ---------------------------------------------------------------------------
 
+    @extend_schema(responses=serializers.ForecastEffectSerializer)
     @action(detail=True, methods=["get"])
     def effect(self, request, pk=None):
         forecast = self.get_object()
@@ -284,12 +300,17 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
             serializers.ForecastEffectSerializer(effect, context={"request": request}).data
         )
 
+    @extend_schema(responses=serializers.FindingSerializer(many=True))
     @action(detail=True, methods=["get"])
     def findings(self, request, pk=None):
         forecast = self.get_object()
         findings = selectors.forecast_findings(forecast, list(forecast.lines.all()))
         return Response(serializers.FindingSerializer(findings, many=True).data)
 
+    @extend_schema(
+        parameters=[serializers.CompareQuerySerializer],
+        responses=serializers.ComparisonSerializer,
+    )
     @action(detail=False, methods=["get"])
     def compare(self, request):
         query = serializers.CompareQuerySerializer(data=request.query_params)
@@ -312,6 +333,12 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
         comparison = selectors.forecast_compare(old, new)
         return Response(serializers.ComparisonSerializer(comparison).data)
 
+    @extend_schema(methods=["GET"], responses=serializers.ForecastAttachmentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": serializers.AttachmentUploadSerializer},
+        responses={201: serializers.ForecastAttachmentSerializer},
+    )
     @action(detail=True, methods=["get", "post"])
     def attachments(self, request, pk=None):
         """GET: the statement's attachments; POST (multipart, ``file``): add one."""
@@ -357,6 +384,12 @@ class ForecastAttachmentViewSet(mixins.DestroyModelMixin, RestrictedReadOnlyView
     def get_queryset(self):
         return self.queryset.restrict(self.request.user, VIEW)
 
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, XLSX): OpenApiTypes.BINARY,
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         attachment = get_object_or_404(
@@ -430,6 +463,7 @@ class CarrierActualsViewSet(viewsets.GenericViewSet):
     )
     permission_classes = [HasRole]
     queryset = Position.objects.none()
+    serializer_class = serializers.CarrierActualsSerializer
 
     def get_view_name(self):
         return _("Prognose und Ist der Trägerinnen")
@@ -456,6 +490,7 @@ class CarrierActualsViewSet(viewsets.GenericViewSet):
             .distinct()
         )
 
+    @extend_schema(parameters=[serializers.CarrierActualsQuerySerializer])
     def list(self, request):
         query = serializers.CarrierActualsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -496,6 +531,7 @@ class ForecastInboxViewSet(viewsets.GenericViewSet):
     )
     permission_classes = [HasRole]
     queryset = CostForecast.objects.none()
+    serializer_class = serializers.InboxItemSerializer
 
     def get_view_name(self):
         return _("Posteingang Kostenprognosen")

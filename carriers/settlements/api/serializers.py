@@ -73,7 +73,7 @@ class SettlementStatementSerializer(KimModelSerializer):
             "version",
         ]
 
-    def get_pdf_url(self, obj):
+    def get_pdf_url(self, obj) -> str:
         request = self.context.get("request")
         path = reverse("api:settlementstatement-pdf", args=[obj.pk])
         return request.build_absolute_uri(path) if request else path

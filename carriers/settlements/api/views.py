@@ -3,6 +3,8 @@ advance payments (CRUD with If-Match). Outside the user's scope: 404."""
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -36,6 +38,7 @@ class SettlementStatementViewSet(RestrictedReadOnlyViewSet):
         response["ETag"] = self.get_object().etag
         return response
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         statement = (
@@ -49,6 +52,7 @@ class SettlementStatementViewSet(RestrictedReadOnlyViewSet):
         response["ETag"] = f'"{statement.pdf_sha256}"'
         return response
 
+    @extend_schema(responses={201: serializers.SettlementStatementSerializer})
     @action(
         detail=False,
         methods=["post"],

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -53,6 +55,7 @@ class ProjectionViewSet(RestrictedModelViewSet):
             projection=obj, actor=self.request.user, expected_version=expected_version
         )
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
         projection = self.get_object()

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -81,11 +83,13 @@ class ScenarioViewSet(RestrictedModelViewSet):
         return self.written(scenario, status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
-        scenario = self.get_object()
-        serializer = io.ScenarioUpdateSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
         try:
-            with transaction.atomic():
+            # The row is read under a lock in the rename's own transaction (kim_admin.api);
+            # outside the user's scope: 404 before anything of the body is looked at.
+            with self.locked():
+                scenario = self.get_object()
+                serializer = io.ScenarioUpdateSerializer(data=request.data, partial=partial)
+                serializer.is_valid(raise_exception=True)
                 bump_version(scenario, self.expected_version())
                 for name, value in serializer.validated_data.items():
                     setattr(scenario, name, value)
@@ -118,6 +122,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
             )
         return carrier
 
+    @extend_schema(request=io.MoveSerializer)
     @action(detail=True, methods=["post"], url_path="move-to-recipient")
     def move_to_recipient(self, request, pk=None):
         scenario = self.get_object()
@@ -129,6 +134,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
         )
         return self.written_change(scenario, {"moved": [p.pk for p in moved]})
 
+    @extend_schema(request=io.CutBlockSerializer)
     @action(detail=True, methods=["post"], url_path="cut-block")
     def cut_block(self, request, pk=None):
         scenario = self.get_object()
@@ -136,6 +142,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
         cut = self._run(services.cut_block, scenario=scenario, **data)
         return self.written_change(scenario, {"cut": [p.pk for p in cut]})
 
+    @extend_schema(request=io.LowerExtraCostSerializer)
     @action(detail=True, methods=["post"], url_path="lower-extra-cost")
     def lower_extra_cost(self, request, pk=None):
         scenario = self.get_object()
@@ -164,6 +171,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
             )
         return self.written_change(scenario, {"carriers": [c.slug for c in carriers]})
 
+    @extend_schema(request=io.TownEmploysSerializer)
     @action(detail=True, methods=["post"], url_path="town-employs-own")
     def town_employs_own(self, request, pk=None):
         scenario = self.get_object()
@@ -177,6 +185,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
         self._run(services.town_employs_own, scenario=scenario, position=position, town=town)
         return self.written_change(scenario, {"position": position.pk})
 
+    @extend_schema(request=io.ChangeRateSerializer)
     @action(detail=True, methods=["post"], url_path="change-rate")
     def change_rate(self, request, pk=None):
         scenario = self.get_object()
@@ -193,6 +202,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
         response.data = {**response.data, **extra}
         return response
 
+    @extend_schema(parameters=[io.CompareQuerySerializer], responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"], url_path="compare")
     def compare(self, request):
         """``?recipient=<slug>&scenarios=a,b&years=2025-2028[&bearer=<slug>]``."""
