@@ -347,6 +347,12 @@ def filled_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
     return [min(f, position.fte) for f in filled]
 
 
+def planned_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
+    """The position's FTE in each month of the year in which it exists (planned or filled):
+    what a planned cost figure is for (``rules.planned_cost_for_occupancy``)."""
+    return [position.fte * f for f in month_fractions(year, position.start, position.end)]
+
+
 def is_active(year: int, start: date, end: date | None) -> bool:
     """Whether a position exists (planned or filled) at some day of the year."""
     return start <= date(year, 12, 31) and (end is None or end >= date(year, 1, 1))
@@ -456,7 +462,7 @@ def compute_year(plan: YearPlan) -> YearOverview:
         filled = filled_fte_by_month(year, position)
         filled_fte_months = sum(filled, ZERO)
         source, gross, material, overhead, one_off = rules.position_cost(
-            position, filled_fte_months
+            position, filled_fte_months, sum(planned_fte_by_month(year, position), ZERO)
         )
         primary = rates_of(position.funding_kind, position.block)
         capped = rules.is_capped(primary)

@@ -16,7 +16,9 @@ Rates and funding
     :func:`workplace_allowance`         the per-FTE workplace allowance, up to the material cost
     :func:`events_budget`               the yearly events budget, up to the programme's costs
 Cost
-    :func:`position_cost`               entered figures, else the pay grade's cost table
+    :func:`position_cost`               entered or carried figures, else the pay grade's table
+    :func:`planned_cost_for_occupancy`  a planned figure follows the year's occupancy
+    (carrying a year forward with the pay rises: ``funding.projections.rules``)
 Who carries the own share
     :func:`covered_by_payer`            a forwarding agreement's coverage policy
     :func:`carrier_and_rest`            the carrier's part and the rest, with its bearer
@@ -166,14 +168,38 @@ def events_budget(monthly: list[Rate | None], programme_cost: Decimal) -> Decima
 # --- Cost -------------------------------------------------------------------------------------
 
 
-def position_cost(position: PositionPlan, filled_fte_months: Decimal):
+def planned_cost_for_occupancy(
+    amount: Decimal, filled_fte_months: Decimal, planned_fte_months: Decimal
+) -> Decimal:
+    """A planned figure in the year the occupancy gives, to the cent.
+
+    A planned cost is entered for the position at its full FTE over the part of the year it
+    exists (issue 14: "a planned figure is per FTE and year, scaled to the filled
+    FTE-months"): a position planned at 1.0 FTE and filled at 0.5 FTE from 01.07. costs
+    6 + 3 = 9 of its 12 planned FTE-months; vacant all year it costs nothing. Forecasts and
+    actual figures are the carrier's or the ledger's and stay as entered.
+    """
+    if not planned_fte_months:
+        return ZERO
+    if filled_fte_months == planned_fte_months:
+        return amount
+    return cents(amount * filled_fte_months / planned_fte_months)
+
+
+def position_cost(
+    position: PositionPlan, filled_fte_months: Decimal, planned_fte_months: Decimal | None = None
+):
     """A position's cost in the year: (source, employer gross, material, overhead, one-off).
 
     The figures entered for the year where there are some (the selector has already chosen by
-    precedence: actual in a closed year, else the latest approved forecast, else the plan);
-    overhead is either an amount or a rate of the employer gross (KGSt: 20 % for office
-    workplaces). Without figures: the pay grade's cost per full-time post × FTE × filled
-    months / 12, as position-budgeting suites cost a vacancy; without either: nothing.
+    precedence: actual in a closed year, else the latest approved forecast, else the plan), or
+    the last known figures carried forward into it with the pay rises (source ``carried``,
+    worked out for the year's occupancy by ``funding.projections.rules.carried_cost``).
+    Planned figures follow the year's occupancy (:func:`planned_cost_for_occupancy`: employer
+    gross, material and an overhead amount; one-off costs stay). Overhead is either an amount
+    or a rate of the employer gross (KGSt: 20 % for office workplaces). Without figures ever:
+    the pay grade's cost per full-time post × filled FTE-months / 12, as position-budgeting
+    suites cost a vacancy; without either: nothing.
     """
     figures = position.cost
     if figures is None:
@@ -181,19 +207,27 @@ def position_cost(position: PositionPlan, filled_fte_months: Decimal):
             return CostSource.NONE, ZERO, ZERO, ZERO, ZERO
         gross = cents(position.cost_table_per_fte * filled_fte_months / TWELVE)
         return CostSource.COST_TABLE, gross, ZERO, ZERO, ZERO
-    if figures.overhead_amount is not None:
-        overhead = figures.overhead_amount
-    elif figures.overhead_rate is not None:
-        overhead = cents(figures.employer_gross * figures.overhead_rate / HUNDRED)
-    else:
-        overhead = ZERO
-    return (
-        CostSource(figures.source),
+    gross, material, overhead_amount = (
         figures.employer_gross,
         figures.material,
-        overhead,
-        figures.one_off,
+        figures.overhead_amount,
     )
+    if figures.source == CostSource.PLANNED and planned_fte_months is not None:
+        gross, material = (
+            planned_cost_for_occupancy(value, filled_fte_months, planned_fte_months)
+            for value in (gross, material)
+        )
+        if overhead_amount is not None:
+            overhead_amount = planned_cost_for_occupancy(
+                overhead_amount, filled_fte_months, planned_fte_months
+            )
+    if overhead_amount is not None:
+        overhead = overhead_amount
+    elif figures.overhead_rate is not None:
+        overhead = cents(gross * figures.overhead_rate / HUNDRED)
+    else:
+        overhead = ZERO
+    return (CostSource(figures.source), gross, material, overhead, figures.one_off)
 
 
 # --- Who carries the own share ----------------------------------------------------------------
