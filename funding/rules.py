@@ -27,6 +27,11 @@ Who carries the own share
 The funder's limits for case management (warnings a coordinator must see first)
     :func:`below_one_third_at_municipality`
     :func:`filling_is_critical`
+    :func:`municipal_case_management_vacant`  the city's own positions empty all year
+What the figures rest on (warnings that say what is true)
+    :func:`actual_is_provisional`       actual figures of an open year do not count yet
+    :func:`cost_without_occupancy`      a cost in a year the position is vacant throughout
+    :func:`entered_cost_beside_occupancy`  a forecast or actual beside a partial occupancy
 
 Money is rounded once per position and item, half up to the cent (``funding.money.cents``);
 amounts that must sum to a total are split by largest remainder (``money.split_to_cents``).
@@ -332,3 +337,64 @@ def filling_is_critical(planned_fte: Decimal, available_fte: Decimal) -> bool:
     year counts as planned, filled or not.
     """
     return planned_fte * 2 < available_fte
+
+
+def municipal_case_management_vacant(
+    municipal_filled_fte_months: list[tuple[str, Decimal]],
+) -> list[str]:
+    """The titles of the municipality's own case-management positions that are vacant all
+    year.
+
+    Seed 000 (Leverkusen 2024): the funder counts positions "besetzt bzw. zur Besetzung
+    vorgesehen", so an existing vacant position counts as planned for the one-third and the
+    50 % rule (:func:`below_one_third_at_municipality`, :func:`filling_is_critical`) — but
+    a coordinator must see that the municipality's own positions are empty (issue 14).
+    ``municipal_filled_fte_months``: (title, filled FTE-months in the year) of each.
+    """
+    return [title for title, months in municipal_filled_fte_months if not months]
+
+
+# --- What the figures rest on -----------------------------------------------------------------
+
+
+def actual_is_provisional(year_closed: bool) -> bool:
+    """Actual figures of a year count once the year is closed (``YearClosing``); before, they
+    are provisional and the year is computed from the approved forecast, else the plan.
+
+    Issue 4: half a year's payments would understate the year. Issue 14: a provisional actual
+    is named as such, never reported as "no cost entered".
+    """
+    return not year_closed
+
+
+def cost_without_occupancy(filled_fte_months: Decimal, cost: Decimal) -> bool:
+    """A position that costs something in a year in which it is vacant throughout.
+
+    DOMAIN: funding is rate × FTE × the part of the year the position is filled, so such a
+    cost is the own share in full; usually the occupancy is missing or the figures belong to
+    another year (issue 14). Planned figures follow the occupancy and are 0 then; this shows
+    forecasts, actual figures and one-off costs.
+    """
+    return not filled_fte_months and cost > 0
+
+
+def entered_cost_beside_occupancy(
+    source: str,
+    stated_months: Decimal | None,
+    filled_months: Decimal,
+    filled_fte_months: Decimal,
+    planned_fte_months: Decimal,
+) -> bool:
+    """A carrier's forecast or an actual figure that disagrees with the recorded occupancy.
+
+    The figures stay as the carrier or the ledger says (issue 14), but where the carrier's
+    statement gives other filled months than the occupancy (``stated_months`` against the
+    months filled at the position's FTE), or, without stated months, the position is only
+    partly filled (months or FTE below the planned FTE-months), the position page and the
+    overview say so. A position vacant all year is :func:`cost_without_occupancy`.
+    """
+    if source not in (CostSource.FORECAST, CostSource.ACTUAL) or not filled_fte_months:
+        return False
+    if stated_months is not None:
+        return stated_months.quantize(Decimal("0.01")) != filled_months.quantize(Decimal("0.01"))
+    return filled_fte_months < planned_fte_months

@@ -30,6 +30,7 @@ from carriers.models import (
     Organisation,
 )
 from funding import calculations as calc
+from funding import rules
 from funding.choices import CostSource, CostStatus
 from funding.models import (
     BuildingBlock,
@@ -61,13 +62,14 @@ COST_PRECEDENCE = {
 def cost_rank(kind, year_closed: bool) -> int | None:
     """The precedence of an entered cost (higher wins); None: it does not count this year."""
     status = kind[1] if isinstance(kind, tuple) else kind
-    if status == CostStatus.ACTUAL and not year_closed:
+    if status == CostStatus.ACTUAL and rules.actual_is_provisional(year_closed):
         return None
     return COST_PRECEDENCE[kind]
 
 
 def _figures(row: dict, source: str, detail: str = "") -> calc.CostFigures:
     return calc.CostFigures(
+        stated_months=row.get("months_filled"),
         employer_gross=row["employer_gross"],
         material=row["material"],
         overhead_rate=row.get("overhead_rate"),
@@ -107,6 +109,7 @@ def _approved_statements(position_q, last: int) -> list:
             "employer_gross": line.employer_gross,
             "material": line.material,
             "overhead_amount": line.overhead,
+            "months_filled": line.months_filled,
         }
         out.append(
             (line.position_id, forecast.year, ("statement", status), _figures(row, status, detail))
@@ -214,10 +217,14 @@ def multi_year_plans(
     ] + _approved_statements(position_q, last)
     # (position id, year) -> (precedence, figures)
     costs: dict[tuple[int, int], tuple[int, calc.CostFigures]] = {}
+    # (position id, year) -> actual figures of an open year (provisional: named, not counted)
+    provisional: dict[tuple[int, int], calc.CostFigures] = {}
     for position_id, year, kind, figures in entered:
         rank = cost_rank(kind, (recipient_of[position_id], year) in closed)
         key = (position_id, year)
-        if rank is not None and (key not in costs or costs[key][0] < rank):
+        if rank is None:
+            provisional[key] = figures
+        elif key not in costs or costs[key][0] < rank:
             costs[key] = (rank, figures)
     # position id -> the years with figures, ascending (what a later year is carried from)
     known_years: dict[int, list[int]] = defaultdict(list)
@@ -361,6 +368,7 @@ def multi_year_plans(
                 served_towns=tuple(served[p["id"]]),
                 coverage=_coverage(agreements[p["id"]], year, recipient),
                 split=_split(position_splits[p["id"]], splits, split_periods, year),
+                provisional_actual=provisional.get((p["id"], year)),
             )
             if position.cost is None and (figures := carried(position, year)) is not None:
                 position = replace(position, cost=figures)
