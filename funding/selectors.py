@@ -80,14 +80,40 @@ def _figures(row: dict, source: str, detail: str = "") -> calc.CostFigures:
     )
 
 
-def _approved_statements(position_q, last: int) -> list:
-    """The lines of carriers' approved forecasts and actual statements up to ``last`` (the
-    earlier years' are what a later year is carried forward from), as (position id, year,
-    ("statement", status), figures) — one query."""
+def _entered_costs(position_q, first: int | None, last: int) -> list:
+    """The cost rows and approved statements of the positions for the years first (None: any
+    earlier) to last, as (position id, year, status or ("statement", status), figures) —
+    two queries."""
+    years = Q(year__lte=last) if first is None else Q(year__gte=first, year__lte=last)
+    rows = [
+        (c["position_id"], c["year"], c["status"], _figures(c, c["status"]))
+        for c in PositionCost.objects.filter(years, position_id__in=position_q)
+        .order_by()
+        .values(
+            "position_id",
+            "year",
+            "status",
+            "employer_gross",
+            "material",
+            "overhead_rate",
+            "overhead_amount",
+            "one_off",
+        )
+    ]
+    return rows + _approved_statements(position_q, first, last)
+
+
+def _approved_statements(position_q, first: int | None, last: int) -> list:
+    """The lines of carriers' approved forecasts and actual statements for the years first
+    (None: any earlier) to last, as (position id, year, ("statement", status), figures) —
+    one query."""
+    years = Q(forecast__year__lte=last)
+    if first is not None:
+        years &= Q(forecast__year__gte=first)
     rows = (
         ForecastLine.objects.filter(
+            years,
             forecast__state=ForecastState.APPROVED,
-            forecast__year__lte=last,
             position_id__in=position_q,
         )
         .select_related("forecast", "forecast__carrier")
@@ -149,19 +175,37 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
 
 
 def multi_year_plans(
-    recipients, years: Iterable[int], scenario: Scenario | None = None
+    recipients,
+    years: Iterable[int],
+    scenario: Scenario | None = None,
+    focus: tuple[int, int] | None = None,
 ) -> dict[tuple[int, int], calc.YearPlan]:
     """Several recipients over several years, keyed by (recipient id, year), in the same
-    fixed number of queries as one year."""
+    fixed number of queries as one year.
+
+    ``focus`` (position id, block number): only what that position's own figures depend on
+    (the position page): the position itself and, where a grant notice caps its block's
+    personnel funding in one of the years, the other positions of the block (the cap is cut
+    from them in proportion). Its cost, funding, own share, bearers and warnings are then the
+    same as in the whole plan; the plan's totals are not."""
     recipients = list(recipients)
     years = sorted(set(years))
     first, last = years[0], years[-1]
     recipient_ids = [r.id for r in recipients]
     scenario_id = scenario.id if scenario else None
+    grants = _grant_blocks(recipient_ids, first, last)
 
     position_scope = Q(recipient_id__in=recipient_ids, scenario_id=scenario_id) & _overlaps(
         "planned_start", "end_date", first, last
     )
+    if focus is not None:
+        position_id, block_number = focus
+        capped = any(
+            g.block == block_number and g.max_personnel_funding is not None
+            for blocks in grants.values()
+            for g in blocks
+        )
+        position_scope &= Q(block__number=block_number) if capped else Q(pk=position_id)
     positions = list(
         Position.objects.filter(position_scope)
         .order_by("block__number", "title", "pk")
@@ -200,32 +244,23 @@ def multi_year_plans(
         )
     )
     recipient_of = {p["id"]: p["recipient_id"] for p in positions}
-    entered = [
-        (c["position_id"], c["year"], c["status"], _figures(c, c["status"]))
-        for c in PositionCost.objects.filter(year__lte=last, position_id__in=position_q)
-        .order_by()
-        .values(
-            "position_id",
-            "year",
-            "status",
-            "employer_gross",
-            "material",
-            "overhead_rate",
-            "overhead_amount",
-            "one_off",
-        )
-    ] + _approved_statements(position_q, last)
     # (position id, year) -> (precedence, figures)
     costs: dict[tuple[int, int], tuple[int, calc.CostFigures]] = {}
     # (position id, year) -> actual figures of an open year (provisional: named, not counted)
     provisional: dict[tuple[int, int], calc.CostFigures] = {}
-    for position_id, year, kind, figures in entered:
-        rank = cost_rank(kind, (recipient_of[position_id], year) in closed)
-        key = (position_id, year)
-        if rank is None:
-            provisional[key] = figures
-        elif key not in costs or costs[key][0] < rank:
-            costs[key] = (rank, figures)
+
+    def rank_entered(entered) -> None:
+        for position_id, year, kind, figures in entered:
+            rank = cost_rank(kind, (recipient_of[position_id], year) in closed)
+            key = (position_id, year)
+            if rank is None:
+                provisional[key] = figures
+            elif key not in costs or costs[key][0] < rank:
+                costs[key] = (rank, figures)
+
+    # The earlier years' rows too: a year without figures is carried forward from the last
+    # year with some (in the same two queries, so the count stays fixed).
+    rank_entered(_entered_costs(position_q, None, last))
     # position id -> the years with figures, ascending (what a later year is carried from)
     known_years: dict[int, list[int]] = defaultdict(list)
     for position_id, year in sorted(costs):
@@ -328,7 +363,6 @@ def multi_year_plans(
 
     blocks = dict(BuildingBlock.objects.values_list("number", "name"))
     rates = _rates(recipient_ids, scenario_id)
-    grants = _grant_blocks(recipient_ids, first, last)
     programme_costs = _programme_costs(recipient_ids, years, scenario_id, closed)
     revenue_accounts = defaultdict(dict)
     for rid, category, product, account in RevenueAccount.objects.filter(
