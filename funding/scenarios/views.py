@@ -25,7 +25,7 @@ from funding.choices import OrganisationKind
 from funding.models import Scenario
 from funding.overview import cost_overview
 from funding.scenarios import forms, services
-from funding.scenarios.selectors import compare, comparison_sections
+from funding.scenarios.selectors import compare, comparison_sections, plan_changes_since_copy
 from kim_admin import navigation
 from kim_admin.generic import has_model_perm
 from kim_admin.roles import Role, may_draft
@@ -191,6 +191,7 @@ def scenario_detail(request, pk, bound=None, status=200):
             may_change=may_change,
             quick_forms=quick_forms,
             compare_url=compare_url,
+            plan_changes=plan_changes_since_copy(scenario),
         ),
         status=status,
     )
