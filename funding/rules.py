@@ -385,16 +385,18 @@ def entered_cost_beside_occupancy(
     filled_fte_months: Decimal,
     planned_fte_months: Decimal,
 ) -> bool:
-    """A carrier's forecast or an actual figure that disagrees with the recorded occupancy.
+    """A carrier's forecast or an actual statement that disagrees with the recorded occupancy.
 
     The figures stay as the carrier or the ledger says (issue 14), but where the carrier's
     statement gives other filled months than the occupancy (``stated_months`` against the
-    months filled at the position's FTE), or, without stated months, the position is only
-    partly filled (months or FTE below the planned FTE-months), the position page and the
-    overview say so. A position vacant all year is :func:`cost_without_occupancy`.
+    months filled at the position's FTE: 12 stated for a position filled at 0.5 FTE from
+    01.07. is 6 at full FTE… or 12 at half), the position page and the overview say so.
+    Figures without stated months (a ledger's actual for the months filled, seed 002: paid
+    until the resignation on 30.06.2023) are taken to match; a position vacant all year is
+    :func:`cost_without_occupancy`. ``planned_fte_months`` is kept for the message.
     """
     if source not in (CostSource.FORECAST, CostSource.ACTUAL) or not filled_fte_months:
         return False
-    if stated_months is not None:
-        return stated_months.quantize(Decimal("0.01")) != filled_months.quantize(Decimal("0.01"))
-    return filled_fte_months < planned_fte_months
+    if stated_months is None:
+        return False
+    return stated_months.quantize(Decimal("0.01")) != filled_months.quantize(Decimal("0.01"))
