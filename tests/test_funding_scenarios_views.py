@@ -245,3 +245,12 @@ def test_the_scenario_page_says_how_often_the_plan_changed_since_the_copy(
     # One cost row changed, one position and its occupancy added: 3 changes.
     assert "Plan seit der Kopie geändert:" in page
     assert ">3 Änderungen</a>" in page
+
+    # The comparison says so too, and the comparison report's data state names it.
+    compare_page = client.get(COMPARE, {"scenarios": "szenario-1"}).content.decode()
+    assert "„Szenario 1: heutiges Modell“: Plan seit der Kopie geändert:" in compare_page
+    from funding.scenarios.selectors import stale_notes
+
+    assert stale_notes([copy]) == [
+        "„Szenario 1: heutiges Modell“: Plan seit der Kopie geändert: 3 Änderung(en)."
+    ]

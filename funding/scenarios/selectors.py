@@ -124,6 +124,22 @@ def plan_changes_since_copy(scenario: Scenario) -> int:
     )
 
 
+def stale_scenarios(scenarios) -> list[tuple[Scenario, int]]:
+    """The scenarios whose plan changed since the copy, with the number of changes
+    (:func:`plan_changes_since_copy`), for the comparison and its report."""
+    counted = [(scenario, plan_changes_since_copy(scenario)) for scenario in scenarios]
+    return [(scenario, n) for scenario, n in counted if n]
+
+
+def stale_notes(scenarios) -> list[str]:
+    """ "„Szenario 1“: Plan seit der Kopie geändert: 3 Änderungen." for each stale one."""
+    return [
+        _("„%(name)s“: Plan seit der Kopie geändert: %(n)s Änderung(en).")
+        % {"name": scenario.name, "n": n}
+        for scenario, n in stale_scenarios(scenarios)
+    ]
+
+
 def figures_of(overview: YearOverview) -> Figures:
     totals = overview.totals
     return Figures(
