@@ -110,8 +110,10 @@ def count_queries(fn: Callable[[], object]) -> int:
 
 @benchmark("state_overview")
 def state_overview(ctx: Context) -> Result:
-    """The yearly overview of all 53 recipients (selector + engine) against one SQL aggregate
-    over the same cost rows."""
+    """The yearly overview of all 53 recipients (selector + engine) against replaying the
+    loader's own SQL statements on a raw cursor: the same rows fetched, no ORM, no engine
+    (issue 14: a fair lower bound). The former lower bound, one SQL ``GROUP BY`` that adds
+    all cost rows of every status and computes nothing, stays as a detail line."""
     from django.db import connection
 
     from carriers.models import Organisation
@@ -147,9 +149,28 @@ def state_overview(ctx: Context) -> Result:
 
     everyone = recipients()
     plans = year_plans(everyone, ctx.year)
+
+    # The loader's statements as the database received them (parameters in place).
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as loader:
+        overview()
+    statements = [q["sql"] for q in loader.captured_queries]
+
+    def replay_loader_sql():
+        rows = 0
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+                rows += len(cursor.fetchall())
+        return rows
+
     wall, cpu = median_times(overview, ctx.runs)
+    replay_wall, replay_cpu = median_times(replay_loader_sql, ctx.runs)
     timings = [
         Timing("state_overview", wall, ctx.runs, count_queries(overview)),
+        Timing("replay_loader_sql", replay_wall, ctx.runs, len(statements)),
+        Timing("replay_loader_sql.cpu_time", replay_cpu, ctx.runs),
         Timing("raw_sql_aggregate", median_time(raw_sql_aggregate, ctx.runs), ctx.runs),
         Timing(
             "state_overview.year_plans",
@@ -289,6 +310,79 @@ def position_list(ctx: Context) -> Result:
                     profile(page, ctx.top)
                 notes += out.getvalue().rstrip("\n").splitlines()
             transaction.set_rollback(True)
+    return Result(timings, notes)
+
+
+@benchmark("position_page_scaling")
+def position_page_scaling(ctx: Context) -> Result:
+    """Server time of a position page (GET /stellen/<id>/) of a recipient with 1,500 positions
+    against one of a recipient with few (the data set's recipient closest to 13), each as
+    its finance user: the page computes only what the position depends on, so the ratio
+    stays near 1 (goal: at most 2). The big recipient is added and rolled back."""
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+    from django.db.models import Count, Q
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.urls import reverse
+
+    from carriers.models import Organisation
+    from kim_admin.models import User
+    from staffing.models import Position
+
+    with (
+        override_settings(
+            ROOT_URLCONF="bench.urls", DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "*"]
+        ),
+        transaction.atomic(),
+    ):
+        big = dataset.add_big_recipient(dataset.Params(positions=POSITION_LIST_POSITIONS))
+        counted = (
+            Organisation.objects.recipients()
+            .exclude(pk=big.pk)
+            .annotate(n=Count("funded_positions", filter=Q(funded_positions__scenario=None)))
+            .filter(n__gt=0)
+        )
+        small = min(counted, key=lambda r: (abs(r.n - 13), r.pk))
+        finance = Group.objects.get(name="finance")
+        pages = []
+        for recipient in (big, small):
+            user = User.objects.create(
+                username=f"bench-stelle-{recipient.pk}", organisation=recipient
+            )
+            user.groups.add(finance)
+            client = Client()
+            client.force_login(user)
+            position = (
+                Position.objects.filter(recipient=recipient, scenario=None).order_by("pk").first()
+            )
+            url = reverse("staffing:position_detail", args=[position.pk])
+
+            def page(client=client, url=url):
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise SystemExit(f"GET {url} answered {response.status_code}")
+                return response
+
+            page()
+            pages.append((recipient, url, page))
+        (big_r, big_url, big_page), (small_r, small_url, small_page) = pages
+        big_wall, big_cpu = median_times(big_page, ctx.runs)
+        small_wall, small_cpu = median_times(small_page, ctx.runs)
+        timings = [
+            Timing("position_page_big", big_wall, ctx.runs, count_queries(big_page)),
+            Timing("position_page_small", small_wall, ctx.runs, count_queries(small_page)),
+            Timing("position_page_big.cpu_time", big_cpu, ctx.runs),
+            Timing("position_page_small.cpu_time", small_cpu, ctx.runs),
+        ]
+        n_big = Position.objects.filter(recipient=big_r, scenario=None).count()
+        n_small = Position.objects.filter(recipient=small_r, scenario=None).count()
+        notes = [
+            f"  {big_r.name}: {n_big} positions, GET {big_url}; "
+            f"{small_r.name}: {n_small} positions, GET {small_url}"
+        ]
+        transaction.set_rollback(True)
     return Result(timings, notes)
 
 

@@ -6,6 +6,7 @@ from funding.models import (
     FundingRate,
     GrantNotice,
     GrantNoticeBlock,
+    PayRise,
     Programme,
     ProgrammeCost,
     Projection,
@@ -49,6 +50,13 @@ class ScenarioAdmin(ScopedHistoryAdmin):
     list_select_related = ("recipient",)
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at",)
+
+
+@admin.register(PayRise)
+class PayRiseAdmin(ScopedHistoryAdmin):
+    list_display = ("effective_from", "percent", "note")
+    search_fields = ("note",)
+    date_hierarchy = "effective_from"
 
 
 @admin.register(FundingRate)

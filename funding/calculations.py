@@ -88,6 +88,8 @@ class CostFigures:
     source: str = CostStatus.PLANNED
     # Which statement, for people: "Prognose 28.11.2024 (Caritas), genehmigt am 02.12.2024".
     source_detail: str = ""
+    # The months filled as a carrier's statement gives them (None: not stated).
+    stated_months: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,9 @@ class PositionPlan:
     served_towns: tuple[tuple[Org, Decimal], ...] = ()
     coverage: Coverage | None = None
     split: Split | None = None
+    # Actual figures entered for an open year: provisional, they do not count yet
+    # (``rules.actual_is_provisional``); the warnings name them.
+    provisional_actual: CostFigures | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +352,12 @@ def filled_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
     return [min(f, position.fte) for f in filled]
 
 
+def planned_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
+    """The position's FTE in each month of the year in which it exists (planned or filled):
+    what a planned cost figure is for (``rules.planned_cost_for_occupancy``)."""
+    return [position.fte * f for f in month_fractions(year, position.start, position.end)]
+
+
 def is_active(year: int, start: date, end: date | None) -> bool:
     """Whether a position exists (planned or filled) at some day of the year."""
     return start <= date(year, 12, 31) and (end is None or end >= date(year, 1, 1))
@@ -455,8 +466,9 @@ def compute_year(plan: YearPlan) -> YearOverview:
     for position in active:
         filled = filled_fte_by_month(year, position)
         filled_fte_months = sum(filled, ZERO)
+        planned_fte_months = sum(planned_fte_by_month(year, position), ZERO)
         source, gross, material, overhead, one_off = rules.position_cost(
-            position, filled_fte_months
+            position, filled_fte_months, planned_fte_months
         )
         primary = rates_of(position.funding_kind, position.block)
         capped = rules.is_capped(primary)
@@ -486,6 +498,15 @@ def compute_year(plan: YearPlan) -> YearOverview:
             )
         )
         _position_warnings(position, year, filled_fte_months, source, primary, warnings)
+        _occupancy_warnings(
+            position,
+            year,
+            source,
+            filled_fte_months,
+            planned_fte_months,
+            gross + material + overhead + one_off,
+            warnings,
+        )
 
     # 2. Block caps of the grant notice (seed 001: block 1 at most 160,000 EUR a year).
     _apply_block_caps(plan, drafts, warnings)
@@ -645,7 +666,7 @@ def _position_warnings(position, year, filled_fte_months, source, primary, warni
                 position_id=position.id,
             )
         )
-    if filled_fte_months and source == CostSource.NONE:
+    if filled_fte_months and source == CostSource.NONE and position.provisional_actual is None:
         warnings.append(
             Warning(
                 "no_cost",
@@ -654,6 +675,81 @@ def _position_warnings(position, year, filled_fte_months, source, primary, warni
                     "Personalkostensatz für die Entgeltgruppe hinterlegt."
                 )
                 % {"title": position.title, "year": year},
+                block=position.block,
+                position_id=position.id,
+            )
+        )
+
+
+def _occupancy_warnings(
+    position, year, source, filled_fte_months, planned_fte_months, cost, warnings
+) -> None:
+    """What the position's figures rest on: provisional actual figures, a cost without
+    occupancy, a forecast or actual beside a partial occupancy (``funding.rules``)."""
+    if position.provisional_actual is not None:
+        actual = position.provisional_actual
+        warnings.append(
+            Warning(
+                "provisional_actual",
+                _(
+                    "„%(title)s“: Ist-Kosten %(year)s von %(amount)s sind vorläufig – das Jahr "
+                    "ist nicht abgeschlossen; gerechnet wird bis zum Jahresabschluss mit: "
+                    "%(source)s."
+                )
+                % {
+                    "title": position.title,
+                    "year": year,
+                    "amount": de_money(actual.employer_gross + actual.material),
+                    "source": CostSource(source).label,
+                },
+                block=position.block,
+                position_id=position.id,
+            )
+        )
+    if rules.cost_without_occupancy(filled_fte_months, cost):
+        warnings.append(
+            Warning(
+                "cost_without_occupancy",
+                _(
+                    "„%(title)s“: %(year)s sind Kosten von %(amount)s angesetzt (%(source)s), "
+                    "aber die Stelle ist das ganze Jahr unbesetzt."
+                )
+                % {
+                    "title": position.title,
+                    "year": year,
+                    "amount": de_money(cost),
+                    "source": CostSource(source).label,
+                },
+                block=position.block,
+                position_id=position.id,
+            )
+        )
+    elif rules.entered_cost_beside_occupancy(
+        source,
+        position.cost.stated_months if position.cost else None,
+        filled_fte_months / position.fte if position.fte else ZERO,
+        filled_fte_months,
+        planned_fte_months,
+    ):
+        stated = position.cost.stated_months
+        warnings.append(
+            Warning(
+                "cost_beside_occupancy",
+                _(
+                    "„%(title)s“: %(source)s %(year)s wie erfasst%(stated)s; laut Besetzung "
+                    "ist die Stelle %(filled)s von %(planned)s VZ-Monaten besetzt – bitte "
+                    "prüfen."
+                )
+                % {
+                    "title": position.title,
+                    "source": CostSource(source).label,
+                    "year": year,
+                    "stated": ""
+                    if stated is None
+                    else _(" (für %(months)s besetzte Monate)") % {"months": de_fte(stated)},
+                    "filled": de_fte(filled_fte_months.quantize(Decimal("0.01"))),
+                    "planned": de_fte(planned_fte_months.quantize(Decimal("0.01"))),
+                },
                 block=position.block,
                 position_id=position.id,
             )
@@ -712,6 +808,31 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: li
                         "block": block,
                         "municipal": de_fte(municipal),
                         "available": de_fte(available),
+                    },
+                    block=block,
+                )
+            )
+        vacant = rules.municipal_case_management_vacant(
+            [
+                (p.title, sum(filled_fte_by_month(plan.year, p), ZERO))
+                for p in positions
+                if p.employer.is_municipal
+            ]
+        )
+        if vacant:
+            warnings.append(
+                Warning(
+                    "municipal_vacant",
+                    _(
+                        "Baustein %(block)s: %(n)s Casemanagement-Stelle(n) der Kommune "
+                        "%(year)s ganzjährig unbesetzt (%(titles)s) – sie zählen für die "
+                        "Drittel- und die 50-%%-Regel nur als „zur Besetzung vorgesehen“."
+                    )
+                    % {
+                        "block": block,
+                        "n": len(vacant),
+                        "year": plan.year,
+                        "titles": ", ".join(f"„{t}“" for t in vacant),
                     },
                     block=block,
                 )

@@ -91,11 +91,15 @@ class CostSource(models.TextChoices):
     """Where the engine's cost of a position in a year comes from, as the data state names it
     (home page, position page, reports): entered figures of a status (``CostStatus``: the
     selector picks actual in a closed year, else the approved forecast, else the plan), the
-    pay grade's cost table, a projection, or nothing."""
+    last known figures carried forward with the programme's pay rises (a year without entered
+    figures; the statement names the year: "fortgeschrieben aus 2026, mit Tariferhöhungen"),
+    the pay grade's cost table (a position that never had figures), a projection, or
+    nothing."""
 
     ACTUAL = CostStatus.ACTUAL.value, _("Ist")
     FORECAST = CostStatus.FORECAST.value, _("Prognose")
     PLANNED = CostStatus.PLANNED.value, _("Plan")
+    CARRIED = "carried", _("fortgeschrieben mit Tariferhöhungen")
     COST_TABLE = "cost_table", _("Personalkostensatz der Entgeltgruppe")
     PROJECTED = "projected", _("Fortschreibung")
     NONE = "none", _("keine Kosten erfasst")

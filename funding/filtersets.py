@@ -9,6 +9,7 @@ from funding.models import (
     BuildingBlock,
     FundingRate,
     GrantNotice,
+    PayRise,
     Programme,
     ProgrammeCost,
     Projection,
@@ -23,6 +24,16 @@ class ProgrammeFilterSet(django_filters.FilterSet):
     class Meta:
         model = Programme
         fields = ["slug"]
+
+
+class PayRiseFilterSet(django_filters.FilterSet):
+    """Pay rises by the year they take effect in."""
+
+    year = django_filters.NumberFilter(field_name="effective_from__year", label=_("Jahr"))
+
+    class Meta:
+        model = PayRise
+        fields = ["year"]
 
 
 class BuildingBlockFilterSet(django_filters.FilterSet):

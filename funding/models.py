@@ -463,10 +463,53 @@ class YearClosing(VersionedModel, RecipientScopedModel):
             )
 
 
+# --- Pay rises -------------------------------------------------------------------------------
+
+PERCENT_CHANGE = {"max_digits": 7, "decimal_places": 3}
+
+
+def validate_pay_change(value):
+    if value is not None and value < -100:
+        raise ValidationError(
+            _("Eine Tarifänderung unter −100 %% ist nicht möglich (eingegeben: %(value)s %%).")
+            % {"value": str(value).replace(".", ",")}
+        )
+
+
+class PayRise(VersionedModel, ScopedModel):
+    """A rise of the public pay scales (TVöD) from a date, for the whole programme.
+
+    DOMAIN (public sources): +3.0 % from 01.04.2025, +2.8 % from 01.05.2026; a rise takes
+    effect on a date, not only on 1 January. A year without entered cost figures carries the
+    position's last known cost forward with these rises (``funding.projections.rules``); a
+    projection may replace them with its own. Reference data: everybody reads it, only
+    administrators change it (in the Django admin).
+    """
+
+    effective_from = DateField(_("Wirksam ab"), unique=True)
+    percent = models.DecimalField(
+        _("Änderung (%)"), **PERCENT_CHANGE, validators=[validate_pay_change]
+    )
+    note = models.CharField(_("Anmerkung"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Tariferhöhung")
+        verbose_name_plural = _("Tariferhöhungen")
+        ordering = ["effective_from"]
+
+    def __str__(self):
+        return f"{str(self.percent).replace('.', ',')} % ab {self.effective_from:%d.%m.%Y}"
+
+    @classmethod
+    def change_scope_q(cls, role, organisation_id):
+        """Programme-wide: only administrators change the pay rises (they see every row)."""
+        return None
+
+
 # --- Projections ------------------------------------------------------------------------------
 
 PROJECTION_MAX_YEARS = 20
-PERCENT_CHANGE = {"max_digits": 7, "decimal_places": 3}
 
 
 class Projection(VersionedModel, RecipientScopedModel):
@@ -576,14 +619,6 @@ class ProjectionRow(RecipientScopedModel):
             return self.projection
         except Projection.DoesNotExist:
             return None
-
-
-def validate_pay_change(value):
-    if value is not None and value < -100:
-        raise ValidationError(
-            _("Eine Tarifänderung unter −100 %% ist nicht möglich (eingegeben: %(value)s %%).")
-            % {"value": str(value).replace(".", ",")}
-        )
 
 
 class ProjectionPayRise(ProjectionRow):

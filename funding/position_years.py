@@ -1,9 +1,11 @@
 """One position's figures, year by year: what it cost, what the state paid, who carried the rest.
 
-The figures of a position depend on the other positions of its recipient (the grant notice's
-block cap is shared by the block, a cost split by its positions), so each year is the
-engine's result for the whole recipient plan, from which this position's row is taken.
-``multi_year_plans`` loads all years in one fixed number of queries (14), whatever the span.
+The figures of a position depend on itself and, where the grant notice caps its block, on the
+other positions of the block (the cap is shared); a cost split shares only the position's own
+share among towns. So each year is the engine's result for the plan narrowed to what the
+position depends on (``multi_year_plans(focus=…)``: its time does not grow with the
+recipient's other positions), from which this position's row is taken. ``multi_year_plans``
+loads all years in one fixed number of queries (14), whatever the span.
 """
 
 from __future__ import annotations
@@ -43,12 +45,17 @@ def position_span(position, cost_years: Iterable[int] = (), today: date | None =
 
 
 def position_years(position, years: Iterable[int]) -> list[PositionYear]:
-    """The engine's result for ``position`` in each of ``years`` (``position.recipient`` and
-    ``position.scenario`` are read, so load them with the position)."""
+    """The engine's result for ``position`` in each of ``years`` (``position.recipient``,
+    ``position.scenario`` and ``position.block`` are read, so load them with the position)."""
     years = sorted(set(years))
     if not years:
         return []
-    plans = multi_year_plans([position.recipient], years, scenario=position.scenario)
+    plans = multi_year_plans(
+        [position.recipient],
+        years,
+        scenario=position.scenario,
+        focus=(position.pk, position.block.number),
+    )
     rows = []
     for year in years:
         overview = calc.compute_year(plans[(position.recipient_id, year)])

@@ -16,7 +16,9 @@ Rates and funding
     :func:`workplace_allowance`         the per-FTE workplace allowance, up to the material cost
     :func:`events_budget`               the yearly events budget, up to the programme's costs
 Cost
-    :func:`position_cost`               entered figures, else the pay grade's cost table
+    :func:`position_cost`               entered or carried figures, else the pay grade's table
+    :func:`planned_cost_for_occupancy`  a planned figure follows the year's occupancy
+    (carrying a year forward with the pay rises: ``funding.projections.rules``)
 Who carries the own share
     :func:`covered_by_payer`            a forwarding agreement's coverage policy
     :func:`carrier_and_rest`            the carrier's part and the rest, with its bearer
@@ -25,6 +27,11 @@ Who carries the own share
 The funder's limits for case management (warnings a coordinator must see first)
     :func:`below_one_third_at_municipality`
     :func:`filling_is_critical`
+    :func:`municipal_case_management_vacant`  the city's own positions empty all year
+What the figures rest on (warnings that say what is true)
+    :func:`actual_is_provisional`       actual figures of an open year do not count yet
+    :func:`cost_without_occupancy`      a cost in a year the position is vacant throughout
+    :func:`entered_cost_beside_occupancy`  a forecast or actual beside a partial occupancy
 
 Money is rounded once per position and item, half up to the cent (``funding.money.cents``);
 amounts that must sum to a total are split by largest remainder (``money.split_to_cents``).
@@ -166,14 +173,38 @@ def events_budget(monthly: list[Rate | None], programme_cost: Decimal) -> Decima
 # --- Cost -------------------------------------------------------------------------------------
 
 
-def position_cost(position: PositionPlan, filled_fte_months: Decimal):
+def planned_cost_for_occupancy(
+    amount: Decimal, filled_fte_months: Decimal, planned_fte_months: Decimal
+) -> Decimal:
+    """A planned figure in the year the occupancy gives, to the cent.
+
+    A planned cost is entered for the position at its full FTE over the part of the year it
+    exists (issue 14: "a planned figure is per FTE and year, scaled to the filled
+    FTE-months"): a position planned at 1.0 FTE and filled at 0.5 FTE from 01.07. costs
+    6 + 3 = 9 of its 12 planned FTE-months; vacant all year it costs nothing. Forecasts and
+    actual figures are the carrier's or the ledger's and stay as entered.
+    """
+    if not planned_fte_months:
+        return ZERO
+    if filled_fte_months == planned_fte_months:
+        return amount
+    return cents(amount * filled_fte_months / planned_fte_months)
+
+
+def position_cost(
+    position: PositionPlan, filled_fte_months: Decimal, planned_fte_months: Decimal | None = None
+):
     """A position's cost in the year: (source, employer gross, material, overhead, one-off).
 
     The figures entered for the year where there are some (the selector has already chosen by
-    precedence: actual in a closed year, else the latest approved forecast, else the plan);
-    overhead is either an amount or a rate of the employer gross (KGSt: 20 % for office
-    workplaces). Without figures: the pay grade's cost per full-time post × FTE × filled
-    months / 12, as position-budgeting suites cost a vacancy; without either: nothing.
+    precedence: actual in a closed year, else the latest approved forecast, else the plan), or
+    the last known figures carried forward into it with the pay rises (source ``carried``,
+    worked out for the year's occupancy by ``funding.projections.rules.carried_cost``).
+    Planned figures follow the year's occupancy (:func:`planned_cost_for_occupancy`: employer
+    gross, material and an overhead amount; one-off costs stay). Overhead is either an amount
+    or a rate of the employer gross (KGSt: 20 % for office workplaces). Without figures ever:
+    the pay grade's cost per full-time post × filled FTE-months / 12, as position-budgeting
+    suites cost a vacancy; without either: nothing.
     """
     figures = position.cost
     if figures is None:
@@ -181,19 +212,27 @@ def position_cost(position: PositionPlan, filled_fte_months: Decimal):
             return CostSource.NONE, ZERO, ZERO, ZERO, ZERO
         gross = cents(position.cost_table_per_fte * filled_fte_months / TWELVE)
         return CostSource.COST_TABLE, gross, ZERO, ZERO, ZERO
-    if figures.overhead_amount is not None:
-        overhead = figures.overhead_amount
-    elif figures.overhead_rate is not None:
-        overhead = cents(figures.employer_gross * figures.overhead_rate / HUNDRED)
-    else:
-        overhead = ZERO
-    return (
-        CostSource(figures.source),
+    gross, material, overhead_amount = (
         figures.employer_gross,
         figures.material,
-        overhead,
-        figures.one_off,
+        figures.overhead_amount,
     )
+    if figures.source == CostSource.PLANNED and planned_fte_months is not None:
+        gross, material = (
+            planned_cost_for_occupancy(value, filled_fte_months, planned_fte_months)
+            for value in (gross, material)
+        )
+        if overhead_amount is not None:
+            overhead_amount = planned_cost_for_occupancy(
+                overhead_amount, filled_fte_months, planned_fte_months
+            )
+    if overhead_amount is not None:
+        overhead = overhead_amount
+    elif figures.overhead_rate is not None:
+        overhead = cents(gross * figures.overhead_rate / HUNDRED)
+    else:
+        overhead = ZERO
+    return (CostSource(figures.source), gross, material, overhead, figures.one_off)
 
 
 # --- Who carries the own share ----------------------------------------------------------------
@@ -298,3 +337,66 @@ def filling_is_critical(planned_fte: Decimal, available_fte: Decimal) -> bool:
     year counts as planned, filled or not.
     """
     return planned_fte * 2 < available_fte
+
+
+def municipal_case_management_vacant(
+    municipal_filled_fte_months: list[tuple[str, Decimal]],
+) -> list[str]:
+    """The titles of the municipality's own case-management positions that are vacant all
+    year.
+
+    Seed 000 (Leverkusen 2024): the funder counts positions "besetzt bzw. zur Besetzung
+    vorgesehen", so an existing vacant position counts as planned for the one-third and the
+    50 % rule (:func:`below_one_third_at_municipality`, :func:`filling_is_critical`) — but
+    a coordinator must see that the municipality's own positions are empty (issue 14).
+    ``municipal_filled_fte_months``: (title, filled FTE-months in the year) of each.
+    """
+    return [title for title, months in municipal_filled_fte_months if not months]
+
+
+# --- What the figures rest on -----------------------------------------------------------------
+
+
+def actual_is_provisional(year_closed: bool) -> bool:
+    """Actual figures of a year count once the year is closed (``YearClosing``); before, they
+    are provisional and the year is computed from the approved forecast, else the plan.
+
+    Issue 4: half a year's payments would understate the year. Issue 14: a provisional actual
+    is named as such, never reported as "no cost entered".
+    """
+    return not year_closed
+
+
+def cost_without_occupancy(filled_fte_months: Decimal, cost: Decimal) -> bool:
+    """A position that costs something in a year in which it is vacant throughout.
+
+    DOMAIN: funding is rate × FTE × the part of the year the position is filled, so such a
+    cost is the own share in full; usually the occupancy is missing or the figures belong to
+    another year (issue 14). Planned figures follow the occupancy and are 0 then; this shows
+    forecasts, actual figures and one-off costs.
+    """
+    return not filled_fte_months and cost > 0
+
+
+def entered_cost_beside_occupancy(
+    source: str,
+    stated_months: Decimal | None,
+    filled_months: Decimal,
+    filled_fte_months: Decimal,
+    planned_fte_months: Decimal,
+) -> bool:
+    """A carrier's forecast or an actual statement that disagrees with the recorded occupancy.
+
+    The figures stay as the carrier or the ledger says (issue 14), but where the carrier's
+    statement gives other filled months than the occupancy (``stated_months`` against the
+    months filled at the position's FTE: 12 stated for a position filled at 0.5 FTE from
+    01.07. is 6 at full FTE… or 12 at half), the position page and the overview say so.
+    Figures without stated months (a ledger's actual for the months filled, seed 002: paid
+    until the resignation on 30.06.2023) are taken to match; a position vacant all year is
+    :func:`cost_without_occupancy`. ``planned_fte_months`` is kept for the message.
+    """
+    if source not in (CostSource.FORECAST, CostSource.ACTUAL) or not filled_fte_months:
+        return False
+    if stated_months is None:
+        return False
+    return stated_months.quantize(Decimal("0.01")) != filled_months.quantize(Decimal("0.01"))

@@ -3,12 +3,19 @@
 Loads any number of recipients and years in a fixed number of queries (no query per position
 or year), so the overview of one town for one year and of the whole state over ten years cost
 the same number of round trips.
+
+A year without entered figures for a position takes its last known figures carried forward
+with the programme's pay rises (``funding.projections.rules.carry_forward``, issue 14); a year
+without programme costs takes the last year's. So the years after the last one with figures
+do not fall off a cliff; the pay-grade table applies only where a position never had figures.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 from django.db.models import Q
@@ -23,16 +30,19 @@ from carriers.models import (
     Organisation,
 )
 from funding import calculations as calc
-from funding.choices import CostStatus
+from funding import rules
+from funding.choices import CostSource, CostStatus
 from funding.models import (
     BuildingBlock,
     FundingRate,
     GrantNoticeBlock,
+    PayRise,
     ProgrammeCost,
     RevenueAccount,
     Scenario,
     YearClosing,
 )
+from funding.projections import rules as carrying
 from kim_admin.formatting import de_date
 from staffing.models import Occupancy, PayGradeCost, Position, PositionCost, PositionTown
 
@@ -52,13 +62,14 @@ COST_PRECEDENCE = {
 def cost_rank(kind, year_closed: bool) -> int | None:
     """The precedence of an entered cost (higher wins); None: it does not count this year."""
     status = kind[1] if isinstance(kind, tuple) else kind
-    if status == CostStatus.ACTUAL and not year_closed:
+    if status == CostStatus.ACTUAL and rules.actual_is_provisional(year_closed):
         return None
     return COST_PRECEDENCE[kind]
 
 
 def _figures(row: dict, source: str, detail: str = "") -> calc.CostFigures:
     return calc.CostFigures(
+        stated_months=row.get("months_filled"),
         employer_gross=row["employer_gross"],
         material=row["material"],
         overhead_rate=row.get("overhead_rate"),
@@ -69,14 +80,40 @@ def _figures(row: dict, source: str, detail: str = "") -> calc.CostFigures:
     )
 
 
-def _approved_statements(position_q, first: int, last: int) -> list:
-    """The lines of carriers' approved forecasts and actual statements for the years, as
-    (position id, year, ("statement", status), figures) — one query."""
+def _entered_costs(position_q, first: int | None, last: int) -> list:
+    """The cost rows and approved statements of the positions for the years first (None: any
+    earlier) to last, as (position id, year, status or ("statement", status), figures) —
+    two queries."""
+    years = Q(year__lte=last) if first is None else Q(year__gte=first, year__lte=last)
+    rows = [
+        (c["position_id"], c["year"], c["status"], _figures(c, c["status"]))
+        for c in PositionCost.objects.filter(years, position_id__in=position_q)
+        .order_by()
+        .values(
+            "position_id",
+            "year",
+            "status",
+            "employer_gross",
+            "material",
+            "overhead_rate",
+            "overhead_amount",
+            "one_off",
+        )
+    ]
+    return rows + _approved_statements(position_q, first, last)
+
+
+def _approved_statements(position_q, first: int | None, last: int) -> list:
+    """The lines of carriers' approved forecasts and actual statements for the years first
+    (None: any earlier) to last, as (position id, year, ("statement", status), figures) —
+    one query."""
+    years = Q(forecast__year__lte=last)
+    if first is not None:
+        years &= Q(forecast__year__gte=first)
     rows = (
         ForecastLine.objects.filter(
+            years,
             forecast__state=ForecastState.APPROVED,
-            forecast__year__gte=first,
-            forecast__year__lte=last,
             position_id__in=position_q,
         )
         .select_related("forecast", "forecast__carrier")
@@ -98,6 +135,7 @@ def _approved_statements(position_q, first: int, last: int) -> list:
             "employer_gross": line.employer_gross,
             "material": line.material,
             "overhead_amount": line.overhead,
+            "months_filled": line.months_filled,
         }
         out.append(
             (line.position_id, forecast.year, ("statement", status), _figures(row, status, detail))
@@ -137,19 +175,37 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
 
 
 def multi_year_plans(
-    recipients, years: Iterable[int], scenario: Scenario | None = None
+    recipients,
+    years: Iterable[int],
+    scenario: Scenario | None = None,
+    focus: tuple[int, int] | None = None,
 ) -> dict[tuple[int, int], calc.YearPlan]:
     """Several recipients over several years, keyed by (recipient id, year), in the same
-    fixed number of queries as one year."""
+    fixed number of queries as one year.
+
+    ``focus`` (position id, block number): only what that position's own figures depend on
+    (the position page): the position itself and, where a grant notice caps its block's
+    personnel funding in one of the years, the other positions of the block (the cap is cut
+    from them in proportion). Its cost, funding, own share, bearers and warnings are then the
+    same as in the whole plan; the plan's totals are not."""
     recipients = list(recipients)
     years = sorted(set(years))
     first, last = years[0], years[-1]
     recipient_ids = [r.id for r in recipients]
     scenario_id = scenario.id if scenario else None
+    grants = _grant_blocks(recipient_ids, first, last)
 
     position_scope = Q(recipient_id__in=recipient_ids, scenario_id=scenario_id) & _overlaps(
         "planned_start", "end_date", first, last
     )
+    if focus is not None:
+        position_id, block_number = focus
+        capped = any(
+            g.block == block_number and g.max_personnel_funding is not None
+            for blocks in grants.values()
+            for g in blocks
+        )
+        position_scope &= Q(block__number=block_number) if capped else Q(pk=position_id)
     positions = list(
         Position.objects.filter(position_scope)
         .order_by("block__number", "title", "pk")
@@ -173,44 +229,62 @@ def multi_year_plans(
     )
     position_q = Position.objects.filter(position_scope).values("id")
 
+    # Every period of the positions: a year carried forward also needs the known year's.
     occupancies = defaultdict(list)
     for position_id, start, end, fte in (
-        Occupancy.objects.filter(_overlaps("start", "end", first, last), position_id__in=position_q)
+        Occupancy.objects.filter(position_id__in=position_q)
         .order_by("start", "pk")
         .values_list("position_id", "start", "end", "fte")
     ):
         occupancies[position_id].append(calc.Period(start, end, fte))
 
     closed = set(
-        YearClosing.objects.filter(
-            recipient_id__in=recipient_ids, year__gte=first, year__lte=last
-        ).values_list("recipient_id", "year")
+        YearClosing.objects.filter(recipient_id__in=recipient_ids, year__lte=last).values_list(
+            "recipient_id", "year"
+        )
     )
     recipient_of = {p["id"]: p["recipient_id"] for p in positions}
-    entered = [
-        (c["position_id"], c["year"], c["status"], _figures(c, c["status"]))
-        for c in PositionCost.objects.filter(
-            year__gte=first, year__lte=last, position_id__in=position_q
-        )
-        .order_by()
-        .values(
-            "position_id",
-            "year",
-            "status",
-            "employer_gross",
-            "material",
-            "overhead_rate",
-            "overhead_amount",
-            "one_off",
-        )
-    ] + _approved_statements(position_q, first, last)
     # (position id, year) -> (precedence, figures)
     costs: dict[tuple[int, int], tuple[int, calc.CostFigures]] = {}
-    for position_id, year, kind, figures in entered:
-        rank = cost_rank(kind, (recipient_of[position_id], year) in closed)
-        key = (position_id, year)
-        if rank is not None and (key not in costs or costs[key][0] < rank):
-            costs[key] = (rank, figures)
+    # (position id, year) -> actual figures of an open year (provisional: named, not counted)
+    provisional: dict[tuple[int, int], calc.CostFigures] = {}
+
+    def rank_entered(entered) -> None:
+        for position_id, year, kind, figures in entered:
+            rank = cost_rank(kind, (recipient_of[position_id], year) in closed)
+            key = (position_id, year)
+            if rank is None:
+                provisional[key] = figures
+            elif key not in costs or costs[key][0] < rank:
+                costs[key] = (rank, figures)
+
+    # The earlier years' rows too: a year without figures is carried forward from the last
+    # year with some (in the same two queries, so the count stays fixed).
+    rank_entered(_entered_costs(position_q, None, last))
+    # position id -> the years with figures, ascending (what a later year is carried from)
+    known_years: dict[int, list[int]] = defaultdict(list)
+    for position_id, year in sorted(costs):
+        known_years[position_id].append(year)
+    pay_rises: list[tuple] = []  # loaded once, and only where a year is carried forward
+
+    def carried(position: calc.PositionPlan, year: int) -> calc.CostFigures | None:
+        years_known = known_years.get(position.id)
+        if not years_known:
+            return None
+        index = bisect_left(years_known, year)
+        if index == 0:
+            return None
+        known_year = years_known[index - 1]
+        if not pay_rises:
+            pay_rises.append(_pay_rises())
+        return carrying.carry_forward(
+            position,
+            tuple(occupancies[position.id]),
+            known_year,
+            costs[(position.id, known_year)][1],
+            year,
+            pay_rises[0],
+        )
 
     cost_table = {
         (grade, year): amount
@@ -289,8 +363,7 @@ def multi_year_plans(
 
     blocks = dict(BuildingBlock.objects.values_list("number", "name"))
     rates = _rates(recipient_ids, scenario_id)
-    grants = _grant_blocks(recipient_ids, first, last)
-    programme_costs = _programme_costs(recipient_ids, first, last, scenario_id, closed)
+    programme_costs = _programme_costs(recipient_ids, years, scenario_id, closed)
     revenue_accounts = defaultdict(dict)
     for rid, category, product, account in RevenueAccount.objects.filter(
         recipient_id__in=recipient_ids
@@ -307,31 +380,33 @@ def multi_year_plans(
             if not _in_year(p["planned_start"], p["end_date"], year):
                 continue
             recipient = recipient_orgs[p["recipient_id"]]
-            by_recipient[p["recipient_id"]].append(
-                calc.PositionPlan(
-                    id=p["id"],
-                    title=p["title"],
-                    block=p["block__number"],
-                    funding_kind=p["funding_kind"],
-                    fte=p["fte"],
-                    employer=_org(p, "employer__"),
-                    start=p["planned_start"],
-                    end=p["end_date"],
-                    department=p["department"],
-                    pay_grade=p["pay_grade__code"] or "",
-                    budget_product=p["budget_product"],
-                    ledger_account=p["ledger_account"],
-                    cost_centre=p["cost_centre"],
-                    occupancies=tuple(
-                        o for o in occupancies[p["id"]] if _in_year(o.start, o.end, year)
-                    ),
-                    cost=costs[(p["id"], year)][1] if (p["id"], year) in costs else None,
-                    cost_table_per_fte=cost_table.get((p["pay_grade_id"], year)),
-                    served_towns=tuple(served[p["id"]]),
-                    coverage=_coverage(agreements[p["id"]], year, recipient),
-                    split=_split(position_splits[p["id"]], splits, split_periods, year),
-                )
+            position = calc.PositionPlan(
+                id=p["id"],
+                title=p["title"],
+                block=p["block__number"],
+                funding_kind=p["funding_kind"],
+                fte=p["fte"],
+                employer=_org(p, "employer__"),
+                start=p["planned_start"],
+                end=p["end_date"],
+                department=p["department"],
+                pay_grade=p["pay_grade__code"] or "",
+                budget_product=p["budget_product"],
+                ledger_account=p["ledger_account"],
+                cost_centre=p["cost_centre"],
+                occupancies=tuple(
+                    o for o in occupancies[p["id"]] if _in_year(o.start, o.end, year)
+                ),
+                cost=costs[(p["id"], year)][1] if (p["id"], year) in costs else None,
+                cost_table_per_fte=cost_table.get((p["pay_grade_id"], year)),
+                served_towns=tuple(served[p["id"]]),
+                coverage=_coverage(agreements[p["id"]], year, recipient),
+                split=_split(position_splits[p["id"]], splits, split_periods, year),
+                provisional_actual=provisional.get((p["id"], year)),
             )
+            if position.cost is None and (figures := carried(position, year)) is not None:
+                position = replace(position, cost=figures)
+            by_recipient[p["recipient_id"]].append(position)
         for r in recipients:
             plans[(r.id, year)] = calc.YearPlan(
                 recipient=recipient_orgs[r.id],
@@ -437,13 +512,26 @@ def _grant_blocks(recipient_ids, first, last) -> dict[tuple[int, int], tuple[cal
     return result
 
 
-def _programme_costs(recipient_ids, first, last, scenario_id, closed):
+def _pay_rises() -> tuple[carrying.PayRise, ...]:
+    """The programme's pay rises (``funding.PayRise``), oldest first (one query)."""
+    return tuple(
+        carrying.PayRise(effective_from, percent)
+        for effective_from, percent in PayRise.objects.order_by("effective_from").values_list(
+            "effective_from", "percent"
+        )
+    )
+
+
+def _programme_costs(recipient_ids, years, scenario_id, closed):
     """Programme costs per (recipient, year); per block and category the best status counts
-    (the same ``cost_rank`` as positions: actual figures in closed years only)."""
+    (the same ``cost_rank`` as positions: actual figures in closed years only). A year without
+    any takes the last earlier year's, marked as carried forward (seed 001 counts the events
+    budget of 49,000 every year; material costs carry without pay rises)."""
+    last = max(years)
     best: dict[tuple[int, int, int, str], tuple[int, list]] = {}
     for row in (
         ProgrammeCost.objects.filter(
-            recipient_id__in=recipient_ids, year__gte=first, year__lte=last, scenario_id=scenario_id
+            recipient_id__in=recipient_ids, year__lte=last, scenario_id=scenario_id
         )
         .order_by("pk")
         .values(
@@ -479,4 +567,17 @@ def _programme_costs(recipient_ids, first, last, scenario_id, closed):
     result = defaultdict(list)
     for (rid, year, _block, _category), (_rank, items) in best.items():
         result[(rid, year)].extend(items)
+    known_years = defaultdict(list)
+    for rid, year in sorted(result):
+        known_years[rid].append(year)
+    for rid, known in known_years.items():
+        for year in years:
+            if (rid, year) in result:
+                continue
+            index = bisect_left(known, year)
+            if index == 0:
+                continue
+            result[(rid, year)] = [
+                replace(item, source=CostSource.CARRIED) for item in result[(rid, known[index - 1])]
+            ]
     return result

@@ -6,6 +6,7 @@ from django.utils.text import Truncator
 from funding.models import (
     FundingRate,
     GrantNotice,
+    PayRise,
     ProgrammeCost,
     Projection,
     RevenueAccount,
@@ -19,9 +20,24 @@ from kim_admin.tables import (
     FteColumn,
     KimTable,
     MoneyColumn,
+    PercentColumn,
     YearColumn,
     detail_url,
 )
+
+
+class PayRiseTable(KimTable):
+    """Reference data, read only (administrators edit it in the Django admin); a rise is a
+    rate: no totals row."""
+
+    effective_from = DateColumn(verbose_name="Wirksam ab")
+    percent = PercentColumn(verbose_name="Änderung (%)")
+    note = tables.Column(verbose_name="Anmerkung", default="–")
+
+    class Meta:
+        model = PayRise
+        fields = ("effective_from", "percent", "note")
+        order_by = ("effective_from",)
 
 
 class FundingRateTable(KimTable):

@@ -59,6 +59,7 @@ urlpatterns = [
         delete_view=views.YearClosingDeleteView,
         history_view=views.YearClosingHistoryView,
     ),
+    path("tariferhoehungen/", views.PayRiseListView.as_view(), name="payrise_list"),
     # Reference data: read only here, administrators edit it in the Django admin.
     *object_urls(
         Projection,

@@ -12,6 +12,7 @@ from funding.models import (
     FundingRate,
     GrantNotice,
     GrantNoticeBlock,
+    PayRise,
     ProgrammeCost,
     RevenueAccount,
     YearClosing,
@@ -58,6 +59,20 @@ class FundingRateDeleteView(generic.ObjectDeleteView):
 
 class FundingRateHistoryView(generic.ObjectHistoryView):
     model = FundingRate
+
+
+# --- pay rises (reference data, read only) ----------------------------------------------------
+
+
+class PayRiseListView(SectionListView):
+    """The programme's pay rises (TVöD) with which the plan is carried forward."""
+
+    model = PayRise
+    queryset = PayRise.objects.all()
+    filterset_class = filtersets.PayRiseFilterSet
+    table_class = tables.PayRiseTable
+    admin_changelist = "admin:funding_payrise_changelist"
+    admin_only_columns = ()
 
 
 # --- grant notices --------------------------------------------------------------------------

@@ -68,6 +68,7 @@ REFERENCE_MODELS = [
     ("carriers", "organisation"),
     ("funding", "programme"),
     ("funding", "buildingblock"),
+    ("funding", "payrise"),
     ("staffing", "paygrade"),
     ("staffing", "paygradecost"),
 ]

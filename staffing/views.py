@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
 from carriers.models import Organisation
-from funding.calculations import compute_year
+from funding.calculations import ZERO, compute_year, planned_fte_by_month
 from funding.choices import CostStatus
 from funding.models import BuildingBlock, Scenario
 from funding.position_years import position_span, position_years
@@ -342,6 +342,9 @@ def year_row(row) -> dict:
         # Which carrier statement, where one is in force: "Prognose 28.11.2024 (Caritas), …".
         "source_detail": result.cost_source_detail,
         "filled_months": result.filled_months,
+        # "9 von 12 VZ-Monaten": 12 months at 0.5 FTE of a 1.0 position are 6 of 12.
+        "filled_fte_months": result.filled_fte_months,
+        "planned_fte_months": sum(planned_fte_by_month(row.year, position), ZERO),
         "amounts": result.amounts,
         "bearers": bearers,
         "warnings": row.warnings,

@@ -171,7 +171,9 @@ def test_issued_statement_is_frozen_after_a_plan_change(coesfeld, coesfeld_finan
     pdf, sha = bytes(statement.pdf), statement.pdf_sha256
 
     cost = PositionCost.objects.get(position__cost_splits=mitte, year=2023)
-    cost.employer_gross += D("1000.00")
+    # The plan figure is for the full year (issue 14); the position is filled 10 of 12
+    # months: +1,200.00 planned is +1,000.00 for the year, 500.00 for each of the two towns.
+    cost.employer_gross += D("1200.00")
     cost.save()
     assert split_settlement(mitte, 2023).town(nottuln.pk).own_share == stored["own_share"] + D(
         "500.00"

@@ -86,10 +86,11 @@ def test_resignation_on_30_june_leaves_the_second_half_vacant():
 
 
 def test_half_year_occupancy_halves_the_funding():
-    # 57,000 x 1.0 FTE x 6/12 = 28,500; cost 31,000 -> own share 2,500.
+    # 57,000 x 1.0 FTE x 6/12 = 28,500; planned 62,000 for the full year, 31,000 for the
+    # six months filled (issue 14) -> own share 2,500.
     p = position(
         occupancies=[Period(date(2024, 7, 1), None, D("1"))],
-        cost=CostFigures(employer_gross=D("31000.00")),
+        cost=CostFigures(employer_gross=D("62000.00")),
     )
     result = compute_year(plan(p)).positions[0]
     assert result.amounts.funding_personnel == D("28500.00")
@@ -249,9 +250,10 @@ def test_flat_top_up_is_prorated_by_filled_months():
         fte="0.5",
         employer=CARITAS,
         occupancies=[Period(date(2024, 1, 1), date(2024, 6, 30), D("0.5"))],
-        cost=CostFigures(employer_gross=D("20000.00")),
+        cost=CostFigures(employer_gross=D("40000.00")),
         coverage=Coverage("flat_per_fte", CITY, flat_per_fte=D("5000.00")),
     )
+    # Planned 40,000 for the full year, 20,000 for the six months filled (issue 14);
     # funding 57,000 x 0.5 x 6/12 = 14,250; own share 5,750; city 1,250, carrier 4,500.
     assert bearers(compute_year(plan(p))) == {"stadt": D("1250.00"), "caritas": D("4500.00")}
 

@@ -308,7 +308,7 @@ def bulk_plan(n, recipient, block, scenario=None):
             title=f"Casemanagement {i:04}",
             fte=Decimal("1"),
             employer=recipient,
-            planned_start=date(2024, 1, 1),
+            planned_start=date(2024, 7, 1),
         )
         for i in range(n)
     )

@@ -45,8 +45,11 @@ def test_cost_overviews_gives_each_year(two_years):
     # 2026: the rate is capped at the cost: funding 50,000, own share 0.
     assert overviews[2026].totals.funding == Decimal("50000.00")
     assert overviews[2026].totals.own_share == Decimal("0.00")
-    # 2027: no cost entered and no pay-grade table: nothing.
-    assert overviews[2027].totals.total_cost == Decimal("0.00")
+    # 2027: no cost entered: 2026's carried forward with the pay rises (issue 14). The +2.8 %
+    # from 01.05.2026 holds 8 months of 2026 and all of 2027 (the +3.0 % of 2025 all of both):
+    # 50,000 × (12 × 1.028) / (4 + 8 × 1.028) = 50,000 × 12.336 / 12.224 = 50,458.12.
+    assert overviews[2027].totals.total_cost == Decimal("50458.12")
+    assert overviews[2027].positions[0].cost_source == "carried"
 
 
 def test_cost_overviews_costs_the_same_queries_for_one_and_four_years(
@@ -55,7 +58,8 @@ def test_cost_overviews_costs_the_same_queries_for_one_and_four_years(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # 2027 alone is carried forward from 2026, so it reads the pay rises as the four years do.
     with CaptureQueriesContext(connection) as one:
-        cost_overviews(two_years, [2024])
+        cost_overviews(two_years, [2027])
     with django_assert_max_num_queries(len(one.captured_queries)):
         cost_overviews(two_years, [2024, 2025, 2026, 2027])

@@ -73,8 +73,10 @@ def test_create_and_results_by_hand(city, finance, position):
     # 2026: 5,000 × (4 × 1.03 + 8 × 1.03 × 1.028) = 62,953.60.
     assert years[2026]["projected"]["cost"] == "62953.60"
     assert years[2026]["projected"]["bearers"] == {"musterhausen": "5953.60"}
-    # The plan without the projection has no 2025/2026 cost figures (no pay-grade table).
-    assert years[2026]["difference"]["cost"] == "62953.60"
+    # The plan itself carries 2024 forward with the programme's pay rises (issue 14: the same
+    # TVöD rises as this projection's), so the projection makes no difference.
+    assert years[2026]["planned"]["cost"] == "62953.60"
+    assert years[2026]["difference"]["cost"] == "0.00"
     assert results["total"]["projected"]["cost"] == "184303.60"
 
 

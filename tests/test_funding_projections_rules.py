@@ -93,14 +93,16 @@ def test_projected_costs_follow_the_rises_by_hand():
 
 
 def test_a_half_filled_base_year_is_carried_per_filled_month():
-    # Filled from 01.07.2024 at 30,000 for six months: 5,000 a month at level 1.
-    base = position(occupied=date(2024, 7, 1), gross="30000.00")
+    # Planned 60,000 for the full year (issue 14), filled from 01.07.2024: 5,000 a month at
+    # level 1, whichever months are filled.
+    base = position(occupied=date(2024, 7, 1), gross="60000.00")
     result = compute_projection(
         plans([base]), Assumptions(base_year=2024, last_year=2025, pay_rises=TVOED)
     )
+    assert result[2024].positions[0].employer_gross == D("30000.00")
     assert result[2025].positions[0].employer_gross == D("61350.00")
-    # Material 2,400 over 6 filled months: 400 a month, 4,800 in a full year.
-    assert result[2025].positions[0].material == D("4800.00")
+    # Material 2,400 planned for the full year: 200 a month, 2,400 in a full year.
+    assert result[2025].positions[0].material == D("2400.00")
 
 
 def test_programme_end_makes_everything_own_share_and_towns_share_equally():

@@ -223,3 +223,37 @@ def test_list_queries_do_not_grow_with_rows(client, login_as):
         [Scenario(recipient=city, name=f"S {i}", slug=f"bulk-{i}") for i in range(990)]
     )
     assert _list_queries(client) == ten
+
+
+def test_the_scenario_page_says_how_often_the_plan_changed_since_the_copy(
+    leverkusen, client, login_as
+):
+    # Issue 14: "Szenario 1: heutiges Modell" no longer equals the plan once the plan changes.
+    login_as("finance", leverkusen)
+    copy = scenario("szenario-1")
+    url = f"/foerderung/szenarien/{copy.pk}/"
+    assert "Plan seit der Kopie geändert" not in client.get(url).content.decode()
+
+    plan_position = Position.objects.filter(recipient=leverkusen, scenario=None).first()
+    cost = plan_position.costs.get(year=2026, status="planned")
+    cost.employer_gross += D("1000.00")
+    cost.save()
+    f.OccupancyFactory(position=f.PositionFactory(recipient=leverkusen, scenario=None))
+    # Changes inside the scenario are not changes of the plan.
+    copied = Position.objects.filter(scenario=copy).first()
+    copied.title = "Umbenannt im Szenario"
+    copied.save()
+
+    page = client.get(url).content.decode()
+    # One cost row changed, one position and its occupancy added: 3 changes.
+    assert "Plan seit der Kopie geändert:" in page
+    assert ">3 Änderungen</a>" in page
+
+    # The comparison says so too, and the comparison report's data state names it.
+    compare_page = client.get(COMPARE, {"scenarios": "szenario-1"}).content.decode()
+    assert "„Szenario 1: heutiges Modell“: Plan seit der Kopie geändert:" in compare_page
+    from funding.scenarios.selectors import stale_notes
+
+    assert stale_notes([copy]) == [
+        "„Szenario 1: heutiges Modell“: Plan seit der Kopie geändert: 3 Änderung(en)."
+    ]

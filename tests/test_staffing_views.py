@@ -65,7 +65,9 @@ def world(other_city):
     )
     PositionTownFactory(position=position, town=town, share=D("100"))
     OccupancyFactory(position=position, start=date(2023, 7, 1), end=None, fte=D("1"))
-    PositionCostFactory(position=position, year=2023, employer_gross=D("30000.00"))
+    # Planned for the full position (issue 14): 60,000.00 in 2023, 30,000.00 for the six
+    # months filled.
+    PositionCostFactory(position=position, year=2023, employer_gross=D("60000.00"))
     PositionCostFactory(position=position, year=2024, employer_gross=D("61000.00"))
     ForwardingAgreementFactory(recipient=city, carrier=caritas).positions.add(position)
     foreign = PositionFactory(recipient=other_city, block=block, title="Casemanagement Köln")
@@ -575,9 +577,10 @@ def test_position_page_query_count_is_the_same_for_1_and_10_rows(
     login(client, world, "finance")
     position = _position_with_rows(world, n)
     # session, user, role groups, permissions (2), position, change scope, towns, periods,
-    # costs, the engine's selector (12), the year's state, history (4), the header's
+    # costs, the engine's selector (12, and the pay rises with which the years after the last
+    # with figures are carried forward), the year's state, history (4), the header's
     # organisation.
-    with django_assert_num_queries(30):
+    with django_assert_num_queries(31):
         response = client.get(f"{LIST}{position.pk}/")
     assert response.status_code == 200
     assert len(response.context["occupancies"]) == n

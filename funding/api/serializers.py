@@ -7,6 +7,7 @@ from funding.models import (
     FundingRate,
     GrantNotice,
     GrantNoticeBlock,
+    PayRise,
     Programme,
     ProgrammeCost,
     RevenueAccount,
@@ -36,6 +37,12 @@ class BuildingBlockSerializer(KimModelSerializer):
     class Meta:
         model = BuildingBlock
         fields = ["id", "url", "display", "programme", "programme_slug", "number", "name"]
+
+
+class PayRiseSerializer(KimModelSerializer):
+    class Meta:
+        model = PayRise
+        fields = ["id", "url", "display", "effective_from", "percent", "note"]
 
 
 class FundingRateSerializer(KimModelSerializer):

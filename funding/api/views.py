@@ -13,6 +13,7 @@ from funding.models import (
     FundingRate,
     GrantNotice,
     GrantNoticeBlock,
+    PayRise,
     Programme,
     ProgrammeCost,
     RevenueAccount,
@@ -35,6 +36,14 @@ class BuildingBlockViewSet(RestrictedReadOnlyViewSet):
     queryset = BuildingBlock.objects.select_related("programme")
     serializer_class = serializers.BuildingBlockSerializer
     filterset_class = filtersets.BuildingBlockFilterSet
+
+
+class PayRiseViewSet(RestrictedReadOnlyViewSet):
+    """The programme's pay rises (read only; administrators edit them in the admin)."""
+
+    queryset = PayRise.objects.all()
+    serializer_class = serializers.PayRiseSerializer
+    filterset_class = filtersets.PayRiseFilterSet
 
 
 class FundingRateViewSet(RestrictedModelViewSet):

@@ -1,4 +1,14 @@
-"""Projections: a plan or scenario carried forward over several years (pure Decimal code).
+"""Carrying a plan forward over the years (pure Decimal code): the one place for it.
+
+Two callers use the same rule (:func:`cost_rate` and :func:`carried_cost`):
+
+- **the plan itself** (``funding.selectors``): a year without entered figures for a position
+  takes its last known figures (actual, approved forecast or plan, by the selector's
+  precedence) carried forward with the programme's pay rises (``funding.PayRise``) to the
+  year's occupancy: :func:`carry_forward`, cost source ``carried`` ("fortgeschrieben aus 2026,
+  mit Tariferhöhungen"). The real plan, its scenarios and the projections' plans all load
+  through it, so none of them falls off a cliff after the last year with figures;
+- **projections** (:func:`project`), with their own assumptions as below.
 
 The engine's year plans of the base year and of the projected years go in; the same plans come
 out with the assumptions applied, and the engine computes them as any other year:
@@ -6,11 +16,13 @@ out with the assumptions applied, and the engine computes them as any other year
 - **Pay rises** take effect on a date, not only on 1 January (TVöD: +3.0 % from 01.04.2025,
   +2.8 % from 01.05.2026). The pay level of a month is the product of every rise in force,
   a rise that starts in the middle of a month counting for its days.
-- **Costs**: a position's employer gross in the base year, divided by its filled FTE-months
-  weighted with the pay level, is its cost per FTE-month at level 1; a projected year's
+- **Costs**: a position's employer gross in the base year, divided by the FTE-months it is for
+  (a planned figure: the position at its FTE over the part of the year it exists; a forecast,
+  actual or carried figure: the months filled) weighted with the pay level, is its cost per
+  FTE-month at level 1; a projected year's
   employer gross is that rate times its filled FTE-months weighted with that year's levels.
   So occupancy changes and mid-year rises both show. Material and an overhead amount are
-  carried per filled FTE-month without rises, an overhead rate stays a rate, one-off costs
+  carried per FTE-month without rises, an overhead rate stays a rate, one-off costs
   are not carried. A position without cost figures in the base year keeps its plan's costs.
   Actual figures of a closed year are never replaced.
 - **Rates**: changed rates are added above the recipient's and the scenario's; from the year
@@ -30,6 +42,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from funding.calculations import (
     CostFigures,
     Period,
@@ -40,8 +54,9 @@ from funding.calculations import (
     compute_year,
     filled_fte_by_month,
     month_fractions,
+    planned_fte_by_month,
 )
-from funding.choices import CostStatus, FundingKind
+from funding.choices import CostSource, CostStatus, FundingKind
 from funding.money import ZERO, cents
 from funding.rules import HUNDRED
 
@@ -124,25 +139,52 @@ def weighted(filled: list[Decimal], levels: list[Decimal]) -> Decimal:
     return sum((f * level for f, level in zip(filled, levels, strict=True)), ZERO)
 
 
-def cost_rate(position: PositionPlan, year: int, levels: list[Decimal]) -> CostRate | None:
-    """The position's cost per FTE-month at level 1 from its figures in ``year``; None without
-    entered figures or filled months (then its plan's costs stay)."""
-    figures = position.cost
-    filled = filled_fte_by_month(year, position)
-    months = sum(filled, ZERO)
-    if figures is None or not months:
+def cost_basis(position: PositionPlan, year: int, figures: CostFigures) -> list[Decimal]:
+    """The FTE of each month of ``year`` that ``figures`` are for: a planned figure is for the
+    position at its FTE over the part of the year it exists (``rules.planned_cost_for_
+    occupancy``); a forecast, actual, carried or projected figure for the months filled (the
+    planned months where none is filled: a cost entered for a vacant year)."""
+    if figures.source != CostStatus.PLANNED:
+        filled = filled_fte_by_month(year, position)
+        if any(filled):
+            return filled
+    return planned_fte_by_month(year, position)
+
+
+def cost_rate(
+    position: PositionPlan, year: int, levels: list[Decimal], figures: CostFigures | None = None
+) -> CostRate | None:
+    """The position's cost per FTE-month at pay level 1 from its figures in ``year`` (its
+    own ``cost`` unless ``figures`` are given); None without figures or months they are for
+    (then its plan's costs stay)."""
+    figures = figures if figures is not None else position.cost
+    if figures is None:
+        return None
+    basis = cost_basis(position, year, figures)
+    months = sum(basis, ZERO)
+    weighted_months = weighted(basis, levels)
+    if not months or not weighted_months:
         return None
     amount = figures.overhead_amount
     return CostRate(
-        gross=figures.employer_gross / weighted(filled, levels),
+        gross=figures.employer_gross / weighted_months,
         material=figures.material / months,
         overhead_rate=figures.overhead_rate,
         overhead_amount=None if amount is None else amount / months,
     )
 
 
-def projected_cost(position: PositionPlan, year: int, rate: CostRate, levels, label: str):
-    """The position's cost figures in a projected year from its base rate."""
+def carried_cost(
+    position: PositionPlan,
+    year: int,
+    rate: CostRate,
+    levels,
+    label: str,
+    source: str = PROJECTED,
+) -> CostFigures:
+    """The position's cost figures in a later year from its cost rate: employer gross at the
+    year's pay levels × its filled FTE-months, material and overhead amount per filled
+    FTE-month, the overhead rate as it is, no one-off cost."""
     filled = filled_fte_by_month(year, position)
     months = sum(filled, ZERO)
     return CostFigures(
@@ -153,8 +195,46 @@ def projected_cost(position: PositionPlan, year: int, rate: CostRate, levels, la
         if rate.overhead_amount is None
         else cents(rate.overhead_amount * months),
         one_off=ZERO,
-        source=PROJECTED,
+        source=source,
         source_detail=label,
+    )
+
+
+def carried_label(known_year: int, rises: Iterable[PayRise], year: int) -> str:
+    """The statement of a carried figure: "fortgeschrieben aus 2026, mit Tariferhöhungen"
+    (without a rise between the two years: "…, ohne Tariferhöhung")."""
+    rises_between = any(r.effective_from.year <= year for r in rises) and pay_levels(
+        rises, known_year
+    ) != pay_levels(rises, year)
+    if rises_between:
+        return _("fortgeschrieben aus %(year)s, mit Tariferhöhungen") % {"year": known_year}
+    return _("fortgeschrieben aus %(year)s, ohne Tariferhöhung") % {"year": known_year}
+
+
+def carry_forward(
+    position: PositionPlan,
+    occupancies: tuple[Period, ...],
+    known_year: int,
+    known: CostFigures,
+    year: int,
+    rises: tuple[PayRise, ...],
+) -> CostFigures | None:
+    """A year without entered figures: the position's last known figures (of ``known_year``,
+    chosen by the selector's precedence) carried forward to ``year`` with the programme's pay
+    rises, scaled by the year's filled FTE-months (issue 14: no cliff after the last year
+    with figures). ``occupancies``: all of the position's periods (the known year's and this
+    year's). None where the known figures are for no months (then the cost table applies)."""
+    known_position = replace(position, occupancies=occupancies)
+    rate = cost_rate(known_position, known_year, pay_levels(rises, known_year), known)
+    if rate is None:
+        return None
+    return carried_cost(
+        position,
+        year,
+        rate,
+        pay_levels(rises, year),
+        carried_label(known_year, rises, year),
+        source=CostSource.CARRIED,
     )
 
 
@@ -243,7 +323,7 @@ def project(plans: Mapping[int, YearPlan], assumptions: Assumptions) -> dict[int
             if rate is not None and not closed:
                 position = replace(
                     position,
-                    cost=projected_cost(position, year, rate, levels, assumptions.label),
+                    cost=carried_cost(position, year, rate, levels, assumptions.label),
                 )
             projected.append(position)
         ended = (

@@ -13,7 +13,9 @@ from funding.selectors import multi_year_plans
 
 
 def assumptions_of(projection: Projection) -> Assumptions:
-    """The projection's rows as the rules take them (three queries)."""
+    """The projection's rows as the rules take them (three queries). Its pay rises replace
+    the programme's (``funding.PayRise``, with which the plan itself is carried forward): a
+    projection without any assumes none, and its "Unterschied" shows what that changes."""
     return Assumptions(
         base_year=projection.base_year,
         last_year=projection.last_year,

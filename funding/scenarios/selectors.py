@@ -18,10 +18,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from carriers.models import Organisation
+from carriers.models import CostSplit, ForwardingAgreement, Organisation
 from funding.calculations import ZERO, Org, YearOverview, compute_year
-from funding.models import Scenario
+from funding.models import ProgrammeCost, Scenario
 from funding.selectors import multi_year_plans
+from staffing.models import Occupancy, Position, PositionCost
 
 MAX_SCENARIOS = 4
 
@@ -101,6 +102,42 @@ class Comparison:
     def ranking(self) -> tuple[PlanComparison, ...]:
         """Scenarios by saving over all years, largest first."""
         return tuple(sorted(self.scenarios, key=lambda p: -p.saving_total))
+
+
+def plan_changes_since_copy(scenario: Scenario) -> int:
+    """How many changes the real plan has had since ``scenario`` was copied from it: the
+    audit history's records of the recipient's plan rows (positions, occupancies, yearly
+    costs, programme costs, forwarding agreements, cost splits) after the copy (issue 14:
+    "Plan seit der Kopie geändert: 3 Änderungen"; six count queries)."""
+    since = scenario.created_at
+    recipient = scenario.recipient_id
+    plan_positions = Position.objects.filter(recipient_id=recipient, scenario=None).values("pk")
+    own = {"recipient_id": recipient, "scenario_id": None, "history_date__gt": since}
+    of_positions = {"position_id__in": plan_positions, "history_date__gt": since}
+    return (
+        Position.history.filter(**own).count()
+        + Occupancy.history.filter(**of_positions).count()
+        + PositionCost.history.filter(**of_positions).count()
+        + ProgrammeCost.history.filter(**own).count()
+        + ForwardingAgreement.history.filter(**own).count()
+        + CostSplit.history.filter(**own).count()
+    )
+
+
+def stale_scenarios(scenarios) -> list[tuple[Scenario, int]]:
+    """The scenarios whose plan changed since the copy, with the number of changes
+    (:func:`plan_changes_since_copy`), for the comparison and its report."""
+    counted = [(scenario, plan_changes_since_copy(scenario)) for scenario in scenarios]
+    return [(scenario, n) for scenario, n in counted if n]
+
+
+def stale_notes(scenarios) -> list[str]:
+    """ "„Szenario 1“: Plan seit der Kopie geändert: 3 Änderungen." for each stale one."""
+    return [
+        _("„%(name)s“: Plan seit der Kopie geändert: %(n)s Änderung(en).")
+        % {"name": scenario.name, "n": n}
+        for scenario, n in stale_scenarios(scenarios)
+    ]
 
 
 def figures_of(overview: YearOverview) -> Figures:

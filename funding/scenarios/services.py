@@ -320,6 +320,8 @@ def _materialised_costs(recipient, source, new_id: dict[int, int]) -> list[Posit
             figures = position.cost
             if figures is None or position.id not in new_id:
                 continue
+            if figures.source not in CostStatus.values:
+                continue  # carried forward: the scenario's own plan carries it the same way
             rows.append(
                 PositionCost(
                     position_id=new_id[position.id],
@@ -362,7 +364,9 @@ def _scenario_positions(scenario: Scenario, positions: Iterable | None):
     return positions
 
 
-def _filled_fte_months(position: Position, periods, year: int) -> Decimal:
+def _planned_fte_months(position: Position, periods, year: int) -> Decimal:
+    """The FTE-months a planned figure is for: the position at its FTE over the part of the
+    year it exists (``rules.planned_cost_for_occupancy`` scales it to the occupancy)."""
     plan = calc.PositionPlan(
         id=position.pk,
         title=position.title,
@@ -374,7 +378,7 @@ def _filled_fte_months(position: Position, periods, year: int) -> Decimal:
         end=position.end_date,
         occupancies=tuple(p for p in periods if calc.is_active(year, p.start, p.end)),
     )
-    return sum(calc.filled_fte_by_month(year, plan), calc.ZERO)
+    return sum(calc.planned_fte_by_month(year, plan), calc.ZERO)
 
 
 def _reference_costs(scenario: Scenario, block_id: int) -> dict[tuple[int, int | None], dict]:
@@ -433,8 +437,8 @@ def move_carrier_positions_to_recipient(
     The employer becomes the recipient, the forwarding ends (the positions leave the
     scenario's agreements; an agreement left without positions is deleted). To make the two
     comparable, the cost becomes the city's own for the pay grade: in each year with figures,
-    the employer gross of the recipient's cost table (``PayGradeCost``) × filled FTE-months /
-    12, with material and overhead in the proportions of the recipient's own positions of the
+    the employer gross of the recipient's cost table (``PayGradeCost``) × the position's
+    planned FTE-months / 12 (a planned figure; the engine scales it to the occupancy), with material and overhead in the proportions of the recipient's own positions of the
     block that year (seed 000: "Vergleichbarkeit der Personalkosten … muss hergestellt
     werden"). A year without such figures falls back to the cost table, as the engine does.
     """
@@ -484,7 +488,7 @@ def move_carrier_positions_to_recipient(
             if per_fte is None or ref is None:
                 continue  # the engine falls back to the cost table (or warns: no cost)
             gross = cents(
-                per_fte * _filled_fte_months(position, periods[position.pk], year) / TWELVE
+                per_fte * _planned_fte_months(position, periods[position.pk], year) / TWELVE
             )
             new_rows.append(
                 PositionCost(

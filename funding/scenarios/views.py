@@ -25,7 +25,12 @@ from funding.choices import OrganisationKind
 from funding.models import Scenario
 from funding.overview import cost_overview
 from funding.scenarios import forms, services
-from funding.scenarios.selectors import compare, comparison_sections
+from funding.scenarios.selectors import (
+    compare,
+    comparison_sections,
+    plan_changes_since_copy,
+    stale_scenarios,
+)
 from kim_admin import navigation
 from kim_admin.generic import has_model_perm
 from kim_admin.roles import Role, may_draft
@@ -191,6 +196,7 @@ def scenario_detail(request, pk, bound=None, status=200):
             may_change=may_change,
             quick_forms=quick_forms,
             compare_url=compare_url,
+            plan_changes=plan_changes_since_copy(scenario),
         ),
         status=status,
     )
@@ -368,6 +374,7 @@ def scenario_compare(request):
             recipients=_recipients(request.user),
             result=result,
             sections=comparison_sections(result) if result else [],
+            stale=stale_scenarios(p.scenario for p in result.scenarios) if result else [],
             report_url=_report_url(result) if result and may_draft(request.user) else None,
         ),
         status=status,

@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funding.models import Scenario
-from funding.scenarios.selectors import MAX_SCENARIOS, compare, comparison_sections
+from funding.scenarios.selectors import (
+    MAX_SCENARIOS,
+    compare,
+    comparison_sections,
+    stale_notes,
+)
 from kim_admin.scoping import VIEW
 from reports.kinds.common import money
 from reports.registry import ReportContent, ReportInputError, ReportKind, ReportRequest, register
@@ -114,7 +119,8 @@ class ScenarioComparisonReport(ReportKind):
             table=self.table(result),
             data_state_notes=[
                 _("Szenarien: %(names)s.")
-                % {"names": "; ".join(p.scenario.name for p in result.scenarios)}
+                % {"names": "; ".join(p.scenario.name for p in result.scenarios)},
+                *stale_notes(p.scenario for p in result.scenarios),
             ],
         )
 
