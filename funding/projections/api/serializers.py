@@ -23,7 +23,7 @@ from kim_admin.api import (
 POSITION_OUT_OF_SCOPE = _("Diese Stelle gibt es nicht oder Sie dürfen sie nicht ändern.")
 
 
-class PayRiseSerializer(ScopedModelSerializer):
+class ProjectionPayRiseSerializer(ScopedModelSerializer):
     class Meta:
         model = ProjectionPayRise
         fields = ["effective_from", "percent", "note"]
@@ -66,7 +66,7 @@ class PositionChangeSerializer(ScopedModelSerializer):
 class ProjectionSerializer(KimModelSerializer):
     recipient_slug = related_value("recipient.slug")
     scenario_slug = related_value("scenario.slug")
-    pay_rises = PayRiseSerializer(many=True, read_only=True)
+    pay_rises = ProjectionPayRiseSerializer(many=True, read_only=True)
     rate_changes = RateChangeSerializer(many=True, read_only=True)
     position_changes = PositionChangeSerializer(many=True, read_only=True)
     results_url = serializers.HyperlinkedIdentityField(view_name="api:projection-results")
@@ -97,7 +97,7 @@ class ProjectionSerializer(KimModelSerializer):
 class ProjectionWriteSerializer(RecipientRowWriteSerializer):
     """The projection and, where sent, all its rows of a kind (they replace the stored)."""
 
-    pay_rises = PayRiseSerializer(many=True, required=False)
+    pay_rises = ProjectionPayRiseSerializer(many=True, required=False)
     rate_changes = RateChangeSerializer(many=True, required=False)
     position_changes = PositionChangeSerializer(many=True, required=False)
 
