@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 # Bump when the generator changes: a stored data set with another stamp is regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: carriers work for their recipient (partner_recipients)
 
 FIRST_YEAR, LAST_YEAR = 2021, 2030
 YEARS = range(FIRST_YEAR, LAST_YEAR + 1)
@@ -366,6 +366,7 @@ class _Builder:
         self.carriers_of = {
             r.id: carriers[i * n : (i + 1) * n] for i, r in enumerate(self.recipients)
         }
+        _works_for(self.carriers_of)
 
     def _regions(self):
         """Counties' cooperation regions (seed 003) and levy refinancing (seed 004), as plans;
@@ -844,6 +845,7 @@ class _SingleRecipientBuilder(_Builder):
             for label in self.rng.sample(CARRIER_NAMES, self.p.carriers_per_recipient)
         )
         self.carriers_of = {recipient.id: carriers}
+        _works_for(self.carriers_of)
 
     def _regions(self):
         self.regions, self.levy_county = defaultdict(list), set()
@@ -852,6 +854,19 @@ class _SingleRecipientBuilder(_Builder):
         # A notice holds at most 999.999 FTE per block: 999, fewer than planned (a
         # "block_fte_exceeds_notice" warning, as some recipients of the state data set have).
         return min(fte, MAX_NOTICE_FTE)
+
+
+def _works_for(carriers_of: dict) -> None:
+    """Each carrier works for the recipient it was made for (its "Tätig für"): a forwarding
+    agreement or a position names only a carrier of the recipient's circle."""
+    from carriers.models import Organisation
+
+    through = Organisation.partner_recipients.through
+    through.objects.bulk_create(
+        through(from_organisation_id=carrier.id, to_organisation_id=recipient_id)
+        for recipient_id, carriers in carriers_of.items()
+        for carrier in carriers
+    )
 
 
 def add_big_recipient(params: Params):
