@@ -28,7 +28,18 @@ class OrganisationAdmin(ScopedHistoryAdmin):
     list_select_related = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
-    fields = ("name", "slug", "kind", "parent", "levy_share", "notes")
+    fields = (
+        "name",
+        "slug",
+        "kind",
+        "parent",
+        "levy_share",
+        "bank_name",
+        "iban",
+        "bic",
+        "payment_term_days",
+        "notes",
+    )
 
 
 @admin.register(ForwardingAgreement)
