@@ -124,6 +124,9 @@ class SettlementStatementFilterSet(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         field_name="state", choices=StatementState.choices, label=_("Status")
     )
+    q = SearchFilter(
+        fields=["town__name", "split__name"], label=_("Suche (Kommune, Kostenaufteilung)")
+    )
 
     class Meta:
         model = SettlementStatement

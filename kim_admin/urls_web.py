@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kim_admin import accessibility, oidc, views
+from kim_admin import accessibility, oidc, search, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("login/", oidc.LoginView.as_view(), name="login"),
     path("logout/", oidc.logout, name="logout"),
     path("barrierefreiheit/", accessibility.statement, name="accessibility"),
+    path("suche/", search.search, name="search"),
 ]

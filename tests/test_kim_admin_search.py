@@ -93,3 +93,68 @@ def test_forecast_search_in_the_api_as_on_the_page(client, city):
     body = response.json()
     rows = body["results"] if isinstance(body, dict) else body
     assert [row["title"] for row in rows] == ["Prognose Maßnahmen Süd"]
+
+
+# --- /suche/: one search over the areas, scoped ----------------------------------------------
+
+
+def test_the_search_page_finds_across_areas_within_the_users_scope(client, city, other_city):
+    block = BuildingBlockFactory(number=2)
+    PositionFactory(recipient=city, block=block, title="Ausländerbehörde Sachbearbeitung")
+    PositionFactory(recipient=other_city, block=block, title="Ausländerbehörde Köln")
+    carrier = CarrierFactory(name="Caritas Ausländerberatung", slug="caritas-ab", works_for=[city])
+    CostForecastFactory(recipient=city, carrier=carrier, title="Prognose Ausländerberatung")
+    client.force_login(UserFactory(role="finance", organisation=city))
+    response = client.get("/suche/", {"q": "auslaender"})
+    assert response.status_code == 200
+    areas = {
+        hits.area.title: [label for label, _url in hits.links]
+        for hits in response.context["results"]
+    }
+    assert areas["Stellen"] == ["Ausländerbehörde Sachbearbeitung"]
+    assert areas["Organisationen"] == ["Caritas Ausländerberatung"]
+    assert [label.split(" – ")[0] for label in areas["Kostenprognosen"]] == [
+        "Prognose Ausländerberatung"
+    ]
+    assert "Köln" not in response.content.decode()
+
+
+def test_a_carrier_searches_only_what_it_may_open(client, city):
+    block = BuildingBlockFactory(number=2)
+    carrier = CarrierFactory(name="AWO", slug="awo", works_for=[city])
+    other = CarrierFactory(name="Diakonie", slug="diakonie", works_for=[city])
+    CostForecastFactory(recipient=city, carrier=carrier, title="Prognose Süd")
+    CostForecastFactory(recipient=city, carrier=other, title="Prognose Süd Diakonie")
+    PositionFactory(recipient=city, block=block, title="Süd Koordination")
+    client.force_login(UserFactory(role="carrier", organisation=carrier))
+    response = client.get("/suche/", {"q": "sued"})
+    areas = {
+        hits.area.title: [label for label, _url in hits.links]
+        for hits in response.context["results"]
+    }
+    assert [label.split(" – ")[0] for label in areas["Kostenprognosen"]] == ["Prognose Süd"]
+    assert "Abrechnungen" not in areas
+
+
+def test_a_too_short_search_is_answered_in_german(client, finance):
+    client.force_login(finance)
+    response = client.get("/suche/", {"q": "ä"})
+    assert response.status_code == 200
+    assert "Bitte mindestens zwei Zeichen eingeben." in response.content.decode()
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_search_query_count_is_the_same_for_1_and_30_hits(
+    client, finance, city, n, django_assert_num_queries
+):
+    block = BuildingBlockFactory(number=2)
+    for i in range(n):
+        PositionFactory(recipient=city, block=block, title=f"Stelle Süd {i}")
+    client.force_login(finance)
+    # Session, user and permissions, one query per area (five), the header: 11 for any number.
+    with django_assert_num_queries(SEARCH_QUERIES):
+        response = client.get("/suche/", {"q": "sued"})
+    assert response.status_code == 200
+
+
+SEARCH_QUERIES = 11

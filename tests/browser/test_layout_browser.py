@@ -70,7 +70,8 @@ def login(page, username: str) -> None:
 
 
 def main_pages(page) -> list[str]:
-    """The start page, the navigation's pages and the first record of each of its lists."""
+    """The start page, the navigation's pages, the first record of each of its lists and the
+    search page."""
     urls = ["/"] + [
         href
         for href in page.locator("nav.site-nav a").evaluate_all(
@@ -86,7 +87,8 @@ def main_pages(page) -> list[str]:
             href = first.get_attribute("href")
             if "pdf" not in href and href not in urls + records:
                 records.append(href)
-    return urls + records
+    # The search over all areas, with hits.
+    return urls + records + ["/suche/?q=leverkusen"]
 
 
 def axe_problems(page, where: str) -> list[str]:
