@@ -32,10 +32,20 @@ class Area:
     fields: tuple[str, ...]
     list_url: str
     related: tuple[str, ...] = ()
+    # Rows of the real plan only (as the lists show by default): a scenario's copies of a
+    # position would repeat it once per scenario.
+    real_plan_only: bool = False
 
 
 AREAS = (
-    Area("Stellen", Position, ("title", "department"), "staffing:position_list", ("recipient",)),
+    Area(
+        "Stellen",
+        Position,
+        ("title", "department"),
+        "staffing:position_list",
+        ("recipient",),
+        real_plan_only=True,
+    ),
     Area("Organisationen", Organisation, ("name", "slug"), "carriers:organisation_list"),
     Area(
         "Kostenprognosen",
@@ -83,6 +93,8 @@ def search_everything(user, text: str) -> list[Hits]:
         if not user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
             continue
         queryset = area.model.objects.restrict(user, "view").filter(text_search(area.fields, text))
+        if area.real_plan_only:
+            queryset = queryset.filter(scenario__isnull=True)
         if area.related:
             queryset = queryset.select_related(*area.related)
         if area.model is SettlementStatement:

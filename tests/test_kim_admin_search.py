@@ -11,6 +11,7 @@ from tests.factories import (
     CostForecastFactory,
     CountyFactory,
     PositionFactory,
+    ScenarioFactory,
     TownFactory,
     UserFactory,
 )
@@ -102,6 +103,13 @@ def test_the_search_page_finds_across_areas_within_the_users_scope(client, city,
     block = BuildingBlockFactory(number=2)
     PositionFactory(recipient=city, block=block, title="Ausländerbehörde Sachbearbeitung")
     PositionFactory(recipient=other_city, block=block, title="Ausländerbehörde Köln")
+    # A scenario's copy of the position: not a second hit.
+    PositionFactory(
+        recipient=city,
+        block=block,
+        title="Ausländerbehörde Sachbearbeitung",
+        scenario=ScenarioFactory(recipient=city),
+    )
     carrier = CarrierFactory(name="Caritas Ausländerberatung", slug="caritas-ab", works_for=[city])
     CostForecastFactory(recipient=city, carrier=carrier, title="Prognose Ausländerberatung")
     client.force_login(UserFactory(role="finance", organisation=city))
