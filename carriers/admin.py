@@ -28,7 +28,19 @@ class OrganisationAdmin(ScopedHistoryAdmin):
     list_select_related = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
-    fields = ("name", "slug", "kind", "parent", "levy_share", "four_eyes", "notes")
+    fields = (
+        "name",
+        "slug",
+        "kind",
+        "parent",
+        "levy_share",
+        "four_eyes",
+        "bank_name",
+        "iban",
+        "bic",
+        "payment_term_days",
+        "notes",
+    )
 
 
 @admin.register(ForwardingAgreement)

@@ -1,7 +1,7 @@
 """Filters of the organisation, forwarding-agreement and cost-split lists (API and HTML)."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from carriers.choices import StatementState
@@ -15,19 +15,22 @@ from carriers.models import (
     Organisation,
     SettlementStatement,
 )
-from kim_admin.filters import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
+from kim_admin.filters import (
+    IntegerFilter,
+    PlanFilterSet,
+    SearchFilter,
+    YearFilter,
+    overlaps_year,
+)
 
 
 class OrganisationFilterSet(django_filters.FilterSet):
     parent = django_filters.CharFilter(field_name="parent__slug", label=_("Gehört zu (Kreis)"))
-    q = django_filters.CharFilter(method="search", label=_("Suche (Name oder Kürzel)"))
+    q = SearchFilter(fields=["name", "slug"], label=_("Suche (Name oder Kürzel)"))
 
     class Meta:
         model = Organisation
         fields = ["slug", "kind", "parent"]
-
-    def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(slug__icontains=value))
 
 
 class ForwardingAgreementFilterSet(PlanFilterSet):
@@ -86,15 +89,12 @@ class CostForecastFilterSet(django_filters.FilterSet):
     carrier = django_filters.CharFilter(field_name="carrier__slug", label=_("Trägerin"))
     year = YearFilter(field_name="year", label=_("Jahr"))
 
-    q = django_filters.CharFilter(method="search", label=_("Suche (Bezeichnung, Anmerkung)"))
+    # Searches only the rows the list already holds: the user's scope.
+    q = SearchFilter(fields=["title", "note"], label=_("Suche (Bezeichnung, Anmerkung)"))
 
     class Meta:
         model = CostForecast
         fields = ["recipient", "carrier", "year", "kind", "state", "q"]
-
-    def search(self, queryset, name, value):
-        # Searches only the rows the list already holds: the user's scope.
-        return queryset.filter(Q(title__icontains=value) | Q(note__icontains=value))
 
 
 class CarrierPaymentFilterSet(django_filters.FilterSet):
@@ -123,6 +123,9 @@ class SettlementStatementFilterSet(django_filters.FilterSet):
     town = django_filters.CharFilter(field_name="town__slug", label=_("Kommune"))
     state = django_filters.ChoiceFilter(
         field_name="state", choices=StatementState.choices, label=_("Status")
+    )
+    q = SearchFilter(
+        fields=["town__name", "split__name"], label=_("Suche (Kommune, Kostenaufteilung)")
     )
 
     class Meta:

@@ -17,7 +17,13 @@ from funding.models import (
     Scenario,
     YearClosing,
 )
-from kim_admin.filters import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
+from kim_admin.filters import (
+    IntegerFilter,
+    PlanFilterSet,
+    SearchFilter,
+    YearFilter,
+    overlaps_year,
+)
 
 
 class ProgrammeFilterSet(django_filters.FilterSet):
@@ -145,7 +151,7 @@ class ProjectionFilterSet(django_filters.FilterSet):
         field_name="recipient__slug", label=_("Zuwendungsempfänger")
     )
     scenario = django_filters.CharFilter(field_name="scenario__slug", label=_("Szenario"))
-    name = django_filters.CharFilter(lookup_expr="icontains", label=_("Bezeichnung"))
+    name = SearchFilter(fields=["name"], label=_("Bezeichnung"))
 
     class Meta:
         model = Projection

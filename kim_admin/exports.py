@@ -2,6 +2,11 @@
 numbers (XLSX cells are numeric with a number format; CSV as German Excel reads it: ``;``
 between fields, a decimal comma, UTF-8 with BOM).
 
+The XLSX sheet is ready to work with: the header frozen, an autofilter over the rows, and
+below them a totals row for the columns the list's own totals row sums (its money and FTE
+columns; never a rate, never forecast versions that would count twice). The totals are
+``SUBTOTAL(109, …)`` formulas: they add the rows the autofilter leaves visible.
+
 Every text a user typed is written inert (OWASP "CSV injection"): a cell that starts like a
 formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is a text cell in XLSX and
 starts with an apostrophe in CSV, so a spreadsheet never runs it; numbers stay numbers.
@@ -61,7 +66,20 @@ def table_rows(table) -> tuple[list[str], list[list]]:
     return [str(h) for h in rows[0]], rows[1:]
 
 
-def xlsx_bytes(header: list[str], rows: list[list], title: str = "Liste") -> bytes:
+def summed_columns(table) -> list[int]:
+    """Positions (0-based, among the exported columns) of the columns the list's totals row
+    sums (``KimTable.totals``), in the order ``table_rows`` writes them."""
+    totals = getattr(table, "totals", None) or {}
+    exported = [c for c in table.columns.iterall() if not c.column.exclude_from_export]
+    return [i for i, column in enumerate(exported) if column.name in totals]
+
+
+TOTALS_LABEL = "Summe (sichtbare Zeilen)"
+
+
+def xlsx_bytes(
+    header: list[str], rows: list[list], title: str = "Liste", summed: list[int] = ()
+) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
@@ -82,10 +100,31 @@ def xlsx_bytes(header: list[str], rows: list[list], title: str = "Liste") -> byt
                 cell.number_format = "DD.MM.YYYY"
         width = max([len(name)] + [len(str(v)) for v in values if v is not None] or [8])
         sheet.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+    last_row = len(rows) + 1
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{last_row}"
+    if summed:
+        add_totals_row(sheet, header, summed, last_row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def add_totals_row(sheet, header: list[str], summed: list[int], last_row: int) -> None:
+    """Below the filtered range: the label in the first column that is not summed, and
+    a SUBTOTAL over the visible rows under each summed column, bold."""
+    row = last_row + 1
+    label_column = next((i for i in range(len(header)) if i not in summed), None)
+    if label_column is not None:
+        sheet.cell(row=row, column=label_column + 1, value=TOTALS_LABEL)
+    for index in summed:
+        letter = get_column_letter(index + 1)
+        cell = sheet.cell(row=row, column=index + 1)
+        cell.value = f"=SUBTOTAL(109,{letter}2:{letter}{last_row})"
+        above = sheet.cell(row=last_row, column=index + 1).number_format
+        cell.number_format = above if last_row > 1 else "#,##0.00"
+    for cell in sheet[row]:
+        cell.font = Font(bold=True)
 
 
 def csv_text(header: list[str], rows: list[list]) -> str:
@@ -100,7 +139,8 @@ def csv_text(header: list[str], rows: list[list]) -> str:
 def export_response(table, export_format: str, filename: str, title: str) -> HttpResponse:
     header, rows = table_rows(table)
     if export_format == "xlsx":
-        response = HttpResponse(xlsx_bytes(header, rows, title), content_type=XLSX_TYPE)
+        content = xlsx_bytes(header, rows, title, summed_columns(table))
+        response = HttpResponse(content, content_type=XLSX_TYPE)
     else:
         response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{export_format}"'

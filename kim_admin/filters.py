@@ -4,14 +4,72 @@ Organisations, programmes and scenarios are named by their slug, building blocks
 number, so that a script reads like the council paper: ``?recipient=leverkusen&block=2``.
 """
 
+from collections.abc import Sequence
 from datetime import date
+from functools import reduce
+from operator import or_
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q, TextField, Value
+from django.db.models.functions import Lower, Replace
+from django.db.models.lookups import Contains
 from django.utils.translation import gettext_lazy as _
 
 from kim_admin.fields import FIRST_YEAR, LAST_YEAR
+
+# German letters and how they are written without them: "Auslaenderbehoerde" and
+# "Ausländerbehörde" are the same word to whoever searches. Upper case is listed as well:
+# SQLite's LOWER() folds ASCII letters only.
+UMLAUT_SPELLINGS = (
+    ("ä", "ae"),
+    ("ö", "oe"),
+    ("ü", "ue"),
+    ("Ä", "ae"),
+    ("Ö", "oe"),
+    ("Ü", "ue"),
+    ("ß", "ss"),
+    ("ẞ", "ss"),
+)
+
+
+def fold_text(text: str) -> str:
+    """What a search compares, in Python: lower case, umlauts and ß written out."""
+    for letter, spelling in UMLAUT_SPELLINGS:
+        text = text.replace(letter, spelling)
+    return text.lower()
+
+
+def folded(field: str):
+    """The same folding as a database expression over ``field`` (SQLite and PostgreSQL)."""
+    expression = F(field)
+    for letter, spelling in UMLAUT_SPELLINGS:
+        expression = Replace(expression, Value(letter), Value(spelling), output_field=TextField())
+    return Lower(expression, output_field=TextField())
+
+
+def text_search(fields: Sequence[str], text: str) -> Q:
+    """Rows where every word of ``text`` occurs in one of ``fields``, whatever the case and
+    however umlauts and ß are written ("auslaenderbehoerde" finds "Ausländerbehörde")."""
+    condition = Q()
+    for word in fold_text(text).split():
+        condition &= reduce(or_, (Q(Contains(folded(field), Value(word))) for field in fields))
+    return condition
+
+
+class SearchFilter(django_filters.CharFilter):
+    """The search field of a list and its API (``?q=``): ``text_search`` over ``fields``.
+    Every free-text search of the app is one of these."""
+
+    def __init__(self, *args, fields: Sequence[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.search_fields = tuple(fields)
+
+    def filter(self, queryset, value):
+        if not value or not value.strip():
+            return queryset
+        return queryset.filter(text_search(self.search_fields, value))
+
 
 # ``?scenario=none``: the real plan (rows without a scenario).
 REAL_PLAN = "none"

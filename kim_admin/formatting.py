@@ -48,3 +48,9 @@ def de_datetime(value: datetime | None) -> str:
         return ""
     value = timezone.localtime(value) if timezone.is_aware(value) else value
     return value.strftime("%d.%m.%Y, %H:%M")
+
+
+def de_iban(value: str | None) -> str:
+    """An IBAN as printed on paper: in groups of four ("DE89 3704 0044 0532 0130 00")."""
+    compact = (value or "").replace(" ", "").upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))

@@ -181,8 +181,16 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
             export_query=query.urlencode(),
             # The table's paginator has counted the filtered rows already.
             result_count=context["table"].paginator.count,
+            filter_active=active_filter_count(context.get("filter"), self.request.GET),
         )
         return context
+
+
+def active_filter_count(filterset, query) -> int:
+    """How many of the list's filters the query sets (the folded filter panel opens then)."""
+    if filterset is None:
+        return 0
+    return sum(1 for name in filterset.form.fields if query.get(name, "").strip())
 
 
 class ObjectDetailView(ScopedMixin, DetailView):

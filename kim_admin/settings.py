@@ -7,6 +7,8 @@ ALLOWED_HOSTS         default: localhost, 127.0.0.1
 SITE_URL              where users reach the app (links in mails, OIDC redirects)
 CSRF_TRUSTED_ORIGINS  default: the origin of SITE_URL
 HTTPS                 1: the app is behind TLS (secure cookies, HSTS, the proxy's header)
+ACCESSIBILITY_CONTACT_EMAIL / _NAME / _PHONE
+                      the feedback contact of the accessibility statement (/barrierefreiheit/)
 
 With DEBUG off the settings are checked at the end of this file (``kim_admin.deploy``),
 the OIDC client too when it is configured: every problem is
@@ -39,6 +41,15 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "te
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[deploy.origin(SITE_URL)])
 HTTPS = env.bool("HTTPS", default=False)
+# The feedback contact of the accessibility statement (BITV NRW: a public body names where
+# users report barriers); the operator sets its own.
+ACCESSIBILITY_CONTACT_NAME = env.str(
+    "ACCESSIBILITY_CONTACT_NAME", default="Koordinierungsstelle Kommunales Integrationsmanagement"
+)
+ACCESSIBILITY_CONTACT_EMAIL = env.str(
+    "ACCESSIBILITY_CONTACT_EMAIL", default="barrierefreiheit@kim-admin.invalid"
+)
+ACCESSIBILITY_CONTACT_PHONE = env.str("ACCESSIBILITY_CONTACT_PHONE", default="")
 if HTTPS:
     # TLS ends at the reverse proxy, which sets X-Forwarded-Proto (docs/operations.md).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,6 +5,7 @@ what an export writes (the Decimal, the date), so numbers stay numbers in XLSX a
 """
 
 import django_tables2 as tables
+from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -24,6 +25,31 @@ class KimTable(tables.Table):
     @property
     def has_totals(self) -> bool:
         return bool(self.totals)
+
+    @property
+    def sorted_by(self) -> str:
+        """The one column the rows are sorted by (the first key of the order): the header
+        marks it; further keys only break ties and are not marked."""
+        order = list(self.order_by or ())
+        return order[0].lstrip("-") if order else ""
+
+
+def order_by_values(queryset, values: dict, is_descending: bool):
+    """``queryset`` ordered by values computed outside the database (``{pk: value}``, e.g.
+    the cost engine's amounts of the listed rows), as one CASE expression over the ranks:
+    the page still comes from one query. Rows without a value sort last; ties keep the pk
+    order."""
+    present = sorted(
+        (pk for pk in values if values[pk] is not None),
+        key=lambda pk: (values[pk], pk),
+        reverse=is_descending,
+    )
+    rank = Case(
+        *[When(pk=pk, then=Value(i)) for i, pk in enumerate(present)],
+        default=Value(len(present)),
+        output_field=IntegerField(),
+    )
+    return queryset.order_by(rank, "pk")
 
 
 class MoneyColumn(tables.Column):

@@ -84,12 +84,13 @@ def start_draft(request: ReportRequest, user) -> Job:
     return start(kind=DRAFT, title=_title(request, True), params=request_params(request), user=user)
 
 
-def _render(job: Job) -> rendering.RenderedReport:
+def _render(job: Job, *, draft: bool = False) -> rendering.RenderedReport:
     request = request_from(job.params)
     check_may_report(job.created_by, request.recipient)
     progress(job, 0, STEPS, _("Zahlen werden berechnet"))
     try:
         report = rendering.build(request)
+        report.draft = draft
         progress(job, 1, STEPS, _("PDF wird gesetzt"))
         report.html = rendering.render_document(report)
         report.pdf, report.page_count = rendering.write_pdf(report.html, report)
@@ -125,7 +126,7 @@ def publish(job: Job) -> None:
 
 @handler(DRAFT)
 def draft(job: Job) -> None:
-    report = _render(job)
+    report = _render(job, draft=True)
     job.result = report.pdf
     job.result_name = f"entwurf-{report.pdf_name}"
     job.result_type = "application/pdf"

@@ -114,6 +114,8 @@ class RenderedReport:
     html: str = ""
     pdf: bytes = b""
     page_count: int = 0
+    # A draft (downloaded, never published): "ENTWURF" in the top margin of every page.
+    draft: bool = False
 
     @property
     def sha256(self) -> str:
@@ -162,6 +164,7 @@ def paper_context(report: RenderedReport) -> dict:
         "rendered_at": local,
         "data_state_notes": report.content.data_state_notes,
         "attachment_name": report.attachment_name,
+        "draft": report.draft,
     }
 
 
@@ -213,10 +216,14 @@ def write_pdf(html: str, report: RenderedReport) -> tuple[bytes, int]:
     return pdf, pages
 
 
-def render_pdf(request: ReportRequest, rendered_at: datetime | None = None) -> RenderedReport:
-    """Build and render a report to PDF. Input problems raise ReportInputError (shown next to
-    the field); any other failure is logged and raised as ReportRenderError."""
+def render_pdf(
+    request: ReportRequest, rendered_at: datetime | None = None, *, draft: bool = False
+) -> RenderedReport:
+    """Build and render a report to PDF (``draft``: marked "ENTWURF" on every page). Input
+    problems raise ReportInputError (shown next to the field); any other failure is logged
+    and raised as ReportRenderError."""
     report = build(request, rendered_at)
+    report.draft = draft
     try:
         report.html = render_document(report)
         report.pdf, report.page_count = write_pdf(report.html, report)

@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import ForwardingAgreement
-from kim_admin.filters import IntegerFilter, PlanFilterSet, YearFilter, overlaps_year
+from kim_admin.filters import (
+    IntegerFilter,
+    PlanFilterSet,
+    SearchFilter,
+    YearFilter,
+    overlaps_year,
+)
 from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
 
 
@@ -132,8 +138,8 @@ class PositionFilterSet(PlanFilterSet):
         choices=[(s.value, s.label) for s in FillState if s != FillState.INACTIVE],
         label=_("Besetzung im Jahr"),
     )
-    q = django_filters.CharFilter(
-        method="search", label=_("Suche (Bezeichnung oder Organisationseinheit)")
+    q = SearchFilter(
+        fields=["title", "department"], label=_("Suche (Bezeichnung oder Organisationseinheit)")
     )
 
     class Meta:
@@ -173,9 +179,6 @@ class PositionFilterSet(PlanFilterSet):
 
     def filter_year(self, queryset, name, value):
         return queryset.filter(overlaps_year("planned_start", "end_date", value))
-
-    def search(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(department__icontains=value))
 
 
 class PositionPartFilterSet(PlanFilterSet):

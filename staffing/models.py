@@ -2,7 +2,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Left, Length, Replace, StrIndex
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -31,6 +32,17 @@ FTE = {"max_digits": 4, "decimal_places": 3}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
 
 
+def pay_grade_order(code: str = "code", descending: bool = False) -> list:
+    """Natural order of pay grade codes (E 8, E 9a, E 9b, E 11, E 12, S 8b, S 12) as database
+    expressions: by the scale's letters before the space, then by the length of the code
+    without its lower-case suffix (one digit before two), then by the code itself. Text order
+    would put E 11 before E 8."""
+    number_length = Length(Replace(Replace(Replace(F(code), Value("a")), Value("b")), Value("c")))
+    scale = Left(F(code), StrIndex(F(code), Value(" ")))
+    keys = [scale, number_length, F(code)]
+    return [key.desc() if descending else key.asc() for key in keys]
+
+
 class PayGrade(ScopedModel):
     """A pay grade of the public pay scales, e.g. S 12 (SuE), E 9b, E 11 (TVöD)."""
 
@@ -41,7 +53,7 @@ class PayGrade(ScopedModel):
     class Meta:
         verbose_name = _("Entgeltgruppe")
         verbose_name_plural = _("Entgeltgruppen")
-        ordering = ["code"]
+        ordering = pay_grade_order()
 
     def __str__(self):
         return self.code

@@ -6,9 +6,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from kim_admin.formatting import de_date, de_money
-from kim_admin.tables import DateColumn, FteColumn, KimTable, MoneyColumn, YearColumn
+from kim_admin.tables import (
+    DateColumn,
+    FteColumn,
+    KimTable,
+    MoneyColumn,
+    YearColumn,
+    order_by_values,
+)
 from staffing.filtersets import FillState
-from staffing.models import PayGradeCost, Position
+from staffing.models import PayGradeCost, Position, pay_grade_order
 
 STATE_LABELS = dict(FillState.choices)
 
@@ -27,11 +34,11 @@ class FillStateColumn(tables.Column):
 
 class YearAmountColumn(MoneyColumn):
     """An amount of the position's year from the engine's result (``table.results``); the
-    totals row sums the filtered rows' results (``table.totals``)."""
+    totals row sums the filtered rows' results (``table.totals``). Sortable: the rows are
+    ordered by the engine's amounts (``order_by_values``), as the page shows them."""
 
     def __init__(self, amount: str, *args, **kwargs):
         kwargs.setdefault("accessor", "pk")
-        kwargs.setdefault("orderable", False)
         super().__init__(*args, **kwargs)
         self.amount = amount
 
@@ -115,6 +122,22 @@ class PositionTable(KimTable):
             ):
                 self.columns[name].column.verbose_name = f"{label} {year}"
 
+    def order_by_amount(self, queryset, amount: str, is_descending: bool):
+        values = {pk: getattr(r.amounts, amount) for pk, r in self.results.items()}
+        return order_by_values(queryset, values, is_descending), True
+
+    def order_total_cost(self, queryset, is_descending):
+        return self.order_by_amount(queryset, "total_cost", is_descending)
+
+    def order_funding(self, queryset, is_descending):
+        return self.order_by_amount(queryset, "funding", is_descending)
+
+    def order_own_share(self, queryset, is_descending):
+        return self.order_by_amount(queryset, "own_share", is_descending)
+
+    def order_pay_grade(self, queryset, is_descending):
+        return queryset.order_by(*pay_grade_order("pay_grade__code", is_descending), "pk"), True
+
     def render_title(self, value, record):
         return format_html(
             '<a href="{}">{}</a><br><small>{}</small>',
@@ -146,7 +169,7 @@ class PayGradeCostTable(KimTable):
     """Reference data, read only: no link to a page of its own (administrators edit it in the
     Django admin). A cost per FTE is a rate: like the funding rates it has no totals row."""
 
-    pay_grade = tables.Column(verbose_name="Entgeltgruppe", order_by=("pay_grade__code",))
+    pay_grade = tables.Column(verbose_name="Entgeltgruppe")
     pay_grade_name = tables.Column(
         verbose_name="Bezeichnung", accessor="pay_grade__name", default="–"
     )
@@ -158,6 +181,9 @@ class PayGradeCostTable(KimTable):
         model = PayGradeCost
         fields = ("pay_grade", "pay_grade_name", "year", "employer_gross_per_fte", "source")
         order_by = ("pay_grade", "year")
+
+    def order_pay_grade(self, queryset, is_descending):
+        return queryset.order_by(*pay_grade_order("pay_grade__code", is_descending), "year"), True
 
     def value_year(self, value):
         return value

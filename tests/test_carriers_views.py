@@ -584,7 +584,7 @@ def test_agreement_list_totals_filters_and_export(client, login_as, city, carita
     assert row[2] == "01.01.2022"
     assert "Übernahme eines Prozentsatzes: 50 %" in row
     sheet = load_workbook(BytesIO(client.get(AGREEMENTS, {"export": "xlsx"}).content)).active
-    assert sheet.max_row == 3
+    assert sheet.max_row == 4  # header, two agreements, the totals row
     header = [c.value for c in sheet[1]]
     fte = header.index("Stellenanteile (VZ)") + 1
     assert sorted(sheet.cell(row=r, column=fte).value for r in (2, 3)) == [0.75, 1.5]

@@ -266,3 +266,29 @@ def test_a_rendering_failure_is_logged_and_raised(demo_data, monkeypatch, caplog
     with pytest.raises(rendering.ReportRenderError):
         rendering.render_pdf(request)
     assert "rendering the report cost_overview for leverkusen 2022 failed" in caplog.text
+
+
+def test_a_publication_carries_no_draft_mark(rendered):
+    for kind in ("cost_overview", "positions"):
+        report, _preview = rendered[kind]
+        assert "ENTWURF" not in pdf_text(report.pdf)
+
+
+@pytest.mark.django_db
+def test_a_draft_pdf_says_entwurf_on_every_page(demo_data):
+    """The draft job (the tests' immediate backend runs it): every page of the downloaded
+    PDF says "ENTWURF" in its top margin."""
+    from kim_admin.jobqueue.models import JobState
+    from reports import jobs as report_jobs
+    from tests.factories import UserFactory
+
+    leverkusen = Organisation.objects.get(slug="leverkusen")
+    finance = UserFactory(role="finance", organisation=leverkusen)
+    request = ReportRequest(kind="positions", recipient=leverkusen, year=2022, header=HEADER)
+    job = report_jobs.start_draft(request, finance)
+    job.refresh_from_db()
+    assert job.state == JobState.DONE, job.error
+    reader = PdfReader(io.BytesIO(bytes(job.result)))
+    assert len(reader.pages) >= 2
+    for page in reader.pages:
+        assert "ENTWURF – nicht veröffentlicht" in page.extract_text()

@@ -457,8 +457,12 @@ def test_exports_have_the_filtered_rows_with_numbers_as_numbers(client, world):
 
     xlsx = client.get(LIST, {"year": 2024, "export": "xlsx"})
     sheet = load_workbook(BytesIO(xlsx.content)).active
-    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    *data, totals = sheet.iter_rows(min_row=2)
+    rows = {row[0].value: row for row in data}
     assert set(rows) == {"Casemanagement Caritas", "Vakanz"}
+    # The totals row below, summing what the page's totals row sums (FTE and amounts).
+    assert totals[0].value == "Summe (sichtbare Zeilen)"
+    assert totals[9].value == "=SUBTOTAL(109,J2:J3)"
     assert rows["Casemanagement Caritas"][9].value == 61000
     assert rows["Casemanagement Caritas"][9].number_format == "#,##0.00"
     assert rows["Casemanagement Caritas"][6].value.date() == date(2023, 1, 1)
@@ -503,6 +507,10 @@ def test_list_query_count_is_the_same_for_10_and_1000_positions(
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(LIST, {"year": 2024, "state": "filled", "sort": "-year_state"})
     assert response.status_code == 200
+    # Sorted by an amount of the engine: still one query for the page's rows.
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(LIST, {"year": 2024, "sort": "-own_share"})
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("n", [10, 1000])
@@ -515,7 +523,8 @@ def test_export_query_count_is_the_same_for_10_and_1000_positions(
     # and one count: above EXPORT_SYNC_ROWS the export goes to the job worker.
     with django_assert_num_queries(LIST_QUERIES - 7):
         response = client.get(LIST, {"year": 2024, "export": "xlsx"})
-    assert load_workbook(BytesIO(response.content)).active.max_row == n + 2
+    # Header, the rows, the totals row.
+    assert load_workbook(BytesIO(response.content)).active.max_row == n + 3
 
 
 # --- The position page ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from kim_admin.validators import (
     PERCENT_RANGE,
     period_constraint,
     period_error,
+    validate_iban,
     validate_non_negative,
     validate_percent,
 )
@@ -93,6 +94,16 @@ class Organisation(VersionedModel, ScopedModel):
             "Nur für Zuwendungsempfänger: sachliche Prüfung, rechnerische Prüfung und "
             "Genehmigung einer Kostenprognose erledigen drei verschiedene Personen."
         ),
+    )
+    # Where a town is paid (settlement statements name the payee's account) and how long
+    # a payer has.
+    bank_name = models.CharField(_("Kreditinstitut"), max_length=200, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=42, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    payment_term_days = models.PositiveSmallIntegerField(
+        _("Zahlungsfrist (Tage)"),
+        default=30,
+        help_text=_("Frist für Zahlungen aus ihren Abrechnungen, ab dem Tag der Ausstellung."),
     )
     notes = models.TextField(_("Anmerkungen"), blank=True)
     history = HistoricalRecords(m2m_fields=["partner_recipients"])

@@ -10,6 +10,10 @@ it, so later changes of the plan never alter it. A correction is the next versio
 the previous one is marked superseded and stays readable.
 """
 
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -20,6 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from carriers.choices import StatementState
 from carriers.models.core import MONEY, CostSplit, Organisation
+from carriers.settlements.rules import payment_direction
 from kim_admin.fields import DateField, YearField
 from kim_admin.roles import Role
 from kim_admin.scoping import RestrictedQuerySet, ScopedModel
@@ -141,6 +146,19 @@ class StatementQuerySet(RestrictedQuerySet):
         return self.defer("pdf")
 
 
+@dataclass(frozen=True)
+class Payment:
+    """A statement's payment instruction: ``payer`` pays ``payee`` ``amount`` by ``due_on``
+    to the payee's account, naming ``reference``."""
+
+    payer: Organisation
+    payee: Organisation
+    amount: Decimal
+    due_on: date | None
+    reference: str
+    is_refund: bool
+
+
 class SettlementStatement(VersionedModel, SettlementScopedModel):
     """One town's settlement statement for a split and year, as issued (one version).
 
@@ -220,6 +238,9 @@ class SettlementStatement(VersionedModel, SettlementScopedModel):
         related_name="+",
     )
     issued_at = models.DateTimeField(_("Ausgestellt am"))
+    # The balance is due then (the employer town's payment term from the day of issue);
+    # empty where nothing is to be paid and for statements issued before the term existed.
+    due_on = DateField(_("Zahlbar bis"), null=True, blank=True)
     pdf = models.BinaryField(_("PDF"), editable=False)
     pdf_sha256 = models.CharField(_("SHA-256 des PDF"), max_length=64, editable=False)
     pdf_size = models.PositiveIntegerField(_("Größe des PDF (Bytes)"), editable=False)
@@ -265,6 +286,23 @@ class SettlementStatement(VersionedModel, SettlementScopedModel):
     def reference(self) -> str:
         """The statement's file reference: "ABR-2023-3001-billerbeck-1"."""
         return f"ABR-{self.year}-{self.split_id}-{self.town.slug}-{self.number}"
+
+    def payment(self) -> Payment | None:
+        """Who pays whom how much by when, to which account (the payee's), with the
+        statement's reference as the Kassenzeichen; None where nothing is to be paid."""
+        direction = payment_direction(self.balance, self.is_employer_town)
+        if direction is None or self.employer_town is None:
+            return None
+        town, employer = self.town, self.employer_town
+        payer, payee = (town, employer) if direction.payer_is_town else (employer, town)
+        return Payment(
+            payer=payer,
+            payee=payee,
+            amount=direction.amount,
+            due_on=self.due_on,
+            reference=self.reference,
+            is_refund=not direction.payer_is_town,
+        )
 
     def item_rows(self) -> list[tuple[str, object, object]]:
         """Seed 003's cost items as the statement shows them: (label, the region's amount,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -184,3 +185,26 @@ def settle_split(
         own_share=pool,
         towns=tuple(towns),
     )
+
+
+def payment_due(issued_on: date, term_days: int) -> date:
+    """The day by which a statement's balance is to be paid: the employer town's payment
+    term (days), counted from the day of issue."""
+    return issued_on + timedelta(days=term_days)
+
+
+@dataclass(frozen=True)
+class PaymentDirection:
+    """Who pays whom a statement's balance: the town pays the employer town what its advances
+    left open; a negative balance is refunded by the employer town to the town."""
+
+    payer_is_town: bool
+    amount: Decimal
+
+
+def payment_direction(balance: Decimal, is_employer_town: bool) -> PaymentDirection | None:
+    """None where nothing is to be paid (the employer town's own statement, a zero
+    balance)."""
+    if is_employer_town or balance == ZERO:
+        return None
+    return PaymentDirection(payer_is_town=balance > ZERO, amount=abs(balance))

@@ -25,7 +25,12 @@ from django.utils.translation import gettext as _
 from carriers.choices import StatementState
 from carriers.models import AdvancePayment, CostSplit, Organisation, SettlementStatement
 from carriers.models.settlements import PDF_FIELDS
-from carriers.settlements.rules import SettlementError, SplitSettlement
+from carriers.settlements.rules import (
+    SettlementError,
+    SplitSettlement,
+    payment_direction,
+    payment_due,
+)
 from carriers.settlements.selectors import is_unchanged, split_settlement, statement_figures
 from funding.models import YearClosing
 from kim_admin.scoping import CHANGE
@@ -152,6 +157,12 @@ def statement_issue(
         )
     number = (mine.aggregate(n=Max("number"))["n"] or 0) + 1
     items = settlement.items
+    issued_at = timezone.now()
+    due_on = None
+    if split.employer_town is not None and payment_direction(
+        town_settlement.balance, town_settlement.is_employer_town
+    ):
+        due_on = payment_due(timezone.localdate(issued_at), split.employer_town.payment_term_days)
     statement = SettlementStatement(
         recipient=split.recipient,
         split=split,
@@ -173,7 +184,8 @@ def statement_issue(
         region_own_share=settlement.own_share,
         total_cost=town_settlement.items.total,
         issued_by=actor,
-        issued_at=timezone.now(),
+        issued_at=issued_at,
+        due_on=due_on,
         pdf=b"",
         pdf_sha256="",
         pdf_size=0,

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from carriers.filtersets import recipient_choices
 from funding import filtersets, tables
@@ -20,6 +21,7 @@ from funding.projections.forms import ProjectionForm
 from funding.projections.selectors import projection_result
 from funding.projections.services import projection_save
 from kim_admin import generic, navigation, sections
+from kim_admin.chart import Bar, chart_description, funding_chart
 from kim_admin.roles import may_draft
 from kim_admin.sections import RowsHistoryView, service_errors
 
@@ -47,8 +49,15 @@ class ProjectionDetailView(generic.ObjectDetailView):
         context = super().get_context_data(**kwargs)
         projection = self.object
         result = projection_result(projection)
+        bars = [
+            Bar(str(row.year), row.projected.funding, row.projected.own_share)
+            for row in result.rows
+        ]
+        chart_title = _("Landesförderung und Eigenanteil der Fortschreibung")
         context.update(
             result=result,
+            chart=funding_chart(bars, chart_title, chart_description(bars)) if bars else None,
+            chart_title=chart_title,
             tabs=navigation.FUNDING.tabs_for(self.request),
             pay_rises=projection.pay_rises.order_by("effective_from", "pk"),
             rate_changes=projection.rate_changes.select_related("block").order_by(

@@ -32,6 +32,7 @@ from funding.scenarios.selectors import (
     stale_scenarios,
 )
 from kim_admin import navigation
+from kim_admin.chart import Bar, chart_description, funding_chart
 from kim_admin.generic import has_model_perm
 from kim_admin.roles import Role, may_draft
 from kim_admin.scoping import CHANGE, VIEW
@@ -375,10 +376,21 @@ def scenario_compare(request):
             result=result,
             sections=comparison_sections(result) if result else [],
             stale=stale_scenarios(p.scenario for p in result.scenarios) if result else [],
+            **_comparison_chart(result),
             report_url=_report_url(result) if result and may_draft(request.user) else None,
         ),
         status=status,
     )
+
+
+def _comparison_chart(result) -> dict:
+    """The plans' totals over the chosen years as the reports' chart (only with scenarios)."""
+    if not result or not result.scenarios:
+        return {}
+    bars = [Bar(plan.label, plan.total.funding, plan.total.own_share) for plan in result.plans]
+    years = f"{result.years[0]}–{result.years[-1]}" if len(result.years) > 1 else result.years[0]
+    title = _("Landesförderung und Eigenanteil je Plan, %(years)s") % {"years": years}
+    return {"chart": funding_chart(bars, title, chart_description(bars)), "chart_title": title}
 
 
 def _report_url(result) -> str | None:

@@ -74,3 +74,8 @@ def unsigned_money(value):
     if value is None:
         return ""
     return formatting.de_money(abs(value))
+
+
+@register.filter
+def iban(value):
+    return formatting.de_iban(value)

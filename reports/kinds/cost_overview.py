@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funding.overview import cost_areas, cost_overviews, medium_term_years, without_programme
-from reports.chart import Bar, chart_description, funding_chart
+from kim_admin.chart import Bar, chart_description, funding_chart
 from reports.kinds.common import KIND_LABELS, check_has_data, check_size, cost_source_notes, money
 from reports.registry import ReportContent, ReportKind, ReportRequest, register
 

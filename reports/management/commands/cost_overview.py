@@ -64,7 +64,7 @@ class Command(BaseCommand):
             kind="cost_overview", recipient=org, year=year, scenario=scenario, header=header
         )
         try:
-            report = render_pdf(request)
+            report = render_pdf(request, draft=True)
         except ReportInputError as error:
             raise CommandError(error.message) from error
         except ReportRenderError as error:

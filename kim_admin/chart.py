@@ -2,7 +2,8 @@
 share per year (each bar's height is the year's total cost).
 
 No script and nothing fetched: the markup goes into the HTML preview and the PDF alike
-(WeasyPrint draws inline SVG). Amounts come from the cost engine; this module only scales
+(WeasyPrint draws inline SVG), and into the pages that show the same years (the projection
+page), so a page and its PDF draw the same chart. Amounts come from the cost engine; this module only scales
 them to pixels. The chart is an image for sighted readers; its figures are in the table
 beside it and in the text alternative (``<title>``/``<desc>``).
 """
