@@ -36,7 +36,9 @@ def test_batch_issues_every_town_with_progress_and_zip(demo, page, screenshot):
 
     page.goto("/traeger/abrechnungen/stapel/?year=2023")
     expect(page.locator("#batch")).to_contain_text("11 Abrechnungen auszustellen")
-    page.get_by_role("button", name="Alle ausstellen").click()
+    # The tests' immediate job backend renders the eleven PDFs inside this request: on a busy
+    # machine that took 17 s, beyond the default 10 s in which a click waits for its navigation.
+    page.get_by_role("button", name="Alle ausstellen").click(timeout=120_000)
     page.wait_for_url(re.compile(r"/auftraege/\d+/$"), timeout=120_000)
     expect(page.locator("#job-state")).to_have_text("fertig")
     expect(page.locator("#job-result-label")).to_contain_text("11 Abrechnung(en) ausgestellt")
