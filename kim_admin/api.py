@@ -156,7 +156,8 @@ def view_description(view, html=False):
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
-    text = str(getattr(view, "description", ""))
+    # A viewset's ``description`` is None unless its route gives one ("None" on the page).
+    text = str(getattr(view, "description", None) or "")
     return mark_safe(f"<p>{escape(text)}</p>") if html and text else text
 
 

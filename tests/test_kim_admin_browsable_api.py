@@ -25,6 +25,9 @@ ENGLISH = [
     "Media type",
     "Content:",
     "Django REST framework",
+    ">Filters<",
+    'aria-label="Close"',
+    "<p>None</p>",
     'type="date"',
 ]
 
