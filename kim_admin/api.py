@@ -6,9 +6,10 @@ scope the pages use; an object outside the scope is not in the queryset, so its 
 
 from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException
@@ -105,6 +106,26 @@ class ScopedModelSerializer(serializers.ModelSerializer):
 
     serializer_related_field = ScopedPrimaryKeyRelatedField
 
+    def get_fields(self):
+        """The fields, each declared one without a label named after the model's field or
+        relation of its name ("Betreute Kommunen" for ``served_towns``): DRF would make up an
+        English label from the name ("Served towns") for the browsable API and OPTIONS."""
+        fields = super().get_fields()
+        meta = self.Meta.model._meta
+        for name, field in fields.items():
+            source = field.source or name
+            if field.label is not None or "." in source:
+                continue
+            try:
+                model_field = meta.get_field(source)
+            except FieldDoesNotExist:
+                continue
+            if model_field.auto_created and not model_field.concrete:  # a reverse relation
+                field.label = capfirst(model_field.related_model._meta.verbose_name_plural)
+            else:
+                field.label = capfirst(model_field.verbose_name)
+        return fields
+
 
 class KimModelSerializer(ScopedModelSerializer):
     """Read serializer of the API: ``url`` of the object's detail, ``display`` as the pages
@@ -135,7 +156,8 @@ def view_description(view, html=False):
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
-    text = str(getattr(view, "description", ""))
+    # A viewset's ``description`` is None unless its route gives one ("None" on the page).
+    text = str(getattr(view, "description", None) or "")
     return mark_safe(f"<p>{escape(text)}</p>") if html and text else text
 
 

@@ -231,6 +231,13 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # JSON for clients; the browsable API (a browser's Accept: text/html) in German.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "kim_admin.rest.BrowsableAPIRenderer",
+    ],
+    # ISO 8601 as answered; 16.12.2024 as typed into the browsable API's forms.
+    "DATE_INPUT_FORMATS": ["iso-8601", "%d.%m.%Y"],
     "PAGE_SIZE": 100,
     "COERCE_DECIMAL_TO_STRING": True,
     # Bounded use: scripts get generous rates, guessing and scraping do not.

@@ -2,6 +2,8 @@
 same to whoever searches, in every search field (kim_admin.filters.SearchFilter), on the
 database the suite runs on (SQLite by default, PostgreSQL with DATABASE_URL)."""
 
+import re
+
 import pytest
 
 from kim_admin.filters import fold_text
@@ -166,3 +168,57 @@ def test_search_query_count_is_the_same_for_1_and_30_hits(
 
 
 SEARCH_QUERIES = 11
+
+
+# --- The search field in the header -----------------------------------------------------------
+
+HEADER_FORM = re.compile(
+    r'<form method="get" action="(?P<action>[^"]+)" class="site-search" role="search"'
+    r'[^>]*>\s*<label for="kopf-suche"[^>]*>(?P<label>[^<]+)</label>\s*'
+    r'<input type="search" name="(?P<name>[^"]+)" id="kopf-suche"'
+)
+
+
+def header_form(html: str) -> dict[str, str]:
+    match = HEADER_FORM.search(html)
+    assert match, "no labelled search field in the header"
+    return match.groupdict()
+
+
+@pytest.mark.parametrize("role", ["finance", "coordinator", "carrier", "town", "council", "admin"])
+def test_every_role_has_the_labelled_search_field_in_the_header(client, city, role):
+    organisation = {
+        "carrier": lambda: CarrierFactory(name="AWO", slug="awo", works_for=[city]),
+        "town": lambda: TownFactory(name="Burscheid", slug="burscheid", parent=city),
+    }.get(role, lambda: city)()
+    client.force_login(UserFactory(role=role, organisation=organisation))
+    for url in ["/", "/suche/", "/barrierefreiheit/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        form = header_form(response.content.decode())
+        assert form["action"] == "/suche/"
+        assert form["name"] == "q"
+        assert form["label"].startswith("Suche in Stellen")
+
+
+def test_the_header_search_finds_the_auslaenderbehoerde_written_out(client, city, finance):
+    PositionFactory(
+        recipient=city,
+        block=BuildingBlockFactory(number=2),
+        title="Ausländerbehörde Sachbearbeitung",
+    )
+    PositionFactory(recipient=city, block=BuildingBlockFactory(number=3), title="Jobcenter")
+    client.force_login(finance)
+    form = header_form(client.get("/").content.decode())
+    response = client.get(form["action"], {form["name"]: "auslaenderbehoerde"})
+    assert response.status_code == 200
+    areas = {
+        hits.area.title: [label for label, _url in hits.links]
+        for hits in response.context["results"]
+    }
+    assert areas == {"Stellen": ["Ausländerbehörde Sachbearbeitung"]}
+    # The header's field keeps what was searched.
+    assert (
+        'id="kopf-suche" class="site-search__input" placeholder="Suchen …" maxlength="200" value="auslaenderbehoerde"'
+        in response.content.decode()
+    )

@@ -198,9 +198,11 @@ class OverviewQuerySerializer(serializers.Serializer):
     no scenario, an empty one or ``none`` is the real plan, as in the list filters."""
 
     recipient = serializers.SlugField(
-        error_messages=_messages(RECIPIENT_MESSAGE, "required", "blank", "invalid", "null")
+        label=_("Zuwendungsempfänger (Kürzel)"),
+        error_messages=_messages(RECIPIENT_MESSAGE, "required", "blank", "invalid", "null"),
     )
     year = serializers.IntegerField(
+        label=_("Jahr"),
         min_value=FIRST_YEAR,
         max_value=LAST_YEAR,
         error_messages=_messages(
@@ -214,6 +216,7 @@ class OverviewQuerySerializer(serializers.Serializer):
         ),
     )
     scenario = serializers.SlugField(
+        label=_("Szenario (Kürzel)"),
         required=False,
         allow_blank=True,
         error_messages=_messages(SCENARIO_MESSAGE, "invalid", "null"),

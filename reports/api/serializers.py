@@ -60,26 +60,37 @@ class PublishedReportSerializer(ScopedModelSerializer):
 
 
 class CommitteeStepSerializer(serializers.Serializer):
-    committee = serializers.CharField(max_length=200)
-    meeting_date = serializers.DateField(required=False, allow_null=True)
-    role = serializers.ChoiceField(choices=COMMITTEE_ROLES)
+    committee = serializers.CharField(max_length=200, label=_("Gremium"))
+    meeting_date = serializers.DateField(required=False, allow_null=True, label=_("Sitzung am"))
+    role = serializers.ChoiceField(choices=COMMITTEE_ROLES, label=_("Zuständigkeit"))
 
 
 class HeaderSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=200)
-    department = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    file_number = serializers.CharField(max_length=60)
-    paper_date = serializers.DateField(required=False, default=date.today)
-    subject = serializers.CharField(max_length=500)
-    committees = CommitteeStepSerializer(many=True, required=False, default=list)
+    body = serializers.CharField(max_length=200, label=_("Absender (Körperschaft)"))
+    department = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        label=_("Dezernat/Fachbereich/AZ"),
+    )
+    file_number = serializers.CharField(max_length=60, label=_("Vorlage Nr."))
+    paper_date = serializers.DateField(
+        required=False, default=date.today, label=_("Datum der Vorlage")
+    )
+    subject = serializers.CharField(max_length=500, label=_("Betreff"))
+    committees = CommitteeStepSerializer(
+        many=True, required=False, default=list, label=_("Beratungsfolge")
+    )
 
 
 class PublishSerializer(serializers.Serializer):
     """``POST /api/reports/``: what to publish. The recipient and the scenario by slug."""
 
-    kind = serializers.ChoiceField(choices=form_kind_choices())
-    recipient = serializers.SlugField()
+    kind = serializers.ChoiceField(choices=form_kind_choices(), label=_("Berichtsart"))
+    recipient = serializers.SlugField(label=_("Zuwendungsempfänger (Kürzel)"))
     year = serializers.IntegerField(
+        label=_("Jahr"),
         min_value=FIRST_YEAR,
         max_value=LAST_YEAR,
         error_messages={
@@ -88,9 +99,11 @@ class PublishSerializer(serializers.Serializer):
             "max_value": YEAR_MESSAGE,
         },
     )
-    scenario = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
-    header = HeaderSerializer()
+    scenario = serializers.SlugField(
+        required=False, allow_null=True, allow_blank=True, label=_("Szenario (Kürzel)")
+    )
+    header = HeaderSerializer(label=_("Kopf der Vorlage"))
     # The kind's own parameters, e.g. {"compare_scenarios": ["szenario-2"], "last_year": 2028}.
-    options = serializers.DictField(required=False, default=dict)
+    options = serializers.DictField(required=False, default=dict, label=_("Optionen"))
 
     default_error_messages = {"recipient": _("Unbekannter Zuwendungsempfänger.")}

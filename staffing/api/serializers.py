@@ -156,7 +156,7 @@ class OccupancyWriteSerializer(serializers.Serializer):
     start = serializers.DateField(label=_("Besetzt ab"))
     end = serializers.DateField(required=False, allow_null=True, label=_("Besetzt bis"))
     fte = serializers.DecimalField(max_digits=4, decimal_places=3, label=_("Besetzter Anteil"))
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", label=_("Anmerkung"))
 
 
 class PositionWriteSerializer(ScopedModelSerializer):

@@ -131,3 +131,115 @@ def test_carrier_submits_coordinator_returns_carrier_revises_coordinator_approve
     after = own_share(page)
     screenshot(page, "home")
     assert after - before == EXPECTED_CHANGE == Decimal("-3713.60")
+
+
+# --- The same workflow by keyboard alone (issue 16, accessibility) ----------------------------
+
+# What has the keyboard focus, and whether a sighted keyboard user can see it: an outline or a
+# box shadow on the focused element itself (the app's :focus-visible ring).
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  const shadow = style.boxShadow !== 'none';
+  const label = el.labels && el.labels.length ? el.labels[0].innerText : '';
+  return {
+    tag: el.tagName.toLowerCase(),
+    name: (el.getAttribute('aria-label') || label || el.innerText || el.value || '').trim(),
+    visible: outline || shadow,
+    outline: style.outlineStyle + ' ' + style.outlineWidth,
+    shadow: style.boxShadow,
+  };
+}"""
+
+
+def tab_to(page, name=None, selector=None, limit=120):
+    """Press Tab until the focus is on the element named ``name`` (its label, text or value,
+    from its start) or matching ``selector``; every element passed on the way must show its
+    focus. Returns how many Tabs it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            continue
+        assert focused["visible"], f"focus not visible on {focused} (looking for {name})"
+        if selector is not None and page.evaluate(
+            "sel => document.activeElement.matches(sel)", selector
+        ):
+            return presses
+        if name is not None and focused["name"].startswith(name):
+            return presses
+    raise AssertionError(f"{name or selector!r} cannot be reached with Tab")
+
+
+def press_enter_and_load(page):
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def type_into(page, text):
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def keyboard_login(page, role, organisation):
+    from tests.factories import UserFactory
+
+    user = UserFactory(role=role, organisation=organisation)
+    page.context.clear_cookies()
+    page.goto("/login/")
+    tab_to(page, "Benutzername")
+    type_into(page, user.username)
+    tab_to(page, "Passwort")
+    type_into(page, "geheim-123")
+    press_enter_and_load(page)
+    page.wait_for_url("**/")
+    return user
+
+
+def test_carrier_submits_and_coordinator_approves_by_keyboard_alone(
+    login_as, demo, expect, page, settings
+):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+    # 1. Caritas: Prognosen → Neu anlegen → year and title → Anlegen → a figure → Speichern →
+    # Einreichen, every step by Tab, typing and Enter.
+    keyboard_login(page, "carrier", demo["caritas"])
+    tab_to(page, selector='nav.site-nav a[href="/traeger/prognosen/"]')
+    press_enter_and_load(page)
+    tab_to(page, "Neu anlegen")
+    press_enter_and_load(page)
+    tab_to(page, "Jahr")
+    type_into(page, str(YEAR))
+    tab_to(page, "Bezeichnung")
+    type_into(page, "Prognose Tastatur 2026")
+    tab_to(page, "Anlegen")
+    press_enter_and_load(page)
+    expect(page.locator("#lines-formset .formset__row")).to_have_count(3)
+    tab_to(page, selector='#lines-formset [data-field="employer_gross"] input')
+    type_into(page, "74.000,00")
+    tab_to(page, "Speichern")
+    press_enter_and_load(page)
+    expect(page.locator("h1")).to_contain_text("Prognose Tastatur 2026")
+    tab_to(page, "Einreichen")
+    press_enter_and_load(page)
+    expect(page.locator(".message--success")).to_contain_text("eingereicht")
+    forecast = CostForecast.objects.get(carrier=demo["caritas"], year=YEAR)
+    assert forecast.state == "submitted"
+    assert forecast.lines.order_by("pk").first().employer_gross == Decimal("74000.00")
+
+    # 2. The coordinator: Prognosen → the forecast → both checks → Genehmigen.
+    keyboard_login(page, "coordinator", demo["leverkusen"])
+    tab_to(page, selector='nav.site-nav a[href="/traeger/prognosen/"]')
+    press_enter_and_load(page)
+    tab_to(page, selector=f'main a[href="/traeger/prognosen/{forecast.pk}/"]')
+    press_enter_and_load(page)
+    for button in ("Sachlich richtig", "Rechnerisch richtig"):
+        tab_to(page, button)
+        press_enter_and_load(page)
+    tab_to(page, "Genehmigen")
+    press_enter_and_load(page)
+    expect(page.locator(".message--success")).to_contain_text("genehmigt")
+    forecast.refresh_from_db()
+    assert forecast.state == "approved"
