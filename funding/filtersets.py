@@ -35,7 +35,7 @@ class ProgrammeFilterSet(django_filters.FilterSet):
 class PayRiseFilterSet(django_filters.FilterSet):
     """Pay rises by the year they take effect in."""
 
-    year = django_filters.NumberFilter(field_name="effective_from__year", label=_("Jahr"))
+    year = YearFilter(field_name="effective_from__year", label=_("Jahr"))
 
     class Meta:
         model = PayRise

@@ -62,6 +62,14 @@ def test_api_lists_filters_and_refuses_writes(finance):
     assert PayRise.objects.count() == 2
 
 
+@pytest.mark.parametrize("year", ["10000", "99999999999999999999", "2026.5", "-1"])
+def test_a_year_outside_the_plan_is_refused_in_german_not_a_server_error(finance, year):
+    # Schemathesis found these as a 500 (a year beyond Python's dates, a float overflow).
+    response = token_client(finance).get(reverse("api:payrise-list"), {"year": year})
+    assert response.status_code == 400
+    assert "year" in response.json()
+
+
 @pytest.mark.parametrize("n", [10, 1000])
 def test_api_query_count_is_constant(n, django_assert_num_queries):
     PayRise.objects.bulk_create(
