@@ -65,7 +65,7 @@ restore: $(STAMP)
 	$(PY) manage.py restore "$(FILE)" $(if $(REPLACE),--replace,)
 
 test: $(DEV_STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q --durations=15
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -q --durations=15
 
 # The last step: the OpenAPI description (/api/schema/) is valid and its generation gives not
 # one warning or error.
