@@ -502,3 +502,31 @@ def test_the_api_refuses_others(leverkusen, role, slug):
     assert response.status_code in (403, 404)
     four.refresh_from_db()
     assert four.version == version
+
+
+def test_projections_on_the_scenario_still_point_at_it_and_its_positions(leverkusen, actor):
+    from funding.models import Projection, ProjectionPositionChange
+
+    four = Scenario.objects.get(recipient=leverkusen, slug="szenario-4")
+    ki_1 = Position.objects.get(scenario=four, title="Casemanagement KI 1")
+    projection = Projection.objects.create(
+        recipient=leverkusen,
+        scenario=four,
+        name="Vier fortgeschrieben",
+        base_year=2026,
+        last_year=2028,
+    )
+    change = ProjectionPositionChange.objects.create(
+        projection=projection, action="end", position=ki_1, on=date(2027, 12, 31)
+    )
+
+    scenario_rebase(scenario=four, actor=actor)
+
+    change.refresh_from_db()
+    projection.refresh_from_db()
+    assert projection.scenario_id == four.pk
+    # The new copy of the same real position, not the deleted old one.
+    assert change.position_id != ki_1.pk
+    assert change.position.scenario_id == four.pk
+    assert change.position.origin_id == ki_1.origin_id
+    assert not Position.objects.filter(pk=ki_1.pk).exists()
