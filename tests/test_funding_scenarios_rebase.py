@@ -530,3 +530,30 @@ def test_projections_on_the_scenario_still_point_at_it_and_its_positions(leverku
     assert change.position.scenario_id == four.pk
     assert change.position.origin_id == ki_1.origin_id
     assert not Position.objects.filter(pk=ki_1.pk).exists()
+
+
+def test_the_result_page_names_a_step_that_could_not_be_replayed(leverkusen, client, login_as):
+    user = login_as("coordinator", leverkusen)
+    scenario = scenario_copy(recipient=leverkusen, name="Eigene", slug="eigene", actor=user)
+    keep = Position.objects.filter(
+        scenario=scenario, title__in=["Casemanagement KI 1", "Casemanagement KI 3"]
+    )
+    cut_block(scenario=scenario, block=2, n_positions=2, keep=keep, effective=CUT_FROM, actor=user)
+    position_delete(
+        position=Position.objects.get(
+            recipient=leverkusen, scenario=None, title="Casemanagement KI 3"
+        ),
+        actor=user,
+    )
+    response = client.post(
+        f"/foerderung/szenarien/{scenario.pk}/neu-aufsetzen/", {"version": scenario.version}
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Wiederholt (0)" in text
+    assert "Nicht wiederholbar (1)" in text
+    assert (
+        "Schritt 1: Baustein 2 ab 01.01.2026 auf 2 Stellen gekürzt (behalten: "
+        "„Casemanagement KI 1“, „Casemanagement KI 3“) – <strong>Die Stelle "
+        "„Casemanagement KI 3“ gibt es im aktuellen Plan nicht mehr.</strong>"
+    ) in text
