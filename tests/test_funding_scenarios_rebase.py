@@ -483,6 +483,10 @@ def test_the_api_rebases_through_the_same_service(leverkusen):
     assert response["ETag"]
     four.refresh_from_db()
     assert plan_changes_since_copy(four) == 0
+    # The scenario's read shows the plan's new state.
+    read = api.get(f"/api/scenarios/{four.pk}/")
+    assert read.data["copied_at"] == response.data["copied_at"]
+    assert read.data["copied_at"] is not None
     # A stale If-Match: 412, nothing done.
     stale = api.post(
         f"/api/scenarios/{four.pk}/rebase/", {}, format="json", HTTP_IF_MATCH='"x-1-v1"'
