@@ -15,9 +15,10 @@ from funding.models import (
     ProjectionRateChange,
     RevenueAccount,
     Scenario,
+    ScenarioStep,
     YearClosing,
 )
-from kim_admin.admin import ScopedHistoryAdmin, ScopedTabularInline
+from kim_admin.admin import ReadOnlyAdminMixin, ScopedHistoryAdmin, ScopedTabularInline
 
 
 class BuildingBlockInline(ScopedTabularInline):
@@ -49,7 +50,18 @@ class ScenarioAdmin(ScopedHistoryAdmin):
     search_fields = ("name", "slug", "description")
     list_select_related = ("recipient",)
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("created_at",)
+    readonly_fields = ("created_at", "copied_at")
+
+
+@admin.register(ScenarioStep)
+class ScenarioStepAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    """Read only: steps are recorded by the scenario's quick changes and replayed by its rebase
+    (funding.scenarios.services)."""
+
+    list_display = ("scenario", "order", "kind", "created_by", "created_at")
+    list_filter = ("kind", ("scenario__recipient", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("scenario", "created_by")
+    search_fields = ("scenario__name",)
 
 
 @admin.register(PayRise)

@@ -109,3 +109,14 @@ class ProgrammeCostCategory(models.TextChoices):
     EVENTS = "events", _("Veranstaltungen und Maßnahmen")
     EXTERNAL_SUPPORT = "external_support", _("Externe Prozessbegleitung")
     OTHER = "other", _("Sonstige Sachkosten")
+
+
+class ScenarioStepKind(models.TextChoices):
+    """The quick changes of a scenario, recorded as steps so that a fresh copy of the plan can
+    replay them (issue 14: "Aus aktuellem Plan neu aufsetzen")."""
+
+    MOVE_TO_RECIPIENT = "move_to_recipient", _("Stellen der Trägerinnen zur Stadt")
+    CUT_BLOCK = "cut_block", _("Baustein kürzen")
+    LOWER_EXTRA_COST = "lower_extra_cost", _("Trägerin senkt ihre Mehrkosten")
+    TOWN_EMPLOYS_OWN = "town_employs_own", _("Kommune stellt selbst an")
+    CHANGE_RATE = "change_rate", _("Fördersatz ändern")

@@ -77,6 +77,16 @@ urlpatterns = [
     path("szenarien/<int:pk>/", scenario_views.scenario_detail, name="scenario_detail"),
     path("szenarien/<int:pk>/loeschen/", scenario_views.scenario_delete, name="scenario_delete"),
     path(
+        "szenarien/<int:pk>/planaenderungen/",
+        scenario_views.scenario_plan_changes,
+        name="scenario_plan_changes",
+    ),
+    path(
+        "szenarien/<int:pk>/neu-aufsetzen/",
+        scenario_views.scenario_rebase,
+        name="scenario_rebase",
+    ),
+    path(
         "szenarien/<int:pk>/<slug:action>/",
         scenario_views.scenario_quick_change,
         name="scenario_quick_change",

@@ -78,7 +78,9 @@ ROLES_WHO_EDIT_PLANS = {Role.FINANCE, Role.COORDINATOR, Role.ADMIN}
 PLANNING_ROLES = frozenset({Role.FINANCE, Role.COORDINATOR, Role.ADMIN})
 # The scenarios themselves: other roles do not even hold the view permission, so their pages
 # and endpoints refuse them (403) instead of showing an empty list.
-PLANNING_VIEW = [("funding", "view_scenario")]
+PLANNING_VIEW = [("funding", "view_scenario"), ("funding", "view_scenariostep")]
+# A scenario's recorded quick changes: written by its services only, read with the scenario.
+SCENARIO_STEP_VIEW = [("funding", "view_scenariostep")]
 
 # Council reports (reports.PublishedReport): finance and coordinators publish (add), the
 # council reads. Nobody changes or deletes one: a correction is a new version.
@@ -103,9 +105,11 @@ def may_draft(user) -> bool:
 
 def role_permissions():
     """Which (app_label, codename) each role's group holds."""
-    read_all = [
-        (app, f"view_{model}") for app, model in PLAN_MODELS + REFERENCE_MODELS
-    ] + SETTLEMENT_READ
+    read_all = (
+        [(app, f"view_{model}") for app, model in PLAN_MODELS + REFERENCE_MODELS]
+        + SETTLEMENT_READ
+        + SCENARIO_STEP_VIEW
+    )
     edit_plan = [
         (app, f"{action}_{model}")
         for app, model in PLAN_MODELS

@@ -43,6 +43,7 @@ from funding.models import (
     Projection,
     RevenueAccount,
     Scenario,
+    ScenarioStep,
     YearClosing,
 )
 from kim_admin.jobqueue.models import Job
@@ -82,6 +83,8 @@ MODEL_OF_ROUTE = {
     "funding:scenario_detail": Scenario,
     "funding:scenario_delete": Scenario,
     "funding:scenario_quick_change": Scenario,
+    "funding:scenario_plan_changes": Scenario,
+    "funding:scenario_rebase": Scenario,
     "carriers:costforecast_detail": CostForecast,
     "carriers:costforecast_edit": CostForecast,
     "carriers:costforecast_action": CostForecast,
@@ -253,6 +256,7 @@ RECIPIENT = {
     RevenueAccount: "recipient",
     YearClosing: "recipient",
     Scenario: "recipient",
+    ScenarioStep: "scenario__recipient",
     Projection: "recipient",
     PublishedReport: "recipient",
 }
@@ -420,3 +424,24 @@ def test_lists_and_exports_show_only_the_roles_own_rows(role, world):
             seen += [(path, query, n) for n in names if n in body]
     assert checked > 40, checked
     assert seen == []
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_scenario_steps_are_read_by_the_own_planning_roles_only(role, world):
+    """A scenario's recorded quick changes are as confidential as the scenario: carriers,
+    towns and the council see none, finance and coordination only their recipient's."""
+    from kim_admin.scoping import CHANGE, VIEW
+
+    user = UserFactory(role=role, organisation=Organisation.objects.get(slug=ROLES[role]))
+    assert ScenarioStep.objects.filter(scenario__recipient__slug="leverkusen").exists()
+    seen = ScenarioStep.objects.restrict(user, VIEW)
+    if role in NO_PLANNING:
+        assert not seen.exists()
+    else:
+        assert seen.exists()
+        assert set(seen.values_list("scenario__recipient__slug", flat=True)) == {ROLES[role]}
+    assert (
+        not ScenarioStep.objects.restrict(user, CHANGE)
+        .exclude(scenario__recipient__slug=ROLES[role])
+        .exists()
+    )

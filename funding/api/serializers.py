@@ -130,7 +130,9 @@ class ScenarioSerializer(KimModelSerializer):
             "slug",
             "description",
             "created_at",
+            "copied_at",
         ]
+        read_only_fields = ["copied_at"]
 
 
 class ProgrammeCostSerializer(KimModelSerializer):

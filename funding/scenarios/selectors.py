@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,9 +21,11 @@ from django.utils.translation import gettext as _
 
 from carriers.models import CostSplit, ForwardingAgreement, Organisation
 from funding.calculations import ZERO, Org, YearOverview, compute_year
-from funding.models import ProgrammeCost, Scenario
+from funding.choices import CostStatus, FundingKind, ScenarioStepKind
+from funding.models import FundingRate, ProgrammeCost, Scenario, ScenarioStep
 from funding.selectors import multi_year_plans
-from staffing.models import Occupancy, Position, PositionCost
+from kim_admin.formatting import de_date, de_fte, de_money, de_number
+from staffing.models import Occupancy, Position, PositionCost, PositionTown
 
 MAX_SCENARIOS = 4
 
@@ -104,24 +107,219 @@ class Comparison:
         return tuple(sorted(self.scenarios, key=lambda p: -p.saving_total))
 
 
-def plan_changes_since_copy(scenario: Scenario) -> int:
-    """How many changes the real plan has had since ``scenario`` was copied from it: the
-    audit history's records of the recipient's plan rows (positions, occupancies, yearly
-    costs, programme costs, forwarding agreements, cost splits) after the copy (issue 14:
-    "Plan seit der Kopie geändert: 3 Änderungen"; six count queries)."""
-    since = scenario.created_at
+# History reasons of the rows the scenario services write (funding.scenarios.services): the
+# steps, the copy and the rebase. A row of a scenario changed under any other reason (or none)
+# was edited by hand.
+STEP_REASON = "Szenario-Schritt %(order)s: %(kind)s"
+REBASE_REASON = "Szenario neu aufgesetzt"
+SERVICE_REASON_PREFIXES = ("Szenario-Schritt", "Kopie für Szenario", REBASE_REASON)
+# How many changes a list shows at most (the newest).
+CHANGES_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class HandEdit:
+    """One audit-history record of a plan or scenario row: which row, what, when, by whom."""
+
+    model: str
+    row: str
+    action: str
+    at: datetime
+    by: str
+
+
+def _plan_change_querysets(scenario: Scenario) -> list:
+    """The history records of the recipient's real plan since ``scenario`` was copied from
+    it: positions, occupancies, yearly costs, programme costs, forwarding agreements and cost
+    splits."""
+    since = scenario.plan_state_at
     recipient = scenario.recipient_id
     plan_positions = Position.objects.filter(recipient_id=recipient, scenario=None).values("pk")
     own = {"recipient_id": recipient, "scenario_id": None, "history_date__gt": since}
     of_positions = {"position_id__in": plan_positions, "history_date__gt": since}
-    return (
-        Position.history.filter(**own).count()
-        + Occupancy.history.filter(**of_positions).count()
-        + PositionCost.history.filter(**of_positions).count()
-        + ProgrammeCost.history.filter(**own).count()
-        + ForwardingAgreement.history.filter(**own).count()
-        + CostSplit.history.filter(**own).count()
-    )
+    return [
+        Position.history.filter(**own),
+        Occupancy.history.filter(**of_positions),
+        PositionCost.history.filter(**of_positions),
+        ProgrammeCost.history.filter(**own),
+        ForwardingAgreement.history.filter(**own),
+        CostSplit.history.filter(**own),
+    ]
+
+
+def plan_changes_since_copy(scenario: Scenario) -> int:
+    """How many changes the real plan has had since ``scenario`` was copied from it (or last
+    rebased): the audit history's records of the recipient's plan rows after the copy (issue
+    14: "Plan seit der Kopie geändert: 3 Änderungen"; six count queries)."""
+    return sum(queryset.count() for queryset in _plan_change_querysets(scenario))
+
+
+def plan_changes_list(scenario: Scenario) -> list[HandEdit]:
+    """The plan's changes since the copy, newest first (at most ``CHANGES_SHOWN``): which row,
+    what, when and by whom (seven queries, whatever the number of changes)."""
+    return _history_list(_plan_change_querysets(scenario))
+
+
+def _scenario_row_querysets(scenario: Scenario) -> list:
+    since = scenario.plan_state_at
+    positions = Position.history.filter(scenario_id=scenario.pk).values("id")
+    own = {"scenario_id": scenario.pk, "history_date__gt": since}
+    of_positions = {"position_id__in": positions, "history_date__gt": since}
+    querysets = [
+        Position.history.filter(**own),
+        Occupancy.history.filter(**of_positions),
+        PositionCost.history.filter(**of_positions),
+        PositionTown.history.filter(**of_positions),
+        ProgrammeCost.history.filter(**own),
+        ForwardingAgreement.history.filter(**own),
+        CostSplit.history.filter(**own),
+        FundingRate.history.filter(**own),
+    ]
+    by_hand = []
+    for queryset in querysets:
+        for prefix in SERVICE_REASON_PREFIXES:
+            queryset = queryset.exclude(history_change_reason__startswith=prefix)
+        by_hand.append(queryset)
+    return by_hand
+
+
+def scenario_hand_edits(scenario: Scenario) -> list[HandEdit]:
+    """The scenario's rows changed by hand (in the browser or the API, not by a quick change)
+    since its copy, newest first: they are no steps, so a rebase does not replay them
+    ("von Hand geändert, wird nicht wiederholt"). Nine queries."""
+    return _history_list(_scenario_row_querysets(scenario))
+
+
+def scenario_steps(scenario: Scenario) -> list[tuple[ScenarioStep, str]]:
+    """The scenario's recorded quick changes in order, each with its description (one query)."""
+    return [
+        (step, describe_step(step))
+        for step in scenario.steps.select_related("created_by").order_by("order")
+    ]
+
+
+def _de_percent(value: Decimal) -> str:
+    """30.0000 -> '30', 12.5 -> '12,5'."""
+    value = value.normalize()
+    return de_number(value, max(0, -value.as_tuple().exponent))
+
+
+def describe_step(step: ScenarioStep) -> str:
+    """A step in words, from its parameters alone."""
+    p = step.parameters
+    kind = step.kind
+    if kind == ScenarioStepKind.MOVE_TO_RECIPIENT:
+        if p["positions"] is not None:
+            return _("Stellen zur Stadt: %(titles)s") % {
+                "titles": ", ".join(f"„{ref['title']}“" for ref in p["positions"])
+            }
+        if p["carrier"] is not None:
+            return _("Stellen von %(carrier)s zur Stadt") % {"carrier": p.get("carrier_name")}
+        return _("Alle Stellen der Trägerinnen zur Stadt")
+    if kind == ScenarioStepKind.CUT_BLOCK:
+        text = _("Baustein %(block)s ab %(date)s auf %(n)s Stellen gekürzt") % {
+            "block": p["block"],
+            "date": de_date(date.fromisoformat(p["effective"])),
+            "n": p["n_positions"],
+        }
+        if p["keep"] is not None:
+            text += _(" (behalten: %(titles)s)") % {
+                "titles": ", ".join(f"„{ref['title']}“" for ref in p["keep"])
+            }
+        return text
+    if kind == ScenarioStepKind.LOWER_EXTRA_COST:
+        if p["percent"] is not None:
+            return _("%(carrier)s: Übernahme der Mehrkosten um %(percent)s %% gesenkt") % {
+                "carrier": p.get("carrier_name"),
+                "percent": _de_percent(Decimal(p["percent"])),
+            }
+        return _("%(carrier)s: Übernahme höchstens %(amount)s je VZ und Jahr") % {
+            "carrier": p.get("carrier_name"),
+            "amount": de_money(Decimal(p["amount"])),
+        }
+    if kind == ScenarioStepKind.TOWN_EMPLOYS_OWN:
+        return _("„%(title)s“ bei %(town)s angestellt") % {
+            "title": p["position"]["title"],
+            "town": p.get("town_name"),
+        }
+    return _("Fördersatz „%(kind)s“ ab %(date)s: %(amount)s") % {
+        "kind": FundingKind(p["kind"]).label,
+        "date": de_date(date.fromisoformat(p["valid_from"])),
+        "amount": de_money(Decimal(p["amount"])),
+    }
+
+
+ACTIONS = {"+": _("angelegt"), "~": _("geändert"), "-": _("gelöscht")}
+
+
+def _history_list(querysets) -> list[HandEdit]:
+    records = []
+    for queryset in querysets:
+        records += list(
+            queryset.select_related("history_user").order_by("-history_date", "-history_id")[
+                :CHANGES_SHOWN
+            ]
+        )
+    records.sort(key=lambda r: r.history_date, reverse=True)
+    records = records[:CHANGES_SHOWN]
+    position_ids = {r.position_id for r in records if hasattr(r, "position_id")}
+    titles = {}
+    if position_ids:
+        for pk, title in (
+            Position.history.filter(id__in=position_ids)
+            .order_by("history_date", "history_id")
+            .values_list("id", "title")
+        ):
+            titles[pk] = title
+    return [
+        HandEdit(
+            model=str(r.instance_type._meta.verbose_name),
+            row=_describe(r, titles),
+            action=str(ACTIONS.get(r.history_type, r.history_type)),
+            at=r.history_date,
+            by=(r.history_user.get_full_name() or r.history_user.username)
+            if r.history_user
+            else _("System"),
+        )
+        for r in records
+    ]
+
+
+def _describe(record, titles: dict[int, str]) -> str:
+    """The row of a history record in words, from the record alone (no query)."""
+    model = record.instance_type
+    if hasattr(record, "position_id") and model is not Position:
+        title = titles.get(record.position_id, f"#{record.position_id}")
+        if model is Occupancy:
+            return _("„%(title)s“: %(start)s – %(end)s, %(fte)s VZ") % {
+                "title": title,
+                "start": de_date(record.start),
+                "end": de_date(record.end) if record.end else _("offen"),
+                "fte": de_fte(record.fte),
+            }
+        if model is PositionCost:
+            return _("„%(title)s“ %(year)s (%(status)s): %(gross)s Arbeitgeberbrutto") % {
+                "title": title,
+                "year": record.year,
+                "status": CostStatus(record.status).label,
+                "gross": de_money(record.employer_gross),
+            }
+        return _("„%(title)s“") % {"title": title}
+    if model is Position:
+        return _("„%(title)s“") % {"title": record.title}
+    if model is ProgrammeCost:
+        return _("%(year)s: %(amount)s") % {"year": record.year, "amount": de_money(record.amount)}
+    if model is ForwardingAgreement:
+        return record.reference or f"#{record.id}"
+    if model is CostSplit:
+        return _("„%(name)s“") % {"name": record.name}
+    if model is FundingRate:
+        return _("%(kind)s ab %(date)s: %(amount)s") % {
+            "kind": FundingKind(record.kind).label,
+            "date": de_date(record.valid_from),
+            "amount": de_money(record.amount),
+        }
+    return f"#{record.id}"
 
 
 def stale_scenarios(scenarios) -> list[tuple[Scenario, int]]:

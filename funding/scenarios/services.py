@@ -15,17 +15,23 @@ copied position does not have. Only so does a fresh copy compute exactly the bas
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from carriers.models import (
     CostSplit,
@@ -37,11 +43,25 @@ from carriers.models import (
 from carriers.services import agreement_save
 from funding import calculations as calc
 from funding import rules
-from funding.choices import CostStatus, CoveragePolicy, OrganisationKind
-from funding.models import BuildingBlock, FundingRate, ProgrammeCost, Scenario
+from funding.choices import CostStatus, CoveragePolicy, OrganisationKind, ScenarioStepKind
+from funding.models import (
+    BuildingBlock,
+    FundingRate,
+    ProgrammeCost,
+    ProjectionPositionChange,
+    Scenario,
+    ScenarioStep,
+)
 from funding.money import cents
+from funding.scenarios.selectors import (
+    REBASE_REASON,
+    STEP_REASON,
+    HandEdit,
+    scenario_hand_edits,
+)
 from funding.selectors import multi_year_plans
 from kim_admin.formatting import de_date, de_money
+from kim_admin.versioning import bump_version
 from staffing.models import Occupancy, PayGradeCost, Position, PositionCost, PositionTown
 from staffing.services import position_delete, position_end
 
@@ -140,9 +160,39 @@ def scenario_copy(
     if source is not None and source.recipient_id != recipient.pk:
         raise ValidationError({"source": _("Das Szenario gehört zu einem anderen Empfänger.")})
     scenario = Scenario(recipient=recipient, name=name, slug=slug, description=description)
+    # A copy of a scenario stands on the plan its source was copied from, and its steps are
+    # the source's: rebased, it replays them too.
+    scenario.copied_at = source.plan_state_at if source is not None else timezone.now()
     scenario.full_clean()
     _with_actor(scenario, actor).save()
-    reason = _("Kopie für Szenario „%(name)s“") % {"name": name}
+    _copy_plan_into(scenario, source, actor)
+    if source is not None:
+        _bulk_create(
+            ScenarioStep,
+            [
+                ScenarioStep(
+                    scenario=scenario,
+                    order=step.order,
+                    kind=step.kind,
+                    parameters=step.parameters,
+                    created_by_id=step.created_by_id,
+                )
+                for step in source.steps.order_by("order")
+            ],
+            actor,
+            _copy_reason(scenario),
+        )
+    return scenario
+
+
+def _copy_reason(scenario: Scenario) -> str:
+    return _("Kopie für Szenario „%(name)s“") % {"name": scenario.name}
+
+
+def _copy_plan_into(scenario: Scenario, source: Scenario | None, actor) -> None:
+    """Copy the real plan (``source=None``) or ``source``'s rows into ``scenario``."""
+    recipient = scenario.recipient
+    reason = _copy_reason(scenario)
     source_id = source.pk if source else None
 
     # Positions and what hangs off them.
@@ -304,7 +354,6 @@ def scenario_copy(
             actor,
             reason,
         )
-    return scenario
 
 
 def _materialised_costs(recipient, source, new_id: dict[int, int]) -> list[PositionCost]:
@@ -341,11 +390,84 @@ def _materialised_costs(recipient, source, new_id: dict[int, int]) -> list[Posit
 @transaction.atomic
 def scenario_delete(*, scenario: Scenario, actor, expected_version: int | None = None) -> None:
     """Delete a scenario with every row of it; the real plan is never touched."""
-    from kim_admin.versioning import bump_version
-
     bump_version(scenario, expected_version)
     with _acting(actor):
         _with_actor(scenario, actor).delete()
+
+
+# --- steps: every quick change is recorded, so that a rebase can replay it --------------------
+
+# The step being replayed ("Aus aktuellem Plan neu aufsetzen"): its service records no new one.
+_replaying: ContextVar[ScenarioStep | None] = ContextVar("scenario_step_replayed", default=None)
+# The history reason of every row written by a step, the copy or a rebase: what tells them from
+# hand edits (``funding.scenarios.selectors.scenario_hand_edits``).
+_service_reason: ContextVar[str | None] = ContextVar("scenario_service_reason", default=None)
+
+
+@receiver(pre_create_historical_record)
+def _mark_service_history(sender, history_instance, **kwargs):
+    label = _service_reason.get()
+    if label is None:
+        return
+    reason = history_instance.history_change_reason
+    history_instance.history_change_reason = (f"{label} – {reason}" if reason else label)[
+        :REASON_LENGTH
+    ]
+
+
+@contextlib.contextmanager
+def _service_writes(label: str):
+    token = _service_reason.set(label)
+    try:
+        yield
+    finally:
+        _service_reason.reset(token)
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _ref(position: Position) -> dict:
+    """A position in a step's parameters: its real position and its title."""
+    return {"origin": position.origin_id, "title": position.title}
+
+
+def _records_step(kind: str):
+    """The quick change records itself as the scenario's next step in its own transaction
+    (its parameters are the second value the decorated body returns); every history record it
+    writes names the step. Replayed, it writes under the step it replays and records none."""
+
+    def decorate(body):
+        @functools.wraps(body)
+        def service(*, scenario: Scenario, actor, **kwargs):
+            with transaction.atomic():
+                replayed = _replaying.get()
+                if replayed is None:
+                    # One step at a time per scenario: the order is the next free one.
+                    list(Scenario.objects.select_for_update().filter(pk=scenario.pk).values("pk"))
+                    last = ScenarioStep.objects.filter(scenario=scenario).aggregate(n=Max("order"))
+                    order = (last["n"] or 0) + 1
+                else:
+                    order = replayed.order
+                label = STEP_REASON % {"order": order, "kind": ScenarioStepKind(kind).label}
+                with _service_writes(label):
+                    result, parameters = body(scenario=scenario, actor=actor, **kwargs)
+                    if replayed is None:
+                        step = ScenarioStep(
+                            scenario=scenario,
+                            order=order,
+                            kind=kind,
+                            parameters=parameters,
+                            created_by=_user(actor),
+                        )
+                        step.full_clean()
+                        _with_actor(step, actor).save()
+            return result
+
+        return service
+
+    return decorate
 
 
 # --- quick changes ----------------------------------------------------------------------------
@@ -423,7 +545,7 @@ def _reference_costs(scenario: Scenario, block_id: int) -> dict[tuple[int, int |
     return reference
 
 
-@transaction.atomic
+@_records_step(ScenarioStepKind.MOVE_TO_RECIPIENT)
 def move_carrier_positions_to_recipient(
     *,
     scenario: Scenario,
@@ -528,10 +650,17 @@ def move_carrier_positions_to_recipient(
             agreement_save(agreement=agreement, actor=actor, positions=remaining)
         else:
             _with_actor(agreement, actor).delete()
-    return chosen
+    parameters = {
+        "carrier": carrier.pk if carrier is not None else None,
+        "positions": [_ref(p) for p in chosen] if positions is not None else None,
+        "department": department,
+    }
+    if carrier is not None:
+        parameters["carrier_name"] = carrier.name
+    return chosen, parameters
 
 
-@transaction.atomic
+@_records_step(ScenarioStepKind.CUT_BLOCK)
 def cut_block(
     *,
     scenario: Scenario,
@@ -600,10 +729,15 @@ def cut_block(
             "n": n_positions,
         }
         position_end(position=position, end_date=end, actor=actor)
-    return cut
+    return cut, {
+        "block": block.number,
+        "n_positions": n_positions,
+        "effective": effective.isoformat(),
+        "keep": [_ref(p) for p in kept] if keep is not None else None,
+    }
 
 
-@transaction.atomic
+@_records_step(ScenarioStepKind.LOWER_EXTRA_COST)
 def lower_carrier_extra_cost(
     *,
     scenario: Scenario,
@@ -653,10 +787,15 @@ def lower_carrier_extra_cost(
                 continue  # the city covers nothing already
         agreement._change_reason = _("Szenario: Trägerin senkt ihre Mehrkosten")
         agreement_save(agreement=agreement, actor=actor)
-    return agreements
+    return agreements, {
+        "carrier": carrier.pk,
+        "carrier_name": carrier.name,
+        "percent": str(percent) if percent is not None else None,
+        "amount": str(amount) if amount is not None else None,
+    }
 
 
-@transaction.atomic
+@_records_step(ScenarioStepKind.TOWN_EMPLOYS_OWN)
 def town_employs_own(
     *, scenario: Scenario, position: Position, town: Organisation, actor
 ) -> Position:
@@ -690,10 +829,10 @@ def town_employs_own(
     ]
     position.full_clean()
     _with_actor(position, actor).save()
-    return position
+    return position, {"position": _ref(position), "town": town.pk, "town_name": town.name}
 
 
-@transaction.atomic
+@_records_step(ScenarioStepKind.CHANGE_RATE)
 def change_rate(
     *,
     scenario: Scenario,
@@ -733,4 +872,194 @@ def change_rate(
     rate.amount = amount
     rate.full_clean()
     _with_actor(rate, actor).save()
-    return rate
+    return rate, {
+        "block": block.number,
+        "kind": kind,
+        "amount": str(amount),
+        "valid_from": valid_from.isoformat(),
+    }
+
+
+# --- rebase: a fresh copy of the plan with the steps replayed ---------------------------------
+
+
+@dataclass(frozen=True)
+class RebaseResult:
+    """What "Aus aktuellem Plan neu aufsetzen" did: the steps replayed, those that could not
+    be (with the German reason; they are removed from the scenario) and the hand edits that
+    were not replayed."""
+
+    scenario: Scenario
+    replayed: tuple[ScenarioStep, ...]
+    failed: tuple[tuple[ScenarioStep, str], ...]
+    hand_edits: tuple[HandEdit, ...]
+
+
+def _position_of(scenario: Scenario, ref: dict) -> Position:
+    if ref["origin"] is None:
+        raise ValidationError(
+            _("Die Stelle „%(title)s“ war im Szenario von Hand angelegt und wird nicht wiederholt.")
+            % {"title": ref["title"]}
+        )
+    position = (
+        Position.objects.filter(scenario=scenario, origin_id=ref["origin"]).order_by("pk").first()
+    )
+    if position is None:
+        raise ValidationError(
+            _("Die Stelle „%(title)s“ gibt es im aktuellen Plan nicht mehr.")
+            % {"title": ref["title"]}
+        )
+    return position
+
+
+def _organisation_of(pk: int, name: str | None, kind: str) -> Organisation:
+    organisation = Organisation.objects.filter(pk=pk, kind=kind).first()
+    if organisation is None:
+        raise ValidationError(
+            _("„%(name)s“ gibt es nicht mehr.") % {"name": name or _("Organisation %s") % pk}
+        )
+    return organisation
+
+
+def _block_of(number: int) -> BuildingBlock:
+    block = BuildingBlock.objects.filter(number=number).order_by("pk").first()
+    if block is None:
+        raise ValidationError(_("Den Baustein %(n)s gibt es nicht mehr.") % {"n": number})
+    return block
+
+
+def _replay(step: ScenarioStep, scenario: Scenario, actor) -> None:
+    """Run the step's service again on ``scenario`` with its recorded parameters, the
+    positions found again by their real position."""
+    p = step.parameters
+    kind = step.kind
+    if kind == ScenarioStepKind.MOVE_TO_RECIPIENT:
+        move_carrier_positions_to_recipient(
+            scenario=scenario,
+            actor=actor,
+            carrier=_organisation_of(p["carrier"], p.get("carrier_name"), OrganisationKind.CARRIER)
+            if p["carrier"] is not None
+            else None,
+            positions=[_position_of(scenario, ref) for ref in p["positions"]]
+            if p["positions"] is not None
+            else None,
+            department=p["department"],
+        )
+    elif kind == ScenarioStepKind.CUT_BLOCK:
+        cut_block(
+            scenario=scenario,
+            actor=actor,
+            block=_block_of(p["block"]),
+            n_positions=p["n_positions"],
+            effective=date.fromisoformat(p["effective"]),
+            keep=[_position_of(scenario, ref) for ref in p["keep"]]
+            if p["keep"] is not None
+            else None,
+        )
+    elif kind == ScenarioStepKind.LOWER_EXTRA_COST:
+        lower_carrier_extra_cost(
+            scenario=scenario,
+            actor=actor,
+            carrier=_organisation_of(p["carrier"], p.get("carrier_name"), OrganisationKind.CARRIER),
+            percent=Decimal(p["percent"]) if p["percent"] is not None else None,
+            amount=Decimal(p["amount"]) if p["amount"] is not None else None,
+        )
+    elif kind == ScenarioStepKind.TOWN_EMPLOYS_OWN:
+        town_employs_own(
+            scenario=scenario,
+            actor=actor,
+            position=_position_of(scenario, p["position"]),
+            town=_organisation_of(p["town"], p.get("town_name"), OrganisationKind.TOWN),
+        )
+    else:
+        change_rate(
+            scenario=scenario,
+            actor=actor,
+            block=_block_of(p["block"]),
+            kind=p["kind"],
+            amount=Decimal(p["amount"]),
+            valid_from=date.fromisoformat(p["valid_from"]),
+        )
+
+
+def _remap_projection_positions(scenario: Scenario, old_positions: list[int], actor) -> None:
+    """Projections on the scenario that name one of its positions keep naming it: the copy of
+    the same real position (one whose real position is gone goes with it)."""
+    changes = list(
+        ProjectionPositionChange.objects.filter(position_id__in=old_positions).select_related(
+            "position"
+        )
+    )
+    if not changes:
+        return
+    new_of_origin = {
+        origin: pk
+        for pk, origin in Position.objects.filter(scenario=scenario, origin__isnull=False)
+        .exclude(pk__in=old_positions)
+        .values_list("pk", "origin_id")
+    }
+    for change in changes:
+        new_id = new_of_origin.get(change.position.origin_id)
+        if new_id is not None:
+            change.position_id = new_id
+            _with_actor(change, actor).save()
+
+
+@transaction.atomic
+def scenario_rebase(*, scenario: Scenario, actor, expected_version: int | None = None):
+    """Issue 14, "Aus aktuellem Plan neu aufsetzen": the scenario (same id, name and slug, so
+    links, comparisons and projections on it stay valid) gets a fresh copy of the current
+    real plan in place of its rows, and its recorded steps are replayed in order.
+
+    A step that cannot be replayed any more (its position left the plan, nothing left to
+    cut, …) changes nothing (its own savepoint), is reported with its German reason and is
+    removed from the scenario's steps; the history keeps it. Hand edits of the scenario's
+    rows are not replayed: they are listed. Afterwards the plan has no changes since the copy.
+    Everything or nothing: one transaction."""
+    bump_version(scenario, expected_version)
+    hand_edits = tuple(scenario_hand_edits(scenario))
+    steps = list(scenario.steps.order_by("order"))
+    old = {
+        "agreements": list(
+            ForwardingAgreement.objects.filter(scenario=scenario).values_list("pk", flat=True)
+        ),
+        "splits": list(CostSplit.objects.filter(scenario=scenario).values_list("pk", flat=True)),
+        "positions": list(Position.objects.filter(scenario=scenario).values_list("pk", flat=True)),
+        "programme_costs": list(
+            ProgrammeCost.objects.filter(scenario=scenario).values_list("pk", flat=True)
+        ),
+        "rates": list(FundingRate.objects.filter(scenario=scenario).values_list("pk", flat=True)),
+    }
+    with _service_writes(REBASE_REASON), _acting(actor):
+        scenario.copied_at = timezone.now()
+        scenario.full_clean()
+        _with_actor(scenario, actor).save()
+        _copy_plan_into(scenario, None, actor)
+        _remap_projection_positions(scenario, old["positions"], actor)
+        ForwardingAgreement.objects.filter(pk__in=old["agreements"]).delete()
+        CostSplit.objects.filter(pk__in=old["splits"]).delete()
+        Position.objects.filter(pk__in=old["positions"]).delete()
+        ProgrammeCost.objects.filter(pk__in=old["programme_costs"]).delete()
+        FundingRate.objects.filter(pk__in=old["rates"]).delete()
+
+    replayed, failed = [], []
+    for step in steps:
+        token = _replaying.set(step)
+        try:
+            with transaction.atomic():
+                _replay(step, scenario, actor)
+        except ValidationError as error:
+            failed.append((step, " ".join(error.messages)))
+        else:
+            replayed.append(step)
+        finally:
+            _replaying.reset(token)
+    for step, _reason in failed:
+        with _service_writes(REBASE_REASON):
+            _with_actor(step, actor).delete()
+    return RebaseResult(
+        scenario=scenario,
+        replayed=tuple(replayed),
+        failed=tuple(failed),
+        hand_edits=hand_edits,
+    )

@@ -26,9 +26,14 @@ from funding.models import Scenario
 from funding.overview import cost_overview
 from funding.scenarios import forms, services
 from funding.scenarios.selectors import (
+    CHANGES_SHOWN,
     compare,
     comparison_sections,
+    describe_step,
+    plan_changes_list,
     plan_changes_since_copy,
+    scenario_hand_edits,
+    scenario_steps,
     stale_scenarios,
 )
 from kim_admin import navigation
@@ -198,8 +203,80 @@ def scenario_detail(request, pk, bound=None, status=200):
             quick_forms=quick_forms,
             compare_url=compare_url,
             plan_changes=plan_changes_since_copy(scenario),
+            steps=scenario_steps(scenario),
+            hand_edits=scenario_hand_edits(scenario),
         ),
         status=status,
+    )
+
+
+def _may_change_scenario(request, scenario) -> bool:
+    return (
+        _may_change(request.user)
+        and Scenario.objects.restrict(request.user, CHANGE).filter(pk=scenario.pk).exists()
+    )
+
+
+@login_required
+def scenario_plan_changes(request, pk):
+    """The real plan's changes since the scenario's copy: which rows, when, by whom."""
+    scenario = _scenario(request, pk)
+    return render(
+        request,
+        "funding/scenario_plan_changes.html",
+        _context(
+            request,
+            scenario=scenario,
+            count=plan_changes_since_copy(scenario),
+            changes=plan_changes_list(scenario),
+            shown=CHANGES_SHOWN,
+            may_change=_may_change_scenario(request, scenario),
+        ),
+    )
+
+
+@login_required
+def scenario_rebase(request, pk):
+    """ "Aus aktuellem Plan neu aufsetzen": the confirmation page (GET) and, confirmed (POST),
+    the fresh copy with the steps replayed and the result page."""
+    if not _may_change(request.user):
+        raise PermissionDenied
+    scenario = _scenario(request, pk, CHANGE)
+    stale = False
+    if request.method == "POST":
+        raw = request.POST.get("version")
+        try:
+            result = services.scenario_rebase(
+                scenario=scenario,
+                actor=request.user,
+                expected_version=int(raw) if raw and raw.isdigit() else None,
+            )
+        except VersionConflict:
+            stale = True
+        else:
+            return render(
+                request,
+                "funding/scenario_rebase_result.html",
+                _context(
+                    request,
+                    scenario=result.scenario,
+                    result=result,
+                    replayed=[(step, describe_step(step)) for step in result.replayed],
+                    failed=[(step, describe_step(step), reason) for step, reason in result.failed],
+                ),
+            )
+    return render(
+        request,
+        "funding/scenario_confirm_rebase.html",
+        _context(
+            request,
+            scenario=scenario,
+            stale=stale,
+            plan_changes=plan_changes_since_copy(scenario),
+            steps=scenario_steps(scenario),
+            hand_edits=scenario_hand_edits(scenario),
+        ),
+        status=409 if stale else 200,
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from funding.choices import FundingKind
+from funding.choices import FundingKind, ScenarioStepKind
 from funding.scenarios.forms import parse_years
+from funding.scenarios.selectors import describe_step
 
 
 class ScenarioCopySerializer(serializers.Serializer):
@@ -52,6 +53,59 @@ class ChangeRateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FundingKind.choices)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     valid_from = serializers.DateField()
+
+
+class StepSerializer(serializers.Serializer):
+    order = serializers.IntegerField(help_text="Reihenfolge im Szenario")
+    kind = serializers.ChoiceField(choices=ScenarioStepKind.choices)
+    description = serializers.CharField()
+
+
+class FailedStepSerializer(StepSerializer):
+    reason = serializers.CharField(help_text="Warum der Schritt nicht wiederholt werden konnte")
+
+
+class HandEditSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    row = serializers.CharField()
+    action = serializers.CharField()
+    at = serializers.DateTimeField()
+    by = serializers.CharField()
+
+
+class RebaseResultSerializer(serializers.Serializer):
+    """The answer of ``POST /api/scenarios/{id}/rebase/``."""
+
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    version = serializers.IntegerField()
+    copied_at = serializers.DateTimeField(help_text="Stand des Plans nach dem Neuaufsetzen")
+    replayed = StepSerializer(many=True)
+    failed = FailedStepSerializer(many=True)
+    hand_edits = HandEditSerializer(many=True, help_text="von Hand geändert, nicht wiederholt")
+
+
+def rebase_payload(result) -> dict:
+    """The rebase's result as the endpoint answers it."""
+    scenario = result.scenario
+
+    def step(one):
+        return {"order": one.order, "kind": one.kind, "description": describe_step(one)}
+
+    return RebaseResultSerializer(
+        {
+            "id": scenario.pk,
+            "slug": scenario.slug,
+            "version": scenario.version,
+            "copied_at": scenario.copied_at,
+            "replayed": [step(one) for one in result.replayed],
+            "failed": [{**step(one), "reason": reason} for one, reason in result.failed],
+            "hand_edits": [
+                {"model": e.model, "row": e.row, "action": e.action, "at": e.at, "by": e.by}
+                for e in result.hand_edits
+            ],
+        }
+    ).data
 
 
 class CompareQuerySerializer(serializers.Serializer):

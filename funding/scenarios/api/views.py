@@ -196,6 +196,27 @@ class ScenarioViewSet(RestrictedModelViewSet):
         rate = self._run(services.change_rate, scenario=scenario, block=block, **data)
         return self.written_change(scenario, {"rate": rate.pk})
 
+    @extend_schema(
+        request=None,
+        responses=io.RebaseResultSerializer,
+        description=(
+            "Aus aktuellem Plan neu aufsetzen: frische Kopie des echten Plans unter demselben "
+            "Szenario, die Schritte in ihrer Reihenfolge wiederholt. If-Match optional."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="rebase")
+    def rebase(self, request, pk=None):
+        scenario = self.get_object()
+        try:
+            result = services.scenario_rebase(
+                scenario=scenario, actor=request.user, expected_version=self.expected_version()
+            )
+        except VersionConflict as conflict:
+            raise PreconditionFailed() from conflict
+        response = Response(io.rebase_payload(result))
+        response["ETag"] = result.scenario.etag
+        return response
+
     def written_change(self, scenario, extra):
         scenario.refresh_from_db()
         response = self.written(scenario)
