@@ -133,7 +133,7 @@ class ProofEditForm(forms.Form):
 class ReviewForm(forms.Form):
     """The review note (Prüfvermerk): result, findings, date."""
 
-    result = forms.ChoiceField(
+    review_result = forms.ChoiceField(
         label=_("Ergebnis der Prüfung"),
         choices=[("", "---------"), *ReviewResult.choices],
         error_messages={"required": _("Bitte das Ergebnis der Prüfung wählen.")},

@@ -395,7 +395,7 @@ def proof_review(
     _refuse_own(proof, actor, _("Sie können Ihren eigenen Nachweis nicht prüfen."))
     errors = {}
     if result not in ReviewResult.values:
-        errors["result"] = _("Bitte das Ergebnis der Prüfung wählen.")
+        errors["review_result"] = _("Bitte das Ergebnis der Prüfung wählen.")
     elif result == ReviewResult.FINDINGS and not (findings or "").strip():
         errors["findings"] = _("Bitte die Feststellungen eintragen.")
     today = timezone.localdate()

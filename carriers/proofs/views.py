@@ -337,7 +337,7 @@ class ProofActionView(ProofObjectMixin, View):
             )
             form = forms["review_form"] if action == "review" else None
             if form is not None and hasattr(error, "error_dict"):
-                for field in ("result", "findings", "reviewed_on"):
+                for field in ("review_result", "findings", "reviewed_on"):
                     for text in error.message_dict.get(field, []):
                         if (
                             form.is_bound
@@ -375,7 +375,7 @@ class ProofActionView(ProofObjectMixin, View):
         return services.proof_review(
             proof=proof,
             actor=user,
-            result=form.cleaned_data["result"],
+            result=form.cleaned_data["review_result"],
             findings=form.cleaned_data["findings"],
             reviewed_on=form.cleaned_data["reviewed_on"],
             expected_version=expected,
