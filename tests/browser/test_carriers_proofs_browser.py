@@ -1,6 +1,7 @@
 """A carrier's proof of use as people handle it: Caritas finds last year's proof due, opens it
 (prefilled with its positions), enters the funds it received and its own contribution, submits;
-the KI coordination finds it in its inbox, records both checks and the review note.
+the KI coordination finds it in its inbox, records both checks and the review note. axe-core
+finds no serious barrier on the pages passed (as in test_layout_browser).
 
 Data: the demo fixtures (Leverkusen, its carriers, fixtures/08's proofs).
 """
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from carriers.models import CarrierProof, Organisation
+from tests.browser.test_layout_browser import axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,6 +50,7 @@ def test_carrier_submits_its_proof_and_the_coordinator_records_the_review_note(
     expect(page.get_by_label("Jahr")).to_have_value(str(year))
     page.locator("main").get_by_role("button", name="Anlegen").click()
     expect(page.locator("#lines-formset .formset__row")).to_have_count(3)  # two + one empty
+    problems = axe_problems(page, "Trägerin: Nachweis bearbeiten")
     page.get_by_label("Erhaltene Mittel (€)").fill("207.000,00")
     page.get_by_label("Eigenanteil der Trägerin (€)").fill("2.088,00")
     page.locator("main").get_by_role("button", name="Speichern").click()
@@ -67,9 +70,15 @@ def test_carrier_submits_its_proof_and_the_coordinator_records_the_review_note(
     page.locator("main").get_by_role("button", name="Rechnerisch richtig").click()
     page.get_by_label("Ergebnis der Prüfung").select_option(label="Ohne Beanstandung")
     screenshot(page, "review")
+    problems += axe_problems(page, "Koordination: Prüfung")
     page.locator("main").get_by_role("button", name="Prüfvermerk speichern").click()
     expect(page.locator(".message--success")).to_contain_text("Prüfvermerk ist gespeichert")
     expect(page.locator(".eyebrow")).to_contain_text("Geprüft")
     expect(page.locator("#pruefvermerk")).to_be_visible()
     proof.refresh_from_db()
     assert proof.state == "checked" and proof.review_result == "confirmed"
+    problems += axe_problems(page, "Koordination: Prüfvermerk")
+    for url in ("/traeger/nachweise/", "/traeger/nachweise/aufgaben/"):
+        page.goto(url)
+        problems += axe_problems(page, f"Koordination: {url}")
+    assert not problems, "\n".join(problems)
