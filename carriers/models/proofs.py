@@ -56,6 +56,8 @@ class CarrierProof(VersionedModel, CarrierScopedModel):
     """
 
     editing_roles = frozenset({Role.CARRIER, Role.COORDINATOR, Role.ADMIN})
+    # Only real agreements take proofs (clean()); the path keeps scenario rows out all the same.
+    scenario_path = "agreement__scenario"
 
     recipient = models.ForeignKey(
         Organisation,
