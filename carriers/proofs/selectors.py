@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -208,7 +209,13 @@ def carrier_proofs_due(user, today: date | None = None) -> list[ProofDue]:
         return []
     today = today or timezone.localdate()
     year = today.year - 1
-    mine = CarrierProof.objects.restrict(user).select_related("recipient")
+    # One query for the open proofs and last year's: what is to do and what is covered.
+    mine = list(
+        CarrierProof.objects.restrict(user)
+        .filter(Q(state__in=(ProofState.RETURNED, ProofState.DRAFT)) | Q(year=year))
+        .select_related("recipient")
+        .order_by("year", "pk")
+    )
     items = [
         ProofDue(
             _(
@@ -218,16 +225,18 @@ def carrier_proofs_due(user, today: date | None = None) -> list[ProofDue]:
             % {"year": p.year, "recipient": p.recipient.name},
             proof=p,
         )
-        for p in mine.filter(state=ProofState.RETURNED).order_by("year", "pk")
+        for p in mine
+        if p.state == ProofState.RETURNED
     ] + [
         ProofDue(
             _("Verwendungsnachweis %(year)s für %(recipient)s ist noch nicht eingereicht.")
             % {"year": p.year, "recipient": p.recipient.name},
             proof=p,
         )
-        for p in mine.filter(state=ProofState.DRAFT).order_by("year", "pk")
+        for p in mine
+        if p.state == ProofState.DRAFT
     ]
-    covered = set(mine.filter(year=year).values_list("agreement_id", flat=True))
+    covered = {p.agreement_id for p in mine if p.year == year}
     agreements = (
         ForwardingAgreement.objects.filter(
             carrier_id=user.organisation_id, scenario__isnull=True, valid_from__year__lte=year
