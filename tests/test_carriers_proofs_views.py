@@ -133,6 +133,8 @@ def test_the_detail_shows_the_sums_the_flag_and_the_review_note(client, people):
     # 72,100.00 > 68,528.00 × 1.05 = 71,954.40: flagged.
     assert "Besserstellungsverbot" in page and "ANBest-P Nr. 1.3" in page
     assert "Prüfvermerk" in page and "Mit Feststellungen" in page
+    # The main navigation marks "Prognosen", the section the proofs live in.
+    assert 'href="/traeger/prognosen/" aria-current="page"' in page
 
 
 # --- The carrier's way ---------------------------------------------------------------------------
