@@ -361,3 +361,22 @@ def test_the_carriers_due_proofs(carrier_user, awo_user):
     year = timezone.localdate().year - 1
     texts = [item.text for item in selectors.carrier_proofs_due(carrier_user)]
     assert f"Verwendungsnachweis {year} fällig (Stadt Leverkusen)." in texts
+
+
+def test_the_review_note_is_dated_between_submission_and_today(submitted, leverkusen_coordinator):
+    from datetime import timedelta
+
+    for check in ("content", "arithmetic"):
+        services.proof_check(proof=submitted, actor=leverkusen_coordinator, check=check)
+    today = timezone.localdate()
+    submitted_on = timezone.localtime(submitted.submitted_at).date()
+    for day, text in (
+        (today + timedelta(days=1), "in der Zukunft"),
+        (submitted_on - timedelta(days=1), "vor der Einreichung"),
+    ):
+        with pytest.raises(ValidationError) as error:
+            services.proof_review(
+                proof=submitted, actor=leverkusen_coordinator, result="confirmed", reviewed_on=day
+            )
+        assert text in error.value.message_dict["reviewed_on"][0]
+    assert CarrierProof.objects.get(pk=submitted.pk).state == ProofState.SUBMITTED

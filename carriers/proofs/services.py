@@ -402,6 +402,10 @@ def proof_review(
     reviewed_on = reviewed_on or today
     if reviewed_on > today:
         errors["reviewed_on"] = _("Der Prüfvermerk kann nicht in der Zukunft datiert sein.")
+    elif proof.submitted_at and reviewed_on < timezone.localtime(proof.submitted_at).date():
+        errors["reviewed_on"] = _(
+            "Der Prüfvermerk kann nicht vor der Einreichung (%(date)s) datiert sein."
+        ) % {"date": f"{timezone.localtime(proof.submitted_at):%d.%m.%Y}"}
     if errors:
         raise ValidationError(errors)
     missing = []
