@@ -380,3 +380,28 @@ def test_the_review_note_is_dated_between_submission_and_today(submitted, leverk
             )
         assert text in error.value.message_dict["reviewed_on"][0]
     assert CarrierProof.objects.get(pk=submitted.pk).state == ProofState.SUBMITTED
+
+
+def test_each_state_change_mails_the_other_side(
+    draft, carrier_user, leverkusen, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    carrier_user.email = "nachweis@caritas.example"
+    carrier_user.save()
+    coordinator = UserFactory(role="coordinator", organisation=leverkusen, email="ki@lev.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proof_submit(proof=draft, actor=carrier_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proof_return(proof=draft, actor=coordinator, comment="Belege fehlen.")
+    assert [(m.subject, m.to) for m in mail.outbox] == [
+        (
+            f"Verwendungsnachweis eingereicht: Caritasverband Leverkusen e. V. {YEAR}",
+            ["ki@lev.example"],
+        ),
+        (
+            f"Verwendungsnachweis zurückgegeben: Caritasverband Leverkusen e. V. {YEAR}",
+            ["nachweis@caritas.example"],
+        ),
+    ]
+    assert "Belege fehlen." in mail.outbox[1].body

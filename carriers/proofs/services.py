@@ -20,8 +20,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -318,6 +322,7 @@ def proof_submit(*, proof: CarrierProof, actor, expected_version: int | None = N
     proof.content_checked_by = proof.content_checked_at = None
     proof.arithmetic_checked_by = proof.arithmetic_checked_at = None
     _with_actor(proof, actor).save()
+    _notify(proof, "submitted", actor)
     return proof
 
 
@@ -369,6 +374,7 @@ def proof_return(*, proof: CarrierProof, actor, comment: str, expected_version: 
     proof.state = ProofState.RETURNED
     proof.return_comment = comment.strip()
     _with_actor(proof, actor).save()
+    _notify(proof, "returned", actor)
     return proof
 
 
@@ -427,6 +433,7 @@ def proof_review(
     proof.findings = (findings or "").strip()
     proof.return_comment = ""
     _with_actor(proof, actor).save()
+    _notify(proof, "checked", actor)
     return proof
 
 
@@ -476,3 +483,49 @@ def proof_attachment_delete(
     )
     _with_actor(proof, actor).save()
     _with_actor(attachment, actor).delete()
+
+
+# --- Mail ----------------------------------------------------------------------------------------
+
+SUBJECTS = {
+    "submitted": "Verwendungsnachweis eingereicht: %(carrier)s %(year)s",
+    "returned": "Verwendungsnachweis zurückgegeben: %(carrier)s %(year)s",
+    "checked": "Verwendungsnachweis geprüft: %(carrier)s %(year)s",
+}
+
+
+def _recipients_of(proof: CarrierProof, event: str) -> list[str]:
+    """The KI coordination hears of a submission, the carrier of a return or a review note."""
+    User = get_user_model()
+    if event == "submitted":
+        users = User.objects.filter(
+            organisation_id=proof.recipient_id, groups__name=Role.COORDINATOR
+        )
+    else:
+        users = User.objects.filter(organisation_id=proof.carrier_id, groups__name=Role.CARRIER)
+    return sorted(
+        set(users.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+    )
+
+
+def _notify(proof: CarrierProof, event: str, actor) -> None:
+    """One mail per state change, sent once the transaction has committed."""
+    to = _recipients_of(proof, event)
+    if not to:
+        return
+    subject = SUBJECTS[event] % {"carrier": proof.carrier.name, "year": proof.year}
+    lines = [
+        f"{proof.label} von {proof.carrier.name} für {proof.recipient.name}:",
+        f"Status: {proof.get_state_display()}, "
+        f"geändert von {actor.get_full_name() or actor.username}.",
+    ]
+    if event == "returned":
+        lines += ["", "Begründung:", proof.return_comment]
+    if event == "checked":
+        lines += ["", f"Prüfvermerk: {proof.get_review_result_display()}"]
+        if proof.findings:
+            lines += ["Feststellungen:", proof.findings]
+    link = settings.SITE_URL.rstrip("/") + reverse("carriers:carrierproof_detail", args=[proof.pk])
+    lines += ["", f"Zum Nachweis: {link}"]
+    body = "\n".join(lines)
+    transaction.on_commit(lambda: send_mail(subject, body, None, to, fail_silently=True))
