@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from carriers.models import (
     AdvancePayment,
     CarrierPayment,
+    CarrierProof,
     CostForecast,
     CostSplit,
     CostSplitMember,
@@ -13,6 +14,8 @@ from carriers.models import (
     ForecastLine,
     ForwardingAgreement,
     Organisation,
+    ProofAttachment,
+    ProofLine,
     SettlementStatement,
 )
 from funding.choices import SplitMethod
@@ -35,6 +38,7 @@ class OrganisationAdmin(ScopedHistoryAdmin):
         "parent",
         "levy_share",
         "four_eyes",
+        "public_pay_tolerance",
         "bank_name",
         "iban",
         "bic",
@@ -156,6 +160,34 @@ class ForecastAttachmentAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     list_display = ("name", "forecast", "size", "uploaded_by", "uploaded_at")
     exclude = ("content",)
     list_select_related = ("forecast__carrier", "uploaded_by")
+
+
+class ProofLineInline(ReadOnlyAdminMixin, ScopedTabularInline):
+    model = ProofLine
+    fields = ("position", "employer_gross", "material", "overhead", "fte", "months_filled")
+
+
+# Proofs are written through their workflow (carriers.proofs.services): read only here.
+@admin.register(CarrierProof)
+class CarrierProofAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = ("carrier", "recipient", "year", "state", "submitted_at", "reviewed_on")
+    list_filter = ("state", "year", ("carrier", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("carrier", "recipient")
+    search_fields = ("carrier__name", "findings")
+    inlines = [ProofLineInline]
+
+
+@admin.register(ProofLine)
+class ProofLineAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = ("proof", "position", "employer_gross", "material", "overhead", "fte")
+    list_select_related = ("proof__carrier", "position")
+
+
+@admin.register(ProofAttachment)
+class ProofAttachmentAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = ("name", "proof", "size", "uploaded_by", "uploaded_at")
+    exclude = ("content",)
+    list_select_related = ("proof__carrier", "uploaded_by")
 
 
 @admin.register(CarrierPayment)

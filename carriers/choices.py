@@ -36,3 +36,24 @@ class StatementState(models.TextChoices):
 
     ISSUED = "issued", _("Ausgestellt")
     SUPERSEDED = "superseded", _("Ersetzt")
+
+
+class ProofState(models.TextChoices):
+    """A carrier's proof of use: draft → submitted → checked (the review note recorded); or
+    submitted → returned (with a comment) → changed by the carrier → submitted again."""
+
+    DRAFT = "draft", _("Entwurf")
+    SUBMITTED = "submitted", _("Eingereicht")
+    RETURNED = "returned", _("Zurückgegeben")
+    CHECKED = "checked", _("Geprüft")
+
+
+# States in which only the carrier changes the proof.
+EDITABLE_PROOF_STATES = (ProofState.DRAFT, ProofState.RETURNED)
+
+
+class ReviewResult(models.TextChoices):
+    """The result of the review note (Prüfvermerk) on a carrier's proof."""
+
+    CONFIRMED = "confirmed", _("Ohne Beanstandung")
+    FINDINGS = "findings", _("Mit Feststellungen")

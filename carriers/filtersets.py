@@ -8,6 +8,7 @@ from carriers.choices import StatementState
 from carriers.models import (
     AdvancePayment,
     CarrierPayment,
+    CarrierProof,
     CostForecast,
     CostSplit,
     CostSplitMember,
@@ -95,6 +96,20 @@ class CostForecastFilterSet(django_filters.FilterSet):
     class Meta:
         model = CostForecast
         fields = ["recipient", "carrier", "year", "kind", "state", "q"]
+
+
+class CarrierProofFilterSet(django_filters.FilterSet):
+    """Carriers' proofs of use: by carrier, year and state (pages and API)."""
+
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+    carrier = django_filters.CharFilter(field_name="carrier__slug", label=_("Trägerin"))
+    year = YearFilter(field_name="year", label=_("Jahr"))
+
+    class Meta:
+        model = CarrierProof
+        fields = ["recipient", "carrier", "year", "state"]
 
 
 class CarrierPaymentFilterSet(django_filters.FilterSet):

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from carriers.models import (
     AdvancePayment,
     CarrierPayment,
+    CarrierProof,
     CostForecast,
     CostSplit,
     ForwardingAgreement,
@@ -298,3 +299,48 @@ class AdvancePaymentTable(KimTable):
         model = AdvancePayment
         fields = ("paid_on", "town", "split", "year", "note", "amount")
         order_by = ("-year", "split", "town", "paid_on")
+
+
+class CarrierProofTable(KimTable):
+    """Carriers' proofs of use with their cost (annotated ``lines_total``) and review note."""
+
+    label = tables.Column(
+        verbose_name="Nachweis", linkify=detail_url, accessor="year", order_by="year"
+    )
+    carrier = tables.Column(verbose_name="Trägerin", order_by="carrier__name")
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger", order_by="recipient__name")
+    year = YearColumn(verbose_name="Jahr")
+    state = tables.Column(verbose_name="Status")
+    submitted_at = DateColumn(verbose_name="Eingereicht am", default="–")
+    reviewed_on = DateColumn(verbose_name="Prüfvermerk vom", default="–")
+    lines_total = MoneyColumn(verbose_name="Kosten laut Nachweis")
+    funds_received = MoneyColumn(verbose_name="Erhaltene Mittel")
+
+    class Meta:
+        model = CarrierProof
+        fields = (
+            "label",
+            "carrier",
+            "recipient",
+            "year",
+            "state",
+            "submitted_at",
+            "reviewed_on",
+            "lines_total",
+            "funds_received",
+        )
+        order_by = ("-year", "carrier")
+
+    def render_label(self, record):
+        return record.label
+
+    def value_label(self, record):
+        return record.label
+
+    def render_state(self, record):
+        return format_html(
+            '<span class="badge badge--{}">{}</span>', record.state, record.get_state_display()
+        )
+
+    def value_state(self, record):
+        return record.get_state_display()

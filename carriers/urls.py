@@ -3,6 +3,7 @@ from django.urls import path
 from carriers import views
 from carriers.forecasts import views as fv
 from carriers.models import AdvancePayment, CarrierPayment
+from carriers.proofs import views as pv
 from carriers.settlements import views as sv
 from kim_admin.generic import object_urls
 
@@ -88,6 +89,45 @@ urlpatterns += [
         edit_view=fv.CarrierPaymentEditView,
         delete_view=fv.CarrierPaymentDeleteView,
         history_view=fv.CarrierPaymentHistoryView,
+    ),
+]
+
+# Carriers' proofs of use with the review note (carriers.proofs.views).
+urlpatterns += [
+    path("nachweise/", pv.CarrierProofListView.as_view(), name="carrierproof_list"),
+    path("nachweise/neu/", pv.CarrierProofCreateView.as_view(), name="carrierproof_add"),
+    path("nachweise/aufgaben/", pv.ProofTasksView.as_view(), name="proof_tasks"),
+    path("nachweise/<int:pk>/", pv.CarrierProofDetailView.as_view(), name="carrierproof_detail"),
+    path(
+        "nachweise/<int:pk>/bearbeiten/",
+        pv.CarrierProofEditView.as_view(),
+        name="carrierproof_edit",
+    ),
+    path(
+        "nachweise/<int:pk>/verlauf/",
+        pv.CarrierProofHistoryView.as_view(),
+        name="carrierproof_history",
+    ),
+    path(
+        "nachweise/<int:pk>/anhaenge/",
+        pv.ProofAttachmentUploadView.as_view(),
+        name="proofattachment_add",
+    ),
+    # Last: a workflow step's name is any slug.
+    path(
+        "nachweise/<int:pk>/<slug:action>/",
+        pv.ProofActionView.as_view(),
+        name="carrierproof_action",
+    ),
+    path(
+        "nachweis-anhaenge/<int:pk>/",
+        pv.ProofAttachmentDownloadView.as_view(),
+        name="proofattachment_download",
+    ),
+    path(
+        "nachweis-anhaenge/<int:pk>/loeschen/",
+        pv.ProofAttachmentDeleteView.as_view(),
+        name="proofattachment_delete",
     ),
 ]
 

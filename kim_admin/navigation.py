@@ -38,6 +38,8 @@ FORECASTS = Section(
         Tab(_("Aufgaben"), "carriers:forecast_tasks", "carriers.CostForecast"),
         Tab(_("Prognose und Ist"), "carriers:forecast_actuals", "carriers.CostForecast"),
         Tab(_("Zahlungen"), "carriers:carrierpayment_list", "carriers.CarrierPayment"),
+        Tab(_("Verwendungsnachweise"), "carriers:carrierproof_list", "carriers.CarrierProof"),
+        Tab(_("Nachweise: Aufgaben"), "carriers:proof_tasks", "carriers.CarrierProof"),
         Tab(_("Jahresabschlüsse"), "funding:yearclosing_list", "funding.YearClosing"),
     ),
     list_template="carriers/forecast_section_list.html",

@@ -63,6 +63,23 @@ FORECAST_WRITE = [
     ("carriers", "delete_forecastattachment"),
 ]
 FORECAST_REVIEW = [("carriers", "change_costforecast"), ("carriers", "review_costforecast")]
+# A carrier's proofs of use (Verwendungsnachweis): the same split of who writes and who reviews.
+PROOF_MODELS = [
+    ("carriers", "carrierproof"),
+    ("carriers", "proofline"),
+    ("carriers", "proofattachment"),
+]
+PROOF_VIEW = [(app, f"view_{model}") for app, model in PROOF_MODELS]
+PROOF_WRITE = [
+    ("carriers", "add_carrierproof"),
+    ("carriers", "change_carrierproof"),
+    ("carriers", "add_proofline"),
+    ("carriers", "change_proofline"),
+    ("carriers", "delete_proofline"),
+    ("carriers", "add_proofattachment"),
+    ("carriers", "delete_proofattachment"),
+]
+PROOF_REVIEW = [("carriers", "change_carrierproof"), ("carriers", "review_carrierproof")]
 # Reference data everybody may read and only admins change (shared by all recipients).
 REFERENCE_MODELS = [
     ("carriers", "organisation"),
@@ -118,14 +135,21 @@ def role_permissions():
     reports = REPORT_READ + REPORT_PUBLISH
     read_plan = [p for p in read_all if p not in PLANNING_VIEW]
     return {
-        Role.FINANCE: read_all + edit_plan + FORECAST_VIEW + reports + SETTLEMENT_ISSUE,
+        Role.FINANCE: read_all
+        + edit_plan
+        + FORECAST_VIEW
+        + PROOF_VIEW
+        + reports
+        + SETTLEMENT_ISSUE,
         Role.COORDINATOR: read_all
         + edit_plan
         + FORECAST_VIEW
         + FORECAST_REVIEW
+        + PROOF_VIEW
+        + PROOF_REVIEW
         + reports
         + SETTLEMENT_ISSUE,
-        Role.CARRIER: read_plan + FORECAST_VIEW + FORECAST_WRITE,
+        Role.CARRIER: read_plan + FORECAST_VIEW + FORECAST_WRITE + PROOF_VIEW + PROOF_WRITE,
         Role.TOWN: read_plan,
         Role.COUNCIL: read_plan + REPORT_READ,
         Role.ADMIN: read_all
@@ -133,6 +157,9 @@ def role_permissions():
         + FORECAST_VIEW
         + FORECAST_WRITE
         + FORECAST_REVIEW
+        + PROOF_VIEW
+        + PROOF_WRITE
+        + PROOF_REVIEW
         + [(app, f"{a}_{m}") for app, m in REFERENCE_MODELS for a in ("add", "change", "delete")]
         + reports
         + SETTLEMENT_ISSUE,

@@ -63,6 +63,8 @@ TAGS = {
     "carrier-payments": "Kostenprognosen",
     "carrier-actuals": "Kostenprognosen",
     "forecast-inbox": "Kostenprognosen",
+    "carrier-proofs": "Kostenprognosen",
+    "proof-attachments": "Kostenprognosen",
     "settlements": "Abrechnungen",
     "advance-payments": "Abrechnungen",
     "reports": "Berichte",

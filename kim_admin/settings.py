@@ -310,7 +310,7 @@ SPECTACULAR_SETTINGS = {
         },
         {
             "name": "Kostenprognosen",
-            "description": "Kostenprognosen und Ist-Abrechnungen der Trägerinnen, Anhänge, Zahlungen, Posteingang.",
+            "description": "Kostenprognosen und Ist-Abrechnungen der Trägerinnen, Anhänge, Zahlungen, Posteingang; Verwendungsnachweise der Trägerinnen mit Prüfvermerk.",
         },
         {
             "name": "Abrechnungen",

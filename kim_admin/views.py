@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from carriers.forecasts import selectors as forecast_selectors
 from carriers.models import Organisation
+from carriers.proofs import selectors as proof_selectors
 from carriers.settlements import selectors as settlement_selectors
 from funding.choices import CostSource, OrganisationKind
 from funding.overview import cost_overview
@@ -226,6 +227,8 @@ def _carrier_home(request, context):
         return _unknown_year(request, context)
     home = forecast_selectors.carrier_home(request.user, year)
     context.update(organisation=organisation, year=year, home=home, api_url=_api_root())
+    # The proofs of use the carrier owes ("Verwendungsnachweis 2025 fällig").
+    context["proofs_due"] = proof_selectors.carrier_proofs_due(request.user)
     return render(request, "home_carrier.html", context)
 
 

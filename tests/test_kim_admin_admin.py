@@ -138,14 +138,18 @@ def test_inlines_are_scoped_too():
 
 
 # Rows the admin only shows: added with their parent (members of a split, served towns) or
-# through their workflow's services (forecasts with their lines and files, settlement
-# statements, a scenario's steps). Their add page answers 403 even to an administrator.
+# through their workflow's services (forecasts and carriers' proofs with their lines and files,
+# settlement statements, a scenario's steps). Their add page answers 403 even to an
+# administrator.
 NO_ADD_IN_ADMIN = {
     "funding.ScenarioStep",
     "carriers.CostSplitMember",
     "carriers.CostForecast",
     "carriers.ForecastLine",
     "carriers.ForecastAttachment",
+    "carriers.CarrierProof",
+    "carriers.ProofLine",
+    "carriers.ProofAttachment",
     "carriers.SettlementStatement",
     "staffing.PositionTown",
 }

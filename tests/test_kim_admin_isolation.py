@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from carriers.models import (
     AdvancePayment,
     CarrierPayment,
+    CarrierProof,
     CostForecast,
     CostSplit,
     CostSplitMember,
@@ -34,6 +35,8 @@ from carriers.models import (
     ForecastLine,
     ForwardingAgreement,
     Organisation,
+    ProofAttachment,
+    ProofLine,
     SettlementStatement,
 )
 from funding.models import (
@@ -91,6 +94,12 @@ MODEL_OF_ROUTE = {
     "carriers:forecastattachment_add": CostForecast,
     "carriers:forecastattachment_download": ForecastAttachment,
     "carriers:forecastattachment_delete": ForecastAttachment,
+    "carriers:carrierproof_detail": CarrierProof,
+    "carriers:carrierproof_edit": CarrierProof,
+    "carriers:carrierproof_action": CarrierProof,
+    "carriers:proofattachment_add": CarrierProof,
+    "carriers:proofattachment_download": ProofAttachment,
+    "carriers:proofattachment_delete": ProofAttachment,
     "carriers:settlementstatement_pdf": SettlementStatement,
     "reports:publishedreport_download": PublishedReport,
     "jobs:detail": Job,
@@ -206,6 +215,7 @@ def _foreign_extras(coesfeld: Organisation) -> None:
     ForecastLineFactory(forecast=forecast, position=position)
     ForecastAttachmentFactory(forecast=forecast, content=PDF_BYTES)
     CarrierPaymentFactory(recipient=coesfeld, carrier=carrier, year=2025)
+    _foreign_proof(coesfeld, carrier, position)
     ProgrammeCostFactory(recipient=coesfeld, block=template.block, year=2025)
     RevenueAccountFactory(recipient=coesfeld)
     FundingRateFactory(recipient=coesfeld, block=template.block, valid_from=date(2030, 1, 1))
@@ -220,6 +230,22 @@ def _foreign_extras(coesfeld: Organisation) -> None:
         actor=admin,
     )
     Job.objects.create(kind="export", title="Export Coesfeld", created_by=admin)
+
+
+def _foreign_proof(coesfeld, carrier, position) -> None:
+    """A submitted proof of use of Coesfeld's carrier with a line and an attachment."""
+    from carriers.proofs import services as proof_services
+
+    agreement = ForwardingAgreement.objects.get(recipient=coesfeld, carrier=carrier)
+    user = UserFactory(role="carrier", organisation=carrier)
+    proof = proof_services.proof_create(
+        agreement=agreement,
+        year=2025,
+        actor=user,
+        lines=[proof_services.ProofLineInput(position.pk, Decimal("47111.00"))],
+    )
+    proof_services.proof_attachment_add(proof=proof, actor=user, name="n.pdf", content=PDF_BYTES)
+    proof_services.proof_submit(proof=proof, actor=user)
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +273,9 @@ RECIPIENT = {
     CostForecast: "recipient",
     ForecastLine: "forecast__recipient",
     ForecastAttachment: "forecast__recipient",
+    CarrierProof: "recipient",
+    ProofLine: "proof__recipient",
+    ProofAttachment: "proof__recipient",
     CarrierPayment: "recipient",
     SettlementStatement: "recipient",
     AdvancePayment: "recipient",

@@ -8,11 +8,13 @@ from carriers.models.forecasts import (
     ForecastAttachment,
     ForecastLine,
 )
+from carriers.models.proofs import CarrierProof, ProofAttachment, ProofLine
 from carriers.models.settlements import AdvancePayment, SettlementStatement
 
 __all__ = [
     "AdvancePayment",
     "CarrierPayment",
+    "CarrierProof",
     "CostForecast",
     "CostSplit",
     "CostSplitMember",
@@ -20,5 +22,7 @@ __all__ = [
     "ForecastLine",
     "ForwardingAgreement",
     "Organisation",
+    "ProofAttachment",
+    "ProofLine",
     "SettlementStatement",
 ]

@@ -95,6 +95,17 @@ class Organisation(VersionedModel, ScopedModel):
             "Genehmigung einer Kostenprognose erledigen drei verschiedene Personen."
         ),
     )
+    public_pay_tolerance = models.DecimalField(
+        _("Toleranz Besserstellungsverbot (%)"),
+        **PERCENT,
+        default=5,
+        validators=[validate_percent],
+        help_text=_(
+            "Nur für Zuwendungsempfänger: um wie viel Prozent das Arbeitgeberbrutto je "
+            "Vollzeitstelle einer Trägerin über dem öffentlichen Vergleichssatz der "
+            "Entgeltgruppe liegen darf, bevor der Verwendungsnachweis es anzeigt."
+        ),
+    )
     # Where a town is paid (settlement statements name the payee's account) and how long
     # a payer has.
     bank_name = models.CharField(_("Kreditinstitut"), max_length=200, blank=True)

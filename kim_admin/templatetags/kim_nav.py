@@ -6,8 +6,9 @@ from kim_admin.navigation import FUNDING
 
 register = template.Library()
 
-# URL names (without namespace) of the "Prognosen" section, which lives in the carriers app.
-FORECAST_PAGES = ("forecast", "carrierpayment", "yearclosing")
+# URL names (without namespace) of the "Prognosen" section, which lives in the carriers app
+# (with the carriers' proofs of use).
+FORECAST_PAGES = ("forecast", "carrierpayment", "yearclosing", "proof")
 # URL names of the "Abrechnungen" section (the settlement between towns, carriers app).
 SETTLEMENT_PAGES = ("settlement", "advancepayment")
 # Pages of the "Förderung" section that other apps serve (the pay-grade costs: staffing).
