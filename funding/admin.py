@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import (
+    BaseRate,
     BuildingBlock,
     FundingRate,
+    FundsCall,
+    FundsPayment,
     GrantNotice,
     GrantNoticeBlock,
     PayRise,
@@ -13,6 +16,7 @@ from funding.models import (
     ProjectionPayRise,
     ProjectionPositionChange,
     ProjectionRateChange,
+    ProofOfUse,
     RevenueAccount,
     Scenario,
     YearClosing,
@@ -200,3 +204,35 @@ class ProjectionPositionChangeAdmin(ScopedHistoryAdmin):
     list_display = ("projection", "action", "position", "on")
     list_select_related = ("projection", "position")
     raw_id_fields = ("position",)
+
+
+# --- Funds calls and the proof of use (issue 15) ------------------------------------------------
+
+
+@admin.register(BaseRate)
+class BaseRateAdmin(ScopedHistoryAdmin):
+    list_display = ("valid_from", "percent", "source")
+    search_fields = ("source",)
+    date_hierarchy = "valid_from"
+
+
+@admin.register(FundsCall)
+class FundsCallAdmin(ScopedHistoryAdmin):
+    list_display = ("called_on", "notice", "period_start", "period_end", "amount", "reference")
+    list_select_related = ("notice", "notice__recipient")
+    date_hierarchy = "called_on"
+
+
+@admin.register(FundsPayment)
+class FundsPaymentAdmin(ScopedHistoryAdmin):
+    list_display = ("received_on", "call", "amount", "note")
+    list_select_related = ("call",)
+    date_hierarchy = "received_on"
+
+
+@admin.register(ProofOfUse)
+class ProofOfUseAdmin(ScopedHistoryAdmin):
+    list_display = ("recipient", "year", "created_at")
+    list_filter = (("recipient", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("recipient",)
+    readonly_fields = ("created_at",)

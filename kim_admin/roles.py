@@ -69,9 +69,19 @@ REFERENCE_MODELS = [
     ("funding", "programme"),
     ("funding", "buildingblock"),
     ("funding", "payrise"),
+    ("funding", "baserate"),
     ("staffing", "paygrade"),
     ("staffing", "paygradecost"),
 ]
+
+# The recipient's dealings with the funder (issue 15: funds calls, payments, the proof of
+# use): finance and coordination read and write them; carriers, towns and the council not.
+FUNDS_MODELS = [
+    ("funding", "fundscall"),
+    ("funding", "fundspayment"),
+    ("funding", "proofofuse"),
+]
+FUNDS = [(app, f"{a}_{m}") for app, m in FUNDS_MODELS for a in ("view", "add", "change", "delete")]
 
 ROLES_WHO_EDIT_PLANS = {Role.FINANCE, Role.COORDINATOR, Role.ADMIN}
 # Who sees a recipient's scenarios and the projections on them: its confidential planning.
@@ -114,13 +124,14 @@ def role_permissions():
     reports = REPORT_READ + REPORT_PUBLISH
     read_plan = [p for p in read_all if p not in PLANNING_VIEW]
     return {
-        Role.FINANCE: read_all + edit_plan + FORECAST_VIEW + reports + SETTLEMENT_ISSUE,
+        Role.FINANCE: read_all + edit_plan + FORECAST_VIEW + reports + SETTLEMENT_ISSUE + FUNDS,
         Role.COORDINATOR: read_all
         + edit_plan
         + FORECAST_VIEW
         + FORECAST_REVIEW
         + reports
-        + SETTLEMENT_ISSUE,
+        + SETTLEMENT_ISSUE
+        + FUNDS,
         Role.CARRIER: read_plan + FORECAST_VIEW + FORECAST_WRITE,
         Role.TOWN: read_plan,
         Role.COUNCIL: read_plan + REPORT_READ,
@@ -131,7 +142,8 @@ def role_permissions():
         + FORECAST_REVIEW
         + [(app, f"{a}_{m}") for app, m in REFERENCE_MODELS for a in ("add", "change", "delete")]
         + reports
-        + SETTLEMENT_ISSUE,
+        + SETTLEMENT_ISSUE
+        + FUNDS,
     }
 
 
