@@ -40,7 +40,7 @@ class FundsCallListView(SectionListView):
     )
     filterset_class = filtersets.FundsCallFilterSet
     table_class = tables.FundsCallTable
-    totals = {"amount": Sum("amount"), "received": Sum("received")}
+    totals = {"amount": Sum("amount")}
 
 
 class FundsCallDetailView(generic.ObjectDetailView):
