@@ -214,3 +214,45 @@ def test_proof_list_queries_are_the_same_for_10_and_1000_rows(client):
         counts.append(len(queries))
     assert ProofOfUse.objects.count() - before == 1010
     assert counts[0] == counts[1]
+
+
+def test_the_pdf_is_pdf_a_with_the_figures_attached(demo_data, leverkusen):
+    import csv
+    import io
+
+    from pypdf import PdfReader
+
+    from reports import rendering
+    from reports.registry import CouncilHeader, ReportInputError, ReportRequest
+
+    header = CouncilHeader(
+        body="Stadt Leverkusen", file_number="", paper_date=date(2025, 6, 30), subject="VN 2024"
+    )
+    request = ReportRequest(kind="proof_of_use", recipient=leverkusen, year=2024, header=header)
+    report = rendering.render_pdf(request)
+    reader = PdfReader(io.BytesIO(report.pdf))
+    xmp = reader.xmp_metadata.rdf_root.toxml()
+    assert 'pdfaid:part="3"' in xmp
+    assert reader.metadata.title == "Verwendungsnachweis Stadt Leverkusen 2024"
+    assert list(reader.attachments) == ["verwendungsnachweis-leverkusen-2024.csv"]
+    data = reader.attachments["verwendungsnachweis-leverkusen-2024.csv"][0].decode("utf-8")
+    totals = {
+        r["measure"]: r["value"]
+        for r in csv.DictReader(io.StringIO(data))
+        if r["section"] == "totals"
+    }
+    # As the command: 863,600.00 received − 861,400.00 due = 2,200.00 to refund.
+    assert (totals["funding_received"], totals["funding_due"], totals["balance"]) == (
+        "863600.00",
+        "861400.00",
+        "2200.00",
+    )
+    text = "\n".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
+    assert "Rückforderung: 2.200,00 €" in text
+    assert "Sachbericht" in text
+
+    open_year = ReportRequest(kind="proof_of_use", recipient=leverkusen, year=2025, header=header)
+    with pytest.raises(ReportInputError) as caught:
+        rendering.build(open_year)
+    assert caught.value.field == "year"
+    assert "noch nicht abgeschlossen" in caught.value.message

@@ -38,8 +38,11 @@ from carriers.models import (
 )
 from funding.models import (
     FundingRate,
+    FundsCall,
+    FundsPayment,
     GrantNotice,
     ProgrammeCost,
+    ProofOfUse,
     Projection,
     RevenueAccount,
     Scenario,
@@ -95,6 +98,7 @@ MODEL_OF_ROUTE = {
     "jobs:result": Job,
     "jobs:retry": Job,
     "api-job-detail": Job,
+    "funding:proofofuse_xlsx": ProofOfUse,
 }
 # Routes with a path parameter that is no object, and why they are not in the matrix.
 NOT_AN_OBJECT = {
@@ -217,6 +221,20 @@ def _foreign_extras(coesfeld: Organisation) -> None:
         actor=admin,
     )
     Job.objects.create(kind="export", title="Export Coesfeld", created_by=admin)
+    # The funder's year (issue 15): a funds call with its payment and a proof of use of the
+    # closed year 2023.
+    notice = GrantNotice.objects.filter(recipient=coesfeld).order_by("pk").first()
+    funds_call = FundsCall.objects.create(
+        notice=notice,
+        called_on=date(2023, 1, 10),
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 2, 28),
+        amount=Decimal("55000.00"),
+    )
+    FundsPayment.objects.create(
+        call=funds_call, received_on=date(2023, 1, 20), amount=Decimal("55000.00")
+    )
+    ProofOfUse.objects.create(recipient=coesfeld, year=2023, factual_report="Sachbericht")
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +273,9 @@ RECIPIENT = {
     Scenario: "recipient",
     Projection: "recipient",
     PublishedReport: "recipient",
+    FundsCall: "notice__recipient",
+    FundsPayment: "call__notice__recipient",
+    ProofOfUse: "recipient",
 }
 
 
