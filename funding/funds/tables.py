@@ -9,7 +9,7 @@ class FundsCallTable(KimTable):
     period_start = DateColumn(verbose_name="Bedarf von")
     period_end = DateColumn(verbose_name="Bedarf bis")
     amount = MoneyColumn(verbose_name="Abgerufen")
-    received = MoneyColumn(verbose_name="Eingegangen", orderable=False)
+    received = MoneyColumn(verbose_name="Eingegangen")
     reference = tables.Column(verbose_name="Zeichen", default="–")
     notice = tables.Column(verbose_name="Bescheid")
     recipient = tables.Column(

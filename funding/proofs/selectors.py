@@ -228,8 +228,15 @@ def factual_report_draft(recipient, year: int) -> str:
     for block in overview.by_block:
         positions = [r for r in overview.positions if r.position.block == block.block]
         lines.append(
-            _(
-                "Baustein %(n)s (%(name)s): %(count)s Stellen mit %(fte)s VZ, besetzt %(months)s VZ-Monate."
+            (
+                _(
+                    "Baustein %(n)s (%(name)s): 1 Stelle mit %(fte)s VZ, besetzt %(months)s VZ-Monate."
+                )
+                if len(positions) == 1
+                else _(
+                    "Baustein %(n)s (%(name)s): %(count)s Stellen mit %(fte)s VZ, besetzt "
+                    "%(months)s VZ-Monate."
+                )
             )
             % {
                 "n": block.block,
@@ -261,7 +268,11 @@ def factual_report_draft(recipient, year: int) -> str:
         lines.append(_("Keine Stellen bei Trägerinnen der Freien Wohlfahrtspflege."))
     for name, results in sorted(carriers.items()):
         lines.append(
-            _("%(name)s: %(count)s Stellen, %(fte)s VZ.")
+            (
+                _("%(name)s: 1 Stelle, %(fte)s VZ.")
+                if len(results) == 1
+                else _("%(name)s: %(count)s Stellen, %(fte)s VZ.")
+            )
             % {
                 "name": name,
                 "count": len(results),
