@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from funding.funds.selectors import calls_beyond_approved
 from funding.models import (
     BaseRate,
     BuildingBlock,
@@ -22,6 +24,7 @@ from funding.models import (
     YearClosing,
 )
 from kim_admin.admin import ScopedHistoryAdmin, ScopedTabularInline
+from kim_admin.formatting import de_money
 
 
 class BuildingBlockInline(ScopedTabularInline):
@@ -216,8 +219,46 @@ class BaseRateAdmin(ScopedHistoryAdmin):
     date_hierarchy = "valid_from"
 
 
+class FundsCallAdminForm(forms.ModelForm):
+    """The admin refuses a call beyond the year's approved funding like the pages and the API
+    (``funding.funds.services.save_funds_call``)."""
+
+    class Meta:
+        model = FundsCall
+        fields = [
+            "notice",
+            "called_on",
+            "period_start",
+            "period_end",
+            "amount",
+            "reference",
+            "note",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        notice, start, amount = (cleaned.get(k) for k in ("notice", "period_start", "amount"))
+        if not self.errors and notice and start and amount is not None:
+            candidate = FundsCall(
+                pk=self.instance.pk, notice=notice, period_start=start, amount=amount
+            )
+            beyond = calls_beyond_approved(candidate)
+            if beyond is not None:
+                approved, called = beyond
+                self.add_error(
+                    "amount",
+                    _(
+                        "Der Abruf übersteigt die bewilligte Förderung: bewilligt %(approved)s, "
+                        "schon abgerufen %(called)s."
+                    )
+                    % {"approved": de_money(approved), "called": de_money(called)},
+                )
+        return cleaned
+
+
 @admin.register(FundsCall)
 class FundsCallAdmin(ScopedHistoryAdmin):
+    form = FundsCallAdminForm
     list_display = ("called_on", "notice", "period_start", "period_end", "amount", "reference")
     list_select_related = ("notice", "notice__recipient")
     date_hierarchy = "called_on"

@@ -414,3 +414,38 @@ class TestFundsPaymentPages(_FundsPages):
     edit_changes = {"amount": "2.000,00"}
     changed = {"amount": D("2000.00")}
     history_shows = "10,00 → 2.000,00"
+
+
+def test_the_admin_refuses_a_call_beyond_the_approval_too(client):
+    recipient = OrganisationFactory()
+    notice = small_plan(recipient)
+    client.force_login(UserFactory(role="admin", organisation=None))
+    response = client.post(
+        reverse("admin:funding_fundscall_add"),
+        {
+            "notice": notice.pk,
+            "called_on": "10.01.2024",
+            "period_start": "01.01.2024",
+            "period_end": "29.02.2024",
+            "amount": "57.000,01",
+            "reference": "",
+            "note": "",
+        },
+    )
+    # 57,000.00 approved: one cent more is refused at the amount, nothing saved.
+    assert response.status_code == 200
+    assert "übersteigt die bewilligte Förderung" in response.content.decode()
+    assert not FundsCall.objects.filter(notice=notice).exists()
+
+
+def test_a_data_set_with_calls_beyond_the_approval_is_named():
+    from kim_admin.validation import funds_call_problems
+
+    recipient = OrganisationFactory()
+    notice = small_plan(recipient)
+    call(notice, "30000.00")
+    assert funds_call_problems() == []
+    call(notice, "27000.01", start=date(2024, 7, 1), end=date(2024, 8, 31))
+    # 30,000 + 27,000.01 = 57,000.01 > 57,000.00 approved.
+    (problem,) = funds_call_problems()
+    assert "57000.01" in problem and "57000.00" in problem
