@@ -449,3 +449,17 @@ def test_a_data_set_with_calls_beyond_the_approval_is_named():
     # 30,000 + 27,000.01 = 57,000.01 > 57,000.00 approved.
     (problem,) = funds_call_problems()
     assert "57000.01" in problem and "57000.00" in problem
+
+
+def test_the_call_form_shows_the_need_of_the_next_two_months(client, monkeypatch):
+    from django.utils import timezone
+
+    recipient = OrganisationFactory()
+    small_plan(recipient)
+    monkeypatch.setattr(timezone, "localdate", lambda *args: date(2024, 9, 5))
+    client.force_login(UserFactory(role="finance", organisation=recipient))
+    response = client.get(reverse("funding:fundscall_add"))
+    # September 4,750.00 (57,000 × 1/12), October 0.00 (vacant from 01.10.).
+    body = response.content.decode()
+    assert "Bedarf der nächsten zwei Monate" in body
+    assert "9/2024: 4.750,00" in body.replace("\xa0", " ")

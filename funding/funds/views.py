@@ -51,6 +51,14 @@ class FundsCallDetailView(generic.ObjectDetailView):
 class FundsCallEditView(ServiceEditView):
     model = FundsCall
     form_class = forms.FundsCallForm
+    template_name = "funding/fundscall_form.html"
+
+    def get_extra_context(self, form):
+        """The need of the next two months beside the form (the user's own recipient)."""
+        recipient = self.request.user.organisation
+        if recipient is None or not recipient.is_recipient_kind:
+            return {}
+        return {"need": selectors.funds_need(recipient, timezone.localdate())}
 
     def save_with_service(self, form, expected_version):
         return services.save_funds_call(
