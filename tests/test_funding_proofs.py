@@ -13,10 +13,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from funding.models import BaseRate, FundsPayment, ProofOfUse
+from funding.models import BaseRate, FundsPayment, ProofOfUse, YearClosing
 from funding.overview import cost_overview
 from funding.proofs.selectors import proof_of_use
-from tests.factories import OrganisationFactory, UserFactory
+from tests import generic
+from tests.factories import OrganisationFactory, UserFactory, YearClosingFactory
 from tests.test_funding_funds import call, small_plan
 
 
@@ -256,3 +257,38 @@ def test_the_pdf_is_pdf_a_with_the_figures_attached(demo_data, leverkusen):
         rendering.build(open_year)
     assert caught.value.field == "year"
     assert "noch nicht abgeschlossen" in caught.value.message
+
+
+# --- the generic pages -----------------------------------------------------------------------------
+
+
+def closed(recipient, year):
+    if not YearClosing.objects.filter(recipient=recipient, year=year).exists():
+        YearClosingFactory(recipient=recipient, year=year)
+
+
+class TestProofOfUsePages(
+    generic.ListPages,
+    generic.DetailPages,
+    generic.CreatePages,
+    generic.EditPages,
+    generic.DeletePages,
+    generic.PermissionPages,
+):
+    model = ProofOfUse
+    readers = ()
+
+    def make(self, recipient):
+        # One proof per recipient and closed year.
+        year = 2000 + ProofOfUse.objects.filter(recipient=recipient).count()
+        closed(recipient, year)
+        return ProofOfUse.objects.create(recipient=recipient, year=year, factual_report="Entwurf")
+
+    def form_data(self, recipient):
+        closed(recipient, 2023)
+        return {"recipient": recipient.pk, "year": "2023", "factual_report": "Ziele erreicht."}
+
+    created = {"year": 2023, "factual_report": "Ziele erreicht."}
+    edit_changes = {"factual_report": "Ziele zum Teil erreicht."}
+    changed = {"year": 2023, "factual_report": "Ziele zum Teil erreicht."}
+    history_shows = "Entwurf → Ziele zum Teil erreicht."
