@@ -1,9 +1,14 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from funding.funds.selectors import calls_beyond_approved
 from funding.models import (
+    BaseRate,
     BuildingBlock,
     FundingRate,
+    FundsCall,
+    FundsPayment,
     GrantNotice,
     GrantNoticeBlock,
     PayRise,
@@ -13,12 +18,14 @@ from funding.models import (
     ProjectionPayRise,
     ProjectionPositionChange,
     ProjectionRateChange,
+    ProofOfUse,
     RevenueAccount,
     Scenario,
     ScenarioStep,
     YearClosing,
 )
 from kim_admin.admin import ReadOnlyAdminMixin, ScopedHistoryAdmin, ScopedTabularInline
+from kim_admin.formatting import de_money
 
 
 class BuildingBlockInline(ScopedTabularInline):
@@ -212,3 +219,73 @@ class ProjectionPositionChangeAdmin(ScopedHistoryAdmin):
     list_display = ("projection", "action", "position", "on")
     list_select_related = ("projection", "position")
     raw_id_fields = ("position",)
+
+
+# --- Funds calls and the proof of use (issue 15) ------------------------------------------------
+
+
+@admin.register(BaseRate)
+class BaseRateAdmin(ScopedHistoryAdmin):
+    list_display = ("valid_from", "percent", "source")
+    search_fields = ("source",)
+    date_hierarchy = "valid_from"
+
+
+class FundsCallAdminForm(forms.ModelForm):
+    """The admin refuses a call beyond the year's approved funding like the pages and the API
+    (``funding.funds.services.save_funds_call``)."""
+
+    class Meta:
+        model = FundsCall
+        fields = [
+            "notice",
+            "called_on",
+            "period_start",
+            "period_end",
+            "amount",
+            "reference",
+            "note",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        notice, start, amount = (cleaned.get(k) for k in ("notice", "period_start", "amount"))
+        if not self.errors and notice and start and amount is not None:
+            candidate = FundsCall(
+                pk=self.instance.pk, notice=notice, period_start=start, amount=amount
+            )
+            beyond = calls_beyond_approved(candidate)
+            if beyond is not None:
+                approved, called = beyond
+                self.add_error(
+                    "amount",
+                    _(
+                        "Der Abruf übersteigt die bewilligte Förderung: bewilligt %(approved)s, "
+                        "schon abgerufen %(called)s."
+                    )
+                    % {"approved": de_money(approved), "called": de_money(called)},
+                )
+        return cleaned
+
+
+@admin.register(FundsCall)
+class FundsCallAdmin(ScopedHistoryAdmin):
+    form = FundsCallAdminForm
+    list_display = ("called_on", "notice", "period_start", "period_end", "amount", "reference")
+    list_select_related = ("notice", "notice__recipient")
+    date_hierarchy = "called_on"
+
+
+@admin.register(FundsPayment)
+class FundsPaymentAdmin(ScopedHistoryAdmin):
+    list_display = ("received_on", "call", "amount", "note")
+    list_select_related = ("call",)
+    date_hierarchy = "received_on"
+
+
+@admin.register(ProofOfUse)
+class ProofOfUseAdmin(ScopedHistoryAdmin):
+    list_display = ("recipient", "year", "created_at")
+    list_filter = (("recipient", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("recipient",)
+    readonly_fields = ("created_at",)

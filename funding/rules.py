@@ -32,6 +32,12 @@ What the figures rest on (warnings that say what is true)
     :func:`actual_is_provisional`       actual figures of an open year do not count yet
     :func:`cost_without_occupancy`      a cost in a year the position is vacant throughout
     :func:`entered_cost_beside_occupancy`  a forecast or actual beside a partial occupancy
+The funder's yearly cycle (issue 15: funds calls, the proof of use)
+    :func:`approved_in_notice`          what a notice's block approves in a year
+    :func:`spread_over_months`          a year's amount over its months, by occupancy
+    :func:`statutory_interest`          § 49a VwVfG: 5 points above the base rate a year
+    :func:`idle_funds`                  funds not used within two months of their receipt
+    :func:`overpaid_parts`              payments beyond the funding due, with their dates
 
 Money is rounded once per position and item, half up to the cent (``funding.money.cents``);
 amounts that must sum to a total are split by largest remainder (``money.split_to_cents``).
@@ -39,16 +45,17 @@ amounts that must sum to a total are split by largest remainder (``money.split_t
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from funding.choices import CostSource, CoveragePolicy, SplitMethod
+from funding.choices import POSITION_KINDS, CostSource, CoveragePolicy, FundingKind, SplitMethod
 from funding.money import ZERO, cents, split_to_cents
 
 if TYPE_CHECKING:
-    from funding.calculations import Coverage, Org, PositionPlan, Rate, Split
+    from funding.calculations import Coverage, GrantBlock, Org, PositionPlan, Rate, Split
 
 MONTHS = 12
 TWELVE = Decimal(12)
@@ -400,3 +407,145 @@ def entered_cost_beside_occupancy(
     if stated_months is None:
         return False
     return stated_months.quantize(Decimal("0.01")) != filled_months.quantize(Decimal("0.01"))
+
+
+# --- The funder's yearly cycle (issue 15) ----------------------------------------------------
+
+# § 49a (3) sentence 1 VwVfG (NRW): "5 Prozentpunkte über dem Basiszinssatz jährlich".
+INTEREST_POINTS_ABOVE_BASE = Decimal(5)
+DAYS_A_YEAR = Decimal(365)
+# ANBest-G / ANBest-P 1.4: called funds must be spent "innerhalb von zwei Monaten nach der
+# Auszahlung" (DOMAIN: "what is called must be spent within about two months").
+MONTHS_TO_SPEND = 2
+
+
+def approved_in_notice(
+    grant: GrantBlock, rates: tuple[Rate, ...], year: int
+) -> tuple[Decimal, Decimal]:
+    """What a grant notice approves for one block in a year: (personnel, material), to the cent.
+
+    Personnel: the approved FTE × the block's highest personnel rate of the year (month by
+    month with the rate in force), at most the notice's yearly maximum of the block where it
+    sets one. Material: the workplace allowance × the approved FTE plus the yearly events
+    budget of the block. Seed 001 (Leverkusen, notice of 15.02.2021): block 1 3 FTE, at most
+    160,000; block 2 5 × 55,000 = 275,000; block 3 2.25 × 50,000 = 112,500; material 3 × 9,700
+    + 49,000 = 78,100; in all 625,600, the funding the city asked for. (The notice's own
+    amounts per block replace this once notices carry them: issue 15, notice versions.)
+    """
+
+    def yearly(kind: str) -> Decimal:
+        monthly = monthly_rates(rates, kind, grant.block, year)
+        return sum((r.amount for r in monthly if r is not None), Decimal(0)) / TWELVE
+
+    personnel = max((yearly(kind) for kind in POSITION_KINDS), default=Decimal(0))
+    personnel *= grant.approved_fte
+    if grant.max_personnel_funding is not None:
+        personnel = min(personnel, grant.max_personnel_funding)
+    material = grant.approved_fte * yearly(FundingKind.WORKPLACE_ALLOWANCE) + yearly(
+        FundingKind.EVENTS_BUDGET
+    )
+    return cents(personnel), cents(material)
+
+
+def spread_over_months(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """A year's amount over its twelve months in proportion to ``weights`` (the FTE filled in
+    each month: occupancy × cost), summing to the cent; without any weight, equally (a
+    programme cost such as the events budget, seed 001: 49,000 a year)."""
+    return split_to_cents(amount, weights)
+
+
+def statutory_interest(
+    amount: Decimal, start: date, end: date, base_rates: tuple[tuple[date, Decimal], ...]
+) -> Decimal:
+    """Interest on ``amount`` from ``start`` to ``end`` (days between them) at 5 percentage
+    points above the base rate a year, days / 365, rounded once to the cent.
+
+    § 49a (3) sentence 1 VwVfG (NRW): an amount to be refunded bears interest "mit fünf
+    Prozentpunkten über dem Basiszinssatz jährlich" from the day the notice ceased to be
+    effective (DOMAIN: "overpaid funding is refunded, with interest from the date it was
+    overpaid"); § 49a (4): the same interest may be charged on funds paid out and not used
+    promptly for their purpose. The base rate (§ 247 BGB, ``funding.BaseRate``) is data: a
+    period over a change of the base rate is computed piece by piece.
+    """
+    if amount <= 0 or end <= start:
+        return ZERO
+    rates = sorted(base_rates)
+    total = Decimal(0)
+    day = start
+    while day < end:
+        in_force = [(since, percent) for since, percent in rates if since <= day]
+        base = in_force[-1][1] if in_force else Decimal(0)
+        following = [since for since, _percent in rates if since > day]
+        until = min([end, *following])
+        days = Decimal((until - day).days)
+        total += amount * (base + INTEREST_POINTS_ABOVE_BASE) / HUNDRED * days / DAYS_A_YEAR
+        day = until
+    return cents(max(total, Decimal(0)))
+
+
+def add_months(on: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day where it is shorter)."""
+    month_index = on.month - 1 + months
+    year, month = on.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(on.day, calendar.monthrange(year, month)[1]))
+
+
+def idle_funds(
+    receipts: list[tuple[date, Decimal]],
+    spending: list[tuple[date, Decimal]],
+    as_of: date,
+) -> list[tuple[date, Decimal, date, date]]:
+    """Funds received and not spent within two months: (received on, amount, idle from,
+    idle until) per part, idle from two months after the receipt until spent or ``as_of``.
+
+    ANBest 1.4 / DOMAIN: funds may be called only as needed within two months after payment;
+    § 49a (4) VwVfG lets the funder charge interest (:func:`statutory_interest`) for the time
+    beyond. Money is spent first in, first out: the spending (the funded cost of each month,
+    counted at its last day) uses the oldest receipt first; spending before a receipt (the
+    recipient paid in advance) is covered the day the money arrives. Spending after
+    ``as_of`` has not happened yet.
+    """
+    parts: list[tuple[date, Decimal, date, date]] = []
+    events = sorted((on, amount) for on, amount in spending if on <= as_of and amount > 0)
+    # Cumulative spending after each event: money unit x is spent at the first event whose
+    # cumulative total passes it.
+    cumulative: list[tuple[date, Decimal, Decimal]] = []
+    total = Decimal(0)
+    for on, amount in events:
+        cumulative.append((on, total, total + amount))
+        total += amount
+    received = Decimal(0)
+    for received_on, amount in sorted(receipts):
+        lo, hi = received, received + amount
+        received = hi
+        deadline = add_months(received_on, MONTHS_TO_SPEND)
+        for on, before, after in cumulative:
+            used = min(hi, after) - max(lo, before)
+            if used <= 0:
+                continue
+            spent_on = max(on, received_on)
+            if spent_on > deadline:
+                parts.append((received_on, used, deadline, spent_on))
+        unspent = hi - max(lo, total)
+        if unspent > 0 and as_of > deadline:
+            parts.append((received_on, min(unspent, amount), deadline, as_of))
+    return parts
+
+
+def overpaid_parts(
+    receipts: list[tuple[date, Decimal]], funding_due: Decimal
+) -> list[tuple[date, Decimal]]:
+    """The payments received beyond the funding due, each with the day it was overpaid.
+
+    DOMAIN (proof of use): "overpaid funding is refunded, with interest from the date it was
+    overpaid": payments count in the order received; the part of a payment above what is
+    still due at its receipt is overpaid from that day.
+    """
+    parts = []
+    received = Decimal(0)
+    for received_on, amount in sorted(receipts):
+        before, received = received, received + amount
+        over = received - max(before, funding_due)
+        if over > 0:
+            parts.append((received_on, min(over, amount)))
+    return parts

@@ -1,8 +1,10 @@
 from django.urls import path
 
 from funding import views
+from funding.funds import views as funds_views
 from funding.models import Projection
 from funding.projections import views as projection_views
+from funding.proofs import views as proof_views
 from funding.scenarios import views as scenario_views
 from kim_admin.generic import object_urls
 
@@ -58,6 +60,40 @@ urlpatterns = [
         edit_view=views.YearClosingEditView,
         delete_view=views.YearClosingDeleteView,
         history_view=views.YearClosingHistoryView,
+    ),
+    # Funds calls, payments and the proof of use (issue 15).
+    *object_urls(
+        funds_views.FundsCall,
+        "mittelabrufe",
+        list_view=funds_views.FundsCallListView,
+        detail_view=funds_views.FundsCallDetailView,
+        edit_view=funds_views.FundsCallEditView,
+        delete_view=funds_views.FundsCallDeleteView,
+        history_view=funds_views.FundsCallHistoryView,
+    ),
+    *object_urls(
+        funds_views.FundsPayment,
+        "zahlungseingaenge",
+        list_view=funds_views.FundsPaymentListView,
+        detail_view=funds_views.FundsPaymentDetailView,
+        edit_view=funds_views.FundsPaymentEditView,
+        delete_view=funds_views.FundsPaymentDeleteView,
+        history_view=funds_views.FundsPaymentHistoryView,
+    ),
+    path("mittel/", funds_views.FundsOverviewView.as_view(), name="funds_overview"),
+    *object_urls(
+        proof_views.ProofOfUse,
+        "verwendungsnachweise",
+        list_view=proof_views.ProofOfUseListView,
+        detail_view=proof_views.ProofOfUseDetailView,
+        edit_view=proof_views.ProofOfUseEditView,
+        delete_view=proof_views.ProofOfUseDeleteView,
+        history_view=proof_views.ProofOfUseHistoryView,
+    ),
+    path(
+        "verwendungsnachweise/<int:pk>/xlsx/",
+        proof_views.proof_xlsx,
+        name="proofofuse_xlsx",
     ),
     path("tariferhoehungen/", views.PayRiseListView.as_view(), name="payrise_list"),
     # Reference data: read only here, administrators edit it in the Django admin.

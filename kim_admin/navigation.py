@@ -14,6 +14,10 @@ FUNDING = Section(
         Tab(_("Fördersätze"), "funding:fundingrate_list", "funding.FundingRate"),
         Tab(_("Bescheide"), "funding:grantnotice_list", "funding.GrantNotice"),
         Tab(_("Programmkosten"), "funding:programmecost_list", "funding.ProgrammeCost"),
+        Tab(_("Mittelabrufe"), "funding:fundscall_list", "funding.FundsCall"),
+        Tab(_("Zahlungseingänge"), "funding:fundspayment_list", "funding.FundsPayment"),
+        Tab(_("Mittelübersicht"), "funding:funds_overview", "funding.FundsCall"),
+        Tab(_("Verwendungsnachweise"), "funding:proofofuse_list", "funding.ProofOfUse"),
         Tab(_("Ertragskonten"), "funding:revenueaccount_list", "funding.RevenueAccount"),
         Tab(
             _("Weiterleitungen"),

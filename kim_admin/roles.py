@@ -86,9 +86,19 @@ REFERENCE_MODELS = [
     ("funding", "programme"),
     ("funding", "buildingblock"),
     ("funding", "payrise"),
+    ("funding", "baserate"),
     ("staffing", "paygrade"),
     ("staffing", "paygradecost"),
 ]
+
+# The recipient's dealings with the funder (issue 15: funds calls, payments, the proof of
+# use): finance and coordination read and write them; carriers, towns and the council not.
+FUNDS_MODELS = [
+    ("funding", "fundscall"),
+    ("funding", "fundspayment"),
+    ("funding", "proofofuse"),
+]
+FUNDS = [(app, f"{a}_{m}") for app, m in FUNDS_MODELS for a in ("view", "add", "change", "delete")]
 
 ROLES_WHO_EDIT_PLANS = {Role.FINANCE, Role.COORDINATOR, Role.ADMIN}
 # Who sees a recipient's scenarios and the projections on them: its confidential planning.
@@ -140,7 +150,8 @@ def role_permissions():
         + FORECAST_VIEW
         + PROOF_VIEW
         + reports
-        + SETTLEMENT_ISSUE,
+        + SETTLEMENT_ISSUE
+        + FUNDS,
         Role.COORDINATOR: read_all
         + edit_plan
         + FORECAST_VIEW
@@ -148,7 +159,8 @@ def role_permissions():
         + PROOF_VIEW
         + PROOF_REVIEW
         + reports
-        + SETTLEMENT_ISSUE,
+        + SETTLEMENT_ISSUE
+        + FUNDS,
         Role.CARRIER: read_plan + FORECAST_VIEW + FORECAST_WRITE + PROOF_VIEW + PROOF_WRITE,
         Role.TOWN: read_plan,
         Role.COUNCIL: read_plan + REPORT_READ,
@@ -162,7 +174,8 @@ def role_permissions():
         + PROOF_REVIEW
         + [(app, f"{a}_{m}") for app, m in REFERENCE_MODELS for a in ("add", "change", "delete")]
         + reports
-        + SETTLEMENT_ISSUE,
+        + SETTLEMENT_ISSUE
+        + FUNDS,
     }
 
 

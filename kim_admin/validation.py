@@ -87,4 +87,28 @@ def cross_row_problems() -> list[str]:
         message = rules.split_percents_error([m.percent for m in split.members.all()])
         if message:
             problems.append(f"Kostenaufteilung #{split.pk} („{split.name}“): {message}")
+    problems += funds_call_problems()
+    return problems
+
+
+def funds_call_problems() -> list[str]:
+    """A recipient's funds calls of a year beyond the funding approved for it (issue 15; the
+    rule of ``funding.funds.services.save_funds_call``), one line per recipient and year."""
+    from funding.funds.selectors import calls_beyond_approved
+    from funding.models import FundsCall
+
+    problems = []
+    checked = set()
+    for funds_call in FundsCall.objects.select_related("notice__recipient").order_by("pk"):
+        key = (funds_call.notice.recipient_id, funds_call.period_start.year)
+        if key in checked:
+            continue
+        checked.add(key)
+        beyond = calls_beyond_approved(funds_call)
+        if beyond is not None:
+            approved, others = beyond
+            problems.append(
+                f"Mittelabrufe {funds_call.notice.recipient} {key[1]}: zusammen "
+                f"{others + funds_call.amount} € abgerufen, bewilligt {approved} €."
+            )
     return problems

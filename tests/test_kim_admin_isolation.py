@@ -41,9 +41,12 @@ from carriers.models import (
 )
 from funding.models import (
     FundingRate,
+    FundsCall,
+    FundsPayment,
     GrantNotice,
     ProgrammeCost,
     Projection,
+    ProofOfUse,
     RevenueAccount,
     Scenario,
     ScenarioStep,
@@ -107,6 +110,7 @@ MODEL_OF_ROUTE = {
     "jobs:result": Job,
     "jobs:retry": Job,
     "api-job-detail": Job,
+    "funding:proofofuse_xlsx": ProofOfUse,
 }
 # Routes with a path parameter that is no object, and why they are not in the matrix.
 NOT_AN_OBJECT = {
@@ -230,6 +234,20 @@ def _foreign_extras(coesfeld: Organisation) -> None:
         actor=admin,
     )
     Job.objects.create(kind="export", title="Export Coesfeld", created_by=admin)
+    # The funder's year (issue 15): a funds call with its payment and a proof of use of the
+    # closed year 2023.
+    notice = GrantNotice.objects.filter(recipient=coesfeld).order_by("pk").first()
+    funds_call = FundsCall.objects.create(
+        notice=notice,
+        called_on=date(2023, 1, 10),
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 2, 28),
+        amount=Decimal("55000.00"),
+    )
+    FundsPayment.objects.create(
+        call=funds_call, received_on=date(2023, 1, 20), amount=Decimal("55000.00")
+    )
+    ProofOfUse.objects.create(recipient=coesfeld, year=2023, factual_report="Sachbericht")
 
 
 def _foreign_proof(coesfeld, carrier, position) -> None:
@@ -288,6 +306,9 @@ RECIPIENT = {
     ScenarioStep: "scenario__recipient",
     Projection: "recipient",
     PublishedReport: "recipient",
+    FundsCall: "notice__recipient",
+    FundsPayment: "call__notice__recipient",
+    ProofOfUse: "recipient",
 }
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from funding.api import views
+from funding.funds.api import views as funds_views
 from funding.projections.api import views as projection_views
 from funding.scenarios.api import views as scenario_views
 
@@ -15,6 +16,8 @@ router.register("scenarios", scenario_views.ScenarioViewSet)
 router.register("projections", projection_views.ProjectionViewSet)
 router.register("programme-costs", views.ProgrammeCostViewSet)
 router.register("revenue-accounts", views.RevenueAccountViewSet)
+router.register("funds-calls", funds_views.FundsCallViewSet)
+router.register("funds-payments", funds_views.FundsPaymentViewSet)
 
 urlpatterns = [
     path("overview/", views.CostOverviewView.as_view(), name="overview"),

@@ -9,6 +9,7 @@ from reports.kinds import (  # noqa: F401
     cost_overview,
     positions,
     projection,
+    proof_of_use,
     scenario_comparison,
     settlement,
 )
