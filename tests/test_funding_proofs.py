@@ -148,6 +148,9 @@ def test_the_coordinator_opens_and_edits_a_proof_in_the_browser(client):
     assert "9 von 12 Monaten besetzt" in proof.factual_report
     page = client.get(proof.get_absolute_url()).content.decode()
     assert "Rückforderung: 14.250,00" in page
+    # The recipient's own proof belongs to "Förderung & Träger", not to the carriers' proofs.
+    assert 'href="/foerderung/saetze/" aria-current="page"' in page
+    assert 'href="/traeger/prognosen/" aria-current="page"' not in page
     edited = client.post(
         reverse("funding:proofofuse_edit", args=[proof.pk]),
         {
@@ -193,7 +196,8 @@ def test_council_carriers_and_towns_see_no_proof(role, client):
     }[role]
     client.force_login(UserFactory(role=role, organisation=organisation))
     assert client.get(reverse("funding:proofofuse_list")).status_code == 403
-    assert client.get(proof.get_absolute_url()).status_code in (403, 404)
+    # Outside their scope: the object is not there for them.
+    assert client.get(proof.get_absolute_url()).status_code == 404
     assert client.get(reverse("funding:proofofuse_xlsx", args=[proof.pk])).status_code == 404
 
 

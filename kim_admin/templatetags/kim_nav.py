@@ -7,8 +7,15 @@ from kim_admin.navigation import FUNDING
 register = template.Library()
 
 # URL names (without namespace) of the "Prognosen" section, which lives in the carriers app
-# (with the carriers' proofs of use).
-FORECAST_PAGES = ("forecast", "carrierpayment", "yearclosing", "proof")
+# (with the carriers' proofs of use; the recipient's own proof of use is "Förderung").
+FORECAST_PAGES = (
+    "forecast",
+    "carrierpayment",
+    "yearclosing",
+    "carrierproof",
+    "proofattachment",
+    "proof_tasks",
+)
 # URL names of the "Abrechnungen" section (the settlement between towns, carriers app).
 SETTLEMENT_PAGES = ("settlement", "advancepayment")
 # Pages of the "Förderung" section that other apps serve (the pay-grade costs: staffing).
