@@ -109,3 +109,12 @@ class ProgrammeCostCategory(models.TextChoices):
     EVENTS = "events", _("Veranstaltungen und Maßnahmen")
     EXTERNAL_SUPPORT = "external_support", _("Externe Prozessbegleitung")
     OTHER = "other", _("Sonstige Sachkosten")
+
+
+class NoticeKind(models.TextChoices):
+    """The versions of a grant notice (issue 15): the original, an amendment that replaces
+    what it changes, and a follow-up notice for a further period."""
+
+    ORIGINAL = "original", _("Zuwendungsbescheid")
+    AMENDMENT = "amendment", _("Änderungsbescheid")
+    FOLLOW_UP = "follow_up", _("Anschlussbescheid")
