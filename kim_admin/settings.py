@@ -286,6 +286,7 @@ SPECTACULAR_SETTINGS = {
         "FundingKindEnum": "funding.choices.FundingKind",
         "RevenueCategoryEnum": "funding.choices.RevenueCategory",
         "ProgrammeCostCategoryEnum": "funding.choices.ProgrammeCostCategory",
+        "NoticeKindEnum": "funding.choices.NoticeKind",
     },
     "TAGS": [
         {"name": "Anmeldung", "description": "Token für Skripte."},
