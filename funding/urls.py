@@ -32,6 +32,11 @@ urlpatterns = [
         views.GrantNoticeEndView.as_view(),
         name="grantnotice_end",
     ),
+    path(
+        "bescheide/<int:amends>/aendern/",
+        views.GrantNoticeAmendView.as_view(),
+        name="grantnotice_amend",
+    ),
     *object_urls(
         views.ProgrammeCostListView.model,
         "programmkosten",
