@@ -2,7 +2,7 @@
 accounts and the year closings. The section's machinery (tabs, rows, history, "end" pages) is
 kim_admin.sections'."""
 
-from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -108,7 +108,8 @@ class GrantNoticeListView(SectionListView):
     )
     filterset_class = filtersets.GrantNoticeFilterSet
     table_class = tables.GrantNoticeTable
-    totals = {"approved_fte": Sum("fte_sum")}
+    # An amendment replaces what it changes: its FTE are never added to the original's.
+    totals = {"approved_fte": Sum("fte_sum", filter=~Q(kind=NoticeKind.AMENDMENT))}
 
 
 class GrantNoticeDetailView(generic.ObjectDetailView):
