@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import (
+    ApplicationDueDate,
     BuildingBlock,
     FundingRate,
     GrantNotice,
@@ -50,6 +51,12 @@ class ScenarioAdmin(ScopedHistoryAdmin):
     list_select_related = ("recipient",)
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at",)
+
+
+@admin.register(ApplicationDueDate)
+class ApplicationDueDateAdmin(ScopedHistoryAdmin):
+    list_display = ("year", "due_on", "note")
+    search_fields = ("note",)
 
 
 @admin.register(PayRise)

@@ -599,6 +599,32 @@ class PayRise(VersionedModel, ScopedModel):
         return None
 
 
+class ApplicationDueDate(VersionedModel, ScopedModel):
+    """The day the application (Förderantrag) for a funding year is due at the district
+    government (Bezirksregierung Arnsberg). Issue 15 / DOMAIN: due by a date set per year;
+    30 October of the year before has been used, and applies where no date is stored
+    (``funding.rules.application_due_date``). Reference data: everybody reads it, only
+    administrators change it (in the Django admin)."""
+
+    year = YearField(_("Förderjahr"), unique=True)
+    due_on = DateField(_("Antrag fällig am"))
+    note = models.CharField(_("Anmerkung"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Antragsfrist")
+        verbose_name_plural = _("Antragsfristen")
+        ordering = ["year"]
+
+    def __str__(self):
+        return f"Förderantrag {self.year}: fällig am {self.due_on:%d.%m.%Y}"
+
+    @classmethod
+    def change_scope_q(cls, role, organisation_id):
+        """Programme-wide: only administrators change the due dates (they see every row)."""
+        return None
+
+
 # --- Projections ------------------------------------------------------------------------------
 
 PROJECTION_MAX_YEARS = 20

@@ -18,6 +18,7 @@ Rates and funding
 Grant notices and their versions
     :func:`amended_blocks`              an amendment replaces the blocks it changes
     :func:`notice_in_force`             which version of the notices is in force on a day or year
+    :func:`application_due_date`        when the application for a year is due
 Cost
     :func:`position_cost`               entered or carried figures, else the pay grade's table
     :func:`planned_cost_for_occupancy`  a planned figure follows the year's occupancy
@@ -260,6 +261,13 @@ def notice_in_force(
     for amendment in amendments:
         blocks = amended_blocks(blocks, amendment.blocks)
     return NoticeInForce(notice, amendments, blocks)
+
+
+def application_due_date(year: int, stored: date | None) -> date:
+    """The day the application (Förderantrag) for ``year`` is due: the date stored for that
+    year, else 30 October of the year before. Source: issue 15 and DOMAIN.md ("applications
+    for the next year are due by 30 October"; the date is set per year by the funder)."""
+    return stored if stored is not None else date(year - 1, 10, 30)
 
 
 # --- Cost -------------------------------------------------------------------------------------
