@@ -1,6 +1,7 @@
 from django.urls import path
 
 from funding import views
+from funding.applications import views as application_views
 from funding.models import Projection
 from funding.projections import views as projection_views
 from funding.scenarios import views as scenario_views
@@ -32,8 +33,9 @@ urlpatterns = [
         views.GrantNoticeEndView.as_view(),
         name="grantnotice_end",
     ),
+    path("antrag/", application_views.ApplicationView.as_view(), name="application"),
     path(
-        "bescheide/<int:amends>/aendern/",
+        "bescheide/<int:pk>/aendern/",
         views.GrantNoticeAmendView.as_view(),
         name="grantnotice_amend",
     ),

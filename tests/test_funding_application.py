@@ -4,7 +4,7 @@ requested against the cost overview's funding, the due date as data."""
 import json
 from datetime import date
 from decimal import Decimal as D
-from io import StringIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.core.management import call_command
@@ -67,3 +67,77 @@ def test_command_refuses_an_unknown_recipient(db):
 
     with pytest.raises(CommandError, match="Unbekannter Zuwendungsempfänger"):
         call_command("funding_application", recipient="nirgendwo", year=2026, stdout=StringIO())
+
+
+# --- the page -------------------------------------------------------------------------------
+
+APPLICATION = "/foerderung/antrag/"
+
+
+def test_coordinator_sees_the_application_with_its_due_date(client, leverkusen, demo_data):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="coordinator", organisation=leverkusen))
+    ApplicationDueDate.objects.create(year=2027, due_on=date(2026, 10, 15))
+    response = client.get(APPLICATION, {"year": "2027"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Förderantrag 2027" in page
+    assert "15.10.2026" in page and "festgelegte Antragsfrist" in page
+    # Seed 001/000 by hand (see above): 863,600 requested, block 2 9 × 57,000 = 513,000.
+    assert "863.600,00\u00a0€" in page and "513.000,00\u00a0€" in page
+    assert "kind=funding_application" in page
+    tabs = [t["label"] for t in response.context["tabs"] if t["current"]]
+    assert tabs == ["Förderantrag"]
+    # Without a stored date: 30 October of the year before.
+    assert "30.10.2025" in client.get(APPLICATION, {"year": "2026"}).content.decode()
+
+
+def test_application_xlsx_has_the_amounts(client, leverkusen, demo_data):
+    from openpyxl import load_workbook
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="finance", organisation=leverkusen))
+    response = client.get(APPLICATION, {"year": "2026", "export": "xlsx"})
+    assert response.status_code == 200
+    assert 'filename="foerderantrag-leverkusen-2026.xlsx"' in response["Content-Disposition"]
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Baustein"
+    assert rows[-1][1] == "Beantragt" and D(str(rows[-1][4])) == D("863600")
+
+
+def test_a_wild_year_is_a_german_message_and_others_may_not_see_the_page(
+    client, leverkusen, demo_data
+):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="finance", organisation=leverkusen))
+    response = client.get(APPLICATION, {"year": "abc"})
+    assert response.status_code == 200
+    assert "Bitte ein Jahr zwischen 1990 und 2100 angeben." in response.content.decode()
+    client.force_login(UserFactory(role="council", organisation=leverkusen))
+    assert client.get(APPLICATION).status_code == 403
+
+
+def test_application_pdf_report_kind_renders_the_figures(leverkusen, demo_data):
+    from reports import rendering
+    from reports.registry import CouncilHeader, ReportRequest
+
+    request = ReportRequest(
+        kind="funding_application",
+        recipient=leverkusen,
+        year=2026,
+        header=CouncilHeader(
+            body="Stadt Leverkusen",
+            file_number="",
+            paper_date=date(2025, 10, 1),
+            subject="Förderantrag 2026",
+        ),
+    )
+    report = rendering.build(request)
+    paper = rendering.render_paper(report)
+    assert "Förderantrag Stadt Leverkusen 2026" in paper
+    assert "863.600,00" in paper and "30.10.2025" in paper
+    assert ["", "", "requested", "863600.00"] in report.content.table
