@@ -2,6 +2,7 @@
 accounts and the year closings. The section's machinery (tabs, rows, history, "end" pages) is
 kim_admin.sections'."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -144,15 +145,18 @@ class GrantNoticeEditView(RowsEditView):
 
 
 class GrantNoticeAmendView(GrantNoticeEditView):
-    """A new amendment (Änderungsbescheid) of a notice in the user's change scope (outside
-    it: 404), with the notice's recipient, programme and period filled in."""
+    """A new amendment (Änderungsbescheid) of the notice ``pk`` in the user's change scope
+    (outside it: 404), with the notice's recipient, programme and period filled in. Needs
+    the permission to change notices (the generic view, for a ``pk``) and to add them."""
 
     def get_object(self):
+        if not has_model_perm(self.request.user, GrantNotice, "add"):
+            raise PermissionDenied
         amended = get_object_or_404(
             GrantNotice.objects.restrict(self.request.user, CHANGE).exclude(
                 kind=NoticeKind.AMENDMENT
             ),
-            pk=self.kwargs["amends"],
+            pk=self.kwargs["pk"],
         )
         return GrantNotice(
             recipient=amended.recipient,
