@@ -609,8 +609,9 @@ def test_section_tabs_show_what_the_role_can_see(client, login_as, city):
     login_as("finance", city)
     tabs = client.get(NOTICES).context["tabs"]
     assert [t["label"] for t in tabs if t["current"]] == ["Bescheide"]
-    # Nine sections (the pay rises of issue 14), the scenarios and the projections (issue 6).
-    assert len(tabs) == 11 and [t["label"] for t in tabs[-2:]] == ["Szenarien", "Fortschreibungen"]
+    # Nine sections (the pay rises of issue 14), the application (issue 15), the scenarios
+    # and the projections (issue 6).
+    assert len(tabs) == 12 and [t["label"] for t in tabs[-2:]] == ["Szenarien", "Fortschreibungen"]
 
 
 # --- query counts -----------------------------------------------------------------------------
