@@ -141,3 +141,16 @@ def test_application_pdf_report_kind_renders_the_figures(leverkusen, demo_data):
     assert "Förderantrag Stadt Leverkusen 2026" in paper
     assert "863.600,00" in paper and "30.10.2025" in paper
     assert ["", "", "requested", "863600.00"] in report.content.table
+
+
+@pytest.mark.parametrize("role", ["finance", "coordinator", "council", "carrier", "town"])
+def test_only_administrators_change_the_due_dates(role, city):
+    from kim_admin.scoping import CHANGE, VIEW
+    from tests.factories import UserFactory
+
+    due = ApplicationDueDate.objects.create(year=2027, due_on=date(2026, 10, 15))
+    user = UserFactory(role=role, organisation=city)
+    assert not ApplicationDueDate.objects.restrict(user, CHANGE).exists()
+    assert list(ApplicationDueDate.objects.restrict(UserFactory(role="admin"), CHANGE)) == [due]
+    # Reference data: every signed-in role with an organisation reads it (like the pay rises).
+    assert ApplicationDueDate.objects.restrict(user, VIEW).exists()
