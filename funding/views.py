@@ -22,6 +22,7 @@ from funding.models import (
 )
 from funding.notices.selectors import notice_history
 from kim_admin import generic, navigation, sections
+from kim_admin.formatting import de_date
 from kim_admin.generic import has_model_perm
 from kim_admin.scoping import CHANGE
 from kim_admin.sections import EndView, RowsEditView, RowsHistoryView
@@ -127,6 +128,12 @@ class GrantNoticeDetailView(generic.ObjectDetailView):
         context["blocks"] = notice.blocks.select_related("block")
         context["end_url"] = reverse("funding:grantnotice_end", args=[notice.pk])
         context["can_end"] = context["can_change"] and notice.period_end is None
+        # An empty "Wirksam ab" means from the start of the period: the page says the day.
+        effective_label = GrantNotice._meta.get_field("effective_from").verbose_name
+        context["fields"] = [
+            (label, de_date(notice.takes_effect) if label == effective_label else value)
+            for label, value in context["fields"]
+        ]
         context["notice_history"] = notice_history(notice)
         context["is_amendment"] = notice.kind == NoticeKind.AMENDMENT
         context["can_amend"] = (

@@ -337,7 +337,10 @@ def test_coordinator_adds_an_amendment_in_the_browser_and_sees_the_history(
         notice=original, block=blocks[1], approved_fte=D("3"), max_personnel_funding=D("160000")
     )
     GrantNoticeBlockFactory(notice=original, block=blocks[2], approved_fte=D("9"))
-    page = client.get(original.get_absolute_url()).content.decode()
+    response = client.get(original.get_absolute_url())
+    # No date of its own: it takes effect when its period starts, and the page says so.
+    assert dict(response.context["fields"])["Wirksam ab"] == "01.01.2023"
+    page = response.content.decode()
     amend_url = f"{NOTICES}{original.pk}/aendern/"
     assert f'href="{amend_url}"' in page and "Änderungsbescheid hinzufügen" in page
 

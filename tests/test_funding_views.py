@@ -464,6 +464,7 @@ def test_notice_list_totals_and_export(client, login_as, city, blocks):
     lines = csv.splitlines()
     assert lines[0].split(";") == [
         "Bescheid vom",
+        "Art",
         "Aktenzeichen",
         "Zeitraum von",
         "Zeitraum bis",
@@ -473,7 +474,7 @@ def test_notice_list_totals_and_export(client, login_as, city, blocks):
     assert lines[1].split(";")[-2:] == ["Baustein 2: 9 VZ, höchstens 513.000,00\u00a0€", "9"]
     sheet = load_workbook(BytesIO(client.get(NOTICES, {"export": "xlsx"}).content)).active
     assert sheet.max_row == 4  # header, two notices, the totals row
-    assert sheet["F2"].value == 9
+    assert sheet["G2"].value == 9  # one column more since issue 15: "Art" (column B)
 
 
 # --- programme costs and revenue accounts -----------------------------------------------------
