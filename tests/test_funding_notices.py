@@ -482,3 +482,20 @@ def test_leverkusen_demo_amendment_changes_no_figure(demo_data):
     for year in (2023, 2024, 2025, 2026):
         assert notice_in_force(leverkusen, year).blocks == expected_from_2023
     assert notice_in_force(leverkusen, 2024).version.id == amendment.pk
+
+
+def test_a_notice_with_amendments_is_not_deleted_under_them(city, blocks):
+    client, _user = client_for("finance", city)
+    original = GrantNoticeFactory(recipient=city, programme=blocks[1].programme)
+    GrantNoticeBlockFactory(notice=original, block=blocks[2], approved_fte=D("9"))
+    GrantNoticeFactory(
+        recipient=city,
+        programme=blocks[1].programme,
+        kind=NoticeKind.AMENDMENT,
+        amends=original,
+        effective_from=date(2024, 1, 1),
+    )
+    response = client.delete(reverse("api:grantnotice-detail", args=[original.pk]))
+    assert response.status_code == 409
+    # Nothing half-deleted: the original keeps its block.
+    assert GrantNotice.objects.count() == 2 and original.blocks.count() == 1
