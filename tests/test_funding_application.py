@@ -144,9 +144,12 @@ def test_application_pdf_report_kind_renders_the_figures(leverkusen, demo_data):
 
 
 @pytest.mark.parametrize("role", ["finance", "coordinator", "council", "carrier", "town"])
-def test_only_administrators_change_the_due_dates(role, city):
+def test_only_administrators_change_the_due_dates(role):
     from kim_admin.scoping import CHANGE, VIEW
-    from tests.factories import UserFactory
+    from tests.factories import OrganisationFactory, UserFactory
+
+    # Its own recipient: the demo data of the tests above (module-wide) holds "leverkusen".
+    city = OrganisationFactory()
 
     due = ApplicationDueDate.objects.create(year=2027, due_on=date(2026, 10, 15))
     user = UserFactory(role=role, organisation=city)
