@@ -362,6 +362,14 @@ class GrantNotice(VersionedModel, RecipientScopedModel):
                 )
                 % {"period": amended.period_label}
             }
+        if self.period_start and self.effective_from < self.period_start:
+            # The engine finds an amendment by its period; one in force before it would be lost.
+            return {
+                "effective_from": _(
+                    "Die Änderung kann nicht vor Beginn ihres eigenen Bewilligungszeitraums "
+                    "wirksam werden."
+                )
+            }
         return {}
 
     @property

@@ -281,6 +281,26 @@ def test_api_amendment_outside_the_amended_period_is_refused_at_its_field(city, 
     assert GrantNotice.objects.count() == 1 and GrantNoticeBlock.objects.count() == 2
 
 
+def test_api_amendment_in_force_before_its_own_period_is_refused(city, blocks):
+    client, _user = client_for("finance", city)
+    original = client.post(reverse("api:grantnotice-list"), _payload(city, blocks), format="json")
+    data = _payload(
+        city,
+        blocks,
+        kind="amendment",
+        amends=original.data["id"],
+        effective_from="2021-06-01",
+        period_start="2022-01-01",
+        rows=[{"block": blocks[2].id, "approved_fte": "6"}],
+    )
+    response = client.post(reverse("api:grantnotice-list"), data, format="json")
+    assert response.status_code == 400
+    assert response.data["effective_from"] == [
+        "Die Änderung kann nicht vor Beginn ihres eigenen Bewilligungszeitraums wirksam werden."
+    ]
+    assert GrantNotice.objects.count() == 1
+
+
 def test_api_amendment_without_the_notice_it_amends_is_refused(city, blocks):
     client, _user = client_for("finance", city)
     response = client.post(
