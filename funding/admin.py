@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from funding.funds.selectors import calls_beyond_approved
 from funding.models import (
+    ApplicationDueDate,
     BaseRate,
     BuildingBlock,
     FundingRate,
@@ -69,6 +70,12 @@ class ScenarioStepAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     list_filter = ("kind", ("scenario__recipient", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("scenario", "created_by")
     search_fields = ("scenario__name",)
+
+
+@admin.register(ApplicationDueDate)
+class ApplicationDueDateAdmin(ScopedHistoryAdmin):
+    list_display = ("year", "due_on", "note")
+    search_fields = ("note",)
 
 
 @admin.register(PayRise)

@@ -158,6 +158,23 @@ class GrantBlock:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeVersion:
+    """One version of a recipient's grant notices as the engine reads it (issue 15).
+
+    ``amends``: the notice an amendment amends; None for an original or a follow-up notice
+    (those stand on their own). ``blocks``: what the version lists (an amendment: only the
+    blocks it changes)."""
+
+    id: int
+    amends: int | None
+    issued_on: date
+    effective_from: date
+    period_start: date
+    period_end: date | None
+    blocks: tuple[GrantBlock, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class YearPlan:
     """Everything the engine needs for one recipient and year (real plan or a scenario)."""
 

@@ -120,3 +120,12 @@ class ScenarioStepKind(models.TextChoices):
     LOWER_EXTRA_COST = "lower_extra_cost", _("Trägerin senkt ihre Mehrkosten")
     TOWN_EMPLOYS_OWN = "town_employs_own", _("Kommune stellt selbst an")
     CHANGE_RATE = "change_rate", _("Fördersatz ändern")
+
+
+class NoticeKind(models.TextChoices):
+    """The versions of a grant notice (issue 15): the original, an amendment that replaces
+    what it changes, and a follow-up notice for a further period."""
+
+    ORIGINAL = "original", _("Zuwendungsbescheid")
+    AMENDMENT = "amendment", _("Änderungsbescheid")
+    FOLLOW_UP = "follow_up", _("Anschlussbescheid")

@@ -4,8 +4,8 @@ revenue accounts and year closings (the shared pieces: kim_admin.forms)."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import inlineformset_factory
-from django.utils.translation import gettext_lazy as _
 
+from funding.choices import NoticeKind
 from funding.models import (
     FundingRate,
     GrantNotice,
@@ -14,6 +14,7 @@ from funding.models import (
     RevenueAccount,
     YearClosing,
 )
+from funding.notices.services import BLOCK_TWICE, FTE_NEGATIVE, OTHER_PROGRAMME
 from kim_admin.forms import (
     EndForm,
     FormWithRows,
@@ -41,10 +42,6 @@ class FundingRateForm(ScopedModelForm):
 
 
 # --- grant notices --------------------------------------------------------------------------
-
-BLOCK_TWICE = _("Dieser Baustein ist im Bescheid schon aufgeführt.")
-FTE_NEGATIVE = _("Die Stellenzahl darf nicht negativ sein.")
-OTHER_PROGRAMME = _("Der Baustein gehört zu einem anderen Förderprogramm.")
 
 
 class GrantNoticeBlockForm(RowForm):
@@ -91,19 +88,36 @@ class GrantNoticeForm(RecipientFormMixin, FormWithRows, ScopedModelForm):
         fields = [
             "recipient",
             "programme",
+            "kind",
+            "amends",
             "reference",
             "issued_on",
+            "effective_from",
             "period_start",
             "period_end",
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, data=None, *args, instance=None, **kwargs):
+    def __init__(self, data=None, *args, instance=None, block_rows=None, **kwargs):
         # A new notice offers a row per block of the programme (three); one more otherwise.
-        self.formset_class = _notice_blocks_formset(1 if instance and instance.pk else 3)
+        if block_rows is None:
+            block_rows = 1 if instance and instance.pk else 3
+        self.formset_class = _notice_blocks_formset(block_rows)
         super().__init__(data, *args, instance=instance, **kwargs)
         self.narrow_recipient()
+        # Sent without a kind (older clients, scripts): the notice stays what it is.
+        self.fields["kind"].required = False
+        # An amendment refers to a notice standing on its own (not to another amendment).
+        amends = self.fields["amends"]
+        amends.queryset = amends.queryset.exclude(kind=NoticeKind.AMENDMENT).select_related(
+            "recipient"
+        )
+        if instance is not None and instance.pk:
+            amends.queryset = amends.queryset.exclude(pk=instance.pk)
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or self.instance.kind or NoticeKind.ORIGINAL
 
 
 class GrantNoticeEndForm(EndForm):

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from funding.choices import (
     CostStatus,
     FundingKind,
+    NoticeKind,
     ProgrammeCostCategory,
     RevenueCategory,
     ScenarioStepKind,
@@ -405,7 +406,13 @@ class FundingRate(VersionedModel, ScopedModel):
 
 
 class GrantNotice(VersionedModel, RecipientScopedModel):
-    """A grant notice (Bewilligungsbescheid): FTE per block approved for a period.
+    """A grant notice (Zuwendungs- or Bewilligungsbescheid): FTE per block approved for a
+    period, in dated versions (issue 15).
+
+    The original notice and a follow-up notice (Anschlussbescheid) stand on their own; an
+    amendment (Änderungsbescheid) names the notice it amends (``amends``), takes effect on
+    ``effective_from`` and lists only the blocks it changes: it replaces them, it is never
+    added to them (``funding.rules.notice_in_force``).
 
     Seed 001: Leverkusen's notice of 15.02.2021, first until 31.12.2022 (later made permanent:
     a notice without an end).
@@ -423,8 +430,29 @@ class GrantNotice(VersionedModel, RecipientScopedModel):
         on_delete=models.PROTECT,
         related_name="notices",
     )
+    kind = models.CharField(
+        _("Art"), max_length=20, choices=NoticeKind.choices, default=NoticeKind.ORIGINAL
+    )
+    amends = models.ForeignKey(
+        "self",
+        verbose_name=_("Bezieht sich auf Bescheid"),
+        help_text=_(
+            "Beim Änderungsbescheid der geänderte Bescheid, beim Anschlussbescheid der "
+            "vorangehende."
+        ),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+    )
     reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
     issued_on = DateField(_("Bescheid vom"))
+    effective_from = DateField(
+        _("Wirksam ab"),
+        null=True,
+        blank=True,
+        help_text=_("Leer: ab Beginn des Bewilligungszeitraums."),
+    )
     period_start = DateField(_("Bewilligungszeitraum von"))
     period_end = DateField(_("Bewilligungszeitraum bis"), null=True, blank=True)
     notes = models.TextField(_("Anmerkungen"), blank=True)
@@ -433,21 +461,93 @@ class GrantNotice(VersionedModel, RecipientScopedModel):
     class Meta:
         verbose_name = _("Bewilligungsbescheid")
         verbose_name_plural = _("Bewilligungsbescheide")
-        ordering = ["recipient", "period_start"]
+        ordering = ["recipient", "period_start", "effective_from", "issued_on", "pk"]
         constraints = [
             period_constraint("grant_notice_period", "period_start", "period_end"),
+            models.CheckConstraint(
+                name="grant_notice_amendment_names_notice",
+                condition=~Q(kind=NoticeKind.AMENDMENT) | Q(amends__isnull=False),
+                violation_error_message=_(
+                    "Ein Änderungsbescheid muss den Bescheid nennen, den er ändert."
+                ),
+            ),
         ]
 
     def __str__(self):
-        return f"Bescheid vom {self.issued_on:%d.%m.%Y} ({self.recipient})"
+        # The original keeps its short name (pages, API and reports show it so).
+        label = _("Bescheid") if self.kind == NoticeKind.ORIGINAL else NoticeKind(self.kind).label
+        return f"{label} vom {self.issued_on:%d.%m.%Y} ({self.recipient})"
 
     def get_absolute_url(self):
         return reverse("funding:grantnotice_detail", args=[self.pk])
 
+    @property
+    def takes_effect(self):
+        """The day this version takes effect: its own date, else the start of its period."""
+        return self.effective_from or self.period_start
+
     def clean(self):
         errors = period_error(self.period_start, self.period_end, "period_end")
+        errors.update(self._amends_errors())
         if errors:
             raise ValidationError(errors)
+        if self.effective_from is None and self.kind != NoticeKind.AMENDMENT:
+            self.effective_from = self.period_start
+
+    def _amends_errors(self) -> dict:
+        """The rules of the link between versions (issue 15), each at its field."""
+        amended = self.amends if self.amends_id else None
+        if self.kind == NoticeKind.ORIGINAL:
+            if amended is not None:
+                return {"amends": _("Ein Zuwendungsbescheid bezieht sich auf keinen anderen.")}
+            return {}
+        if self.kind == NoticeKind.AMENDMENT and amended is None:
+            return {"amends": _("Ein Änderungsbescheid muss den Bescheid nennen, den er ändert.")}
+        if amended is None:
+            return {}
+        if self.pk and amended.pk == self.pk:
+            return {"amends": _("Ein Bescheid kann sich nicht auf sich selbst beziehen.")}
+        if amended.recipient_id != self.recipient_id or amended.programme_id != self.programme_id:
+            return {
+                "amends": _(
+                    "Der Bescheid gehört zu einem anderen Zuwendungsempfänger oder Förderprogramm."
+                )
+            }
+        if self.kind != NoticeKind.AMENDMENT:
+            return {}
+        if amended.kind == NoticeKind.AMENDMENT:
+            return {
+                "amends": _(
+                    "Ein Änderungsbescheid ändert den ursprünglichen Bescheid oder den "
+                    "Anschlussbescheid, nicht eine andere Änderung."
+                )
+            }
+        if self.effective_from is None:
+            return {"effective_from": _("Bitte angeben, ab wann die Änderung wirkt.")}
+        if self.effective_from < amended.period_start or (
+            amended.period_end is not None and self.effective_from > amended.period_end
+        ):
+            return {
+                "effective_from": _(
+                    "Die Änderung muss im Bewilligungszeitraum des geänderten Bescheids "
+                    "wirksam werden (%(period)s)."
+                )
+                % {"period": amended.period_label}
+            }
+        if self.period_start and self.effective_from < self.period_start:
+            # The engine finds an amendment by its period; one in force before it would be lost.
+            return {
+                "effective_from": _(
+                    "Die Änderung kann nicht vor Beginn ihres eigenen Bewilligungszeitraums "
+                    "wirksam werden."
+                )
+            }
+        return {}
+
+    @property
+    def period_label(self) -> str:
+        end = f"{self.period_end:%d.%m.%Y}" if self.period_end else _("unbefristet")
+        return f"{self.period_start:%d.%m.%Y} – {end}"
 
 
 class GrantNoticeBlock(RecipientScopedModel):
@@ -676,6 +776,32 @@ class PayRise(VersionedModel, ScopedModel):
     @classmethod
     def change_scope_q(cls, role, organisation_id):
         """Programme-wide: only administrators change the pay rises (they see every row)."""
+        return None
+
+
+class ApplicationDueDate(VersionedModel, ScopedModel):
+    """The day the application (Förderantrag) for a funding year is due at the district
+    government (Bezirksregierung Arnsberg). Issue 15 / DOMAIN: due by a date set per year;
+    30 October of the year before has been used, and applies where no date is stored
+    (``funding.rules.application_due_date``). Reference data: everybody reads it, only
+    administrators change it (in the Django admin)."""
+
+    year = YearField(_("Förderjahr"), unique=True)
+    due_on = DateField(_("Antrag fällig am"))
+    note = models.CharField(_("Anmerkung"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Antragsfrist")
+        verbose_name_plural = _("Antragsfristen")
+        ordering = ["year"]
+
+    def __str__(self):
+        return f"Förderantrag {self.year}: fällig am {self.due_on:%d.%m.%Y}"
+
+    @classmethod
+    def change_scope_q(cls, role, organisation_id):
+        """Programme-wide: only administrators change the due dates (they see every row)."""
         return None
 
 

@@ -15,6 +15,10 @@ Rates and funding
     :func:`block_cap_cuts`              a grant notice's yearly maximum of a block
     :func:`workplace_allowance`         the per-FTE workplace allowance, up to the material cost
     :func:`events_budget`               the yearly events budget, up to the programme's costs
+Grant notices and their versions
+    :func:`amended_blocks`              an amendment replaces the blocks it changes
+    :func:`notice_in_force`             which version of the notices is in force on a day or year
+    :func:`application_due_date`        when the application for a year is due
 Cost
     :func:`position_cost`               entered or carried figures, else the pay grade's table
     :func:`planned_cost_for_occupancy`  a planned figure follows the year's occupancy
@@ -47,6 +51,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -55,7 +60,15 @@ from funding.choices import POSITION_KINDS, CostSource, CoveragePolicy, FundingK
 from funding.money import ZERO, cents, split_to_cents
 
 if TYPE_CHECKING:
-    from funding.calculations import Coverage, GrantBlock, Org, PositionPlan, Rate, Split
+    from funding.calculations import (
+        Coverage,
+        GrantBlock,
+        NoticeVersion,
+        Org,
+        PositionPlan,
+        Rate,
+        Split,
+    )
 
 MONTHS = 12
 TWELVE = Decimal(12)
@@ -175,6 +188,93 @@ def events_budget(monthly: list[Rate | None], programme_cost: Decimal) -> Decima
     if is_capped(monthly):
         amount = cap_at_eligible_cost(amount, programme_cost)
     return cents(amount)
+
+
+# --- Grant notices and their versions ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeInForce:
+    """The outcome of :func:`notice_in_force`: the notice standing on its own (original or
+    follow-up), the amendments applied to it in order, and the blocks in force."""
+
+    notice: NoticeVersion
+    amendments: tuple[NoticeVersion, ...]
+    blocks: tuple[GrantBlock, ...]
+
+    @property
+    def version(self) -> NoticeVersion:
+        """The last version applied: the latest amendment, else the notice itself."""
+        return self.amendments[-1] if self.amendments else self.notice
+
+
+def amended_blocks(
+    in_force: tuple[GrantBlock, ...], amendment: tuple[GrantBlock, ...]
+) -> tuple[GrantBlock, ...]:
+    """An amendment (Änderungsbescheid) replaces what it changes, block by block.
+
+    A block the amendment lists takes the amendment's FTE and yearly maximum (both: an empty
+    maximum there means no maximum); a block it does not list keeps the figures in force.
+    Original and amendment are never added together. Source: issue 15 and the funder's
+    practice (Kreis Unna's notice of 15.02.2023, changed by amendments; DOMAIN.md).
+    """
+    by_block = {g.block: g for g in in_force}
+    for changed in amendment:
+        by_block[changed.block] = changed
+    return tuple(by_block[number] for number in sorted(by_block))
+
+
+def _in_window(start: date, end: date | None, first: date, last: date) -> bool:
+    return start <= last and (end is None or end >= first)
+
+
+def notice_in_force(
+    versions: tuple[NoticeVersion, ...] | list[NoticeVersion], first: date, last: date
+) -> NoticeInForce | None:
+    """Which version of one recipient's grant notices is in force from ``first`` to ``last``
+    (a day: ``first == last``; the engine asks for a year: 01.01.–31.12.).
+
+    1. Of the notices that stand on their own (the original and follow-up notices) whose
+       period touches the window, the latest wins: latest start of the period, then latest
+       issue date. So a follow-up notice (Anschlussbescheid) replaces its predecessor, and
+       Leverkusen's permanent notice from 2023 replaces the one of 2021–2022 (seed 001).
+    2. That notice's amendments in force during the window (from the day they take effect
+       to the end of their period) are applied in the order they take effect, then by issue
+       date: each replaces the blocks it changes (:func:`amended_blocks`).
+
+    The engine counts yearly figures: an amendment that takes effect during a year counts for
+    that whole year, and the figures before it for the years before. None: no notice covers
+    the window.
+    """
+    own = [
+        v
+        for v in versions
+        if v.amends is None and _in_window(v.period_start, v.period_end, first, last)
+    ]
+    if not own:
+        return None
+    notice = max(own, key=lambda v: (v.period_start, v.issued_on, v.id))
+    amendments = tuple(
+        sorted(
+            (
+                v
+                for v in versions
+                if v.amends == notice.id and _in_window(v.effective_from, v.period_end, first, last)
+            ),
+            key=lambda v: (v.effective_from, v.issued_on, v.id),
+        )
+    )
+    blocks = tuple(sorted(notice.blocks, key=lambda g: g.block))
+    for amendment in amendments:
+        blocks = amended_blocks(blocks, amendment.blocks)
+    return NoticeInForce(notice, amendments, blocks)
+
+
+def application_due_date(year: int, stored: date | None) -> date:
+    """The day the application (Förderantrag) for ``year`` is due: the date stored for that
+    year, else 30 October of the year before. Source: issue 15 and DOMAIN.md ("applications
+    for the next year are due by 30 October"; the date is set per year by the funder)."""
+    return stored if stored is not None else date(year - 1, 10, 30)
 
 
 # --- Cost -------------------------------------------------------------------------------------

@@ -478,38 +478,61 @@ def _rates(recipient_ids, scenario_id) -> dict[int | None, tuple[calc.Rate, ...]
     return result
 
 
-def _grant_blocks(recipient_ids, first, last) -> dict[tuple[int, int], tuple[calc.GrantBlock, ...]]:
-    """Per recipient and year, the blocks of the latest notice whose period covers part of it."""
-    rows = GrantNoticeBlock.objects.filter(
-        _overlaps("notice__period_start", "notice__period_end", first, last),
-        notice__recipient_id__in=recipient_ids,
-    ).values_list(
-        "notice__recipient_id",
-        "notice_id",
-        "notice__period_start",
-        "notice__period_end",
-        "notice__issued_on",
-        "block__number",
-        "approved_fte",
-        "max_personnel_funding",
+def _notice_versions(recipient_ids, first, last) -> dict[int, list[calc.NoticeVersion]]:
+    """Per recipient, the versions of its grant notices whose period touches the years
+    first..last, with the blocks each lists (one query)."""
+    rows = (
+        GrantNoticeBlock.objects.filter(
+            _overlaps("notice__period_start", "notice__period_end", first, last),
+            notice__recipient_id__in=recipient_ids,
+        )
+        .order_by("notice_id", "block__number")
+        .values_list(
+            "notice__recipient_id",
+            "notice_id",
+            "notice__amends_id",
+            "notice__issued_on",
+            "notice__effective_from",
+            "notice__period_start",
+            "notice__period_end",
+            "block__number",
+            "approved_fte",
+            "max_personnel_funding",
+        )
     )
-    notices: dict[int, tuple] = {}
-    by_notice = defaultdict(list)
-    for rid, notice_id, start, end, issued_on, number, fte, cap in rows:
-        by_notice[notice_id].append(calc.GrantBlock(number, fte, cap))
-        notices[notice_id] = (rid, start, end, issued_on)
+    heads: dict[int, tuple] = {}
+    blocks = defaultdict(list)
+    for rid, notice_id, amends, issued_on, effective, start, end, number, fte, cap in rows:
+        blocks[notice_id].append(calc.GrantBlock(number, fte, cap))
+        heads[notice_id] = (rid, amends, issued_on, effective or start, start, end)
+    versions = defaultdict(list)
+    for notice_id, (rid, amends, issued_on, effective, start, end) in heads.items():
+        versions[rid].append(
+            calc.NoticeVersion(
+                notice_id, amends, issued_on, effective, start, end, tuple(blocks[notice_id])
+            )
+        )
+    return versions
+
+
+def _grant_blocks(recipient_ids, first, last) -> dict[tuple[int, int], tuple[calc.GrantBlock, ...]]:
+    """Per recipient and year, the blocks of the notice version in force that year
+    (``rules.notice_in_force``: the latest notice, amended by what its amendments change)."""
     result = {}
-    for year in range(first, last + 1):
-        latest: dict[int, tuple] = {}
-        for notice_id, (rid, start, end, issued_on) in notices.items():
-            if not _in_year(start, end, year):
-                continue
-            key = (start, issued_on, notice_id)
-            if rid not in latest or latest[rid] < key:
-                latest[rid] = key
-        for rid, key in latest.items():
-            result[(rid, year)] = tuple(sorted(by_notice[key[2]], key=lambda g: g.block))
+    for rid, versions in _notice_versions(recipient_ids, first, last).items():
+        for year in range(first, last + 1):
+            in_force = rules.notice_in_force(versions, date(year, 1, 1), date(year, 12, 31))
+            if in_force is not None:
+                result[(rid, year)] = in_force.blocks
     return result
+
+
+def notice_in_force(recipient: Organisation, on: date | int) -> rules.NoticeInForce | None:
+    """The grant notice version in force for ``recipient`` on a day, or in a year (an int),
+    as the engine uses it (one query)."""
+    first, last = (date(on, 1, 1), date(on, 12, 31)) if isinstance(on, int) else (on, on)
+    versions = _notice_versions([recipient.id], first.year, last.year).get(recipient.id, [])
+    return rules.notice_in_force(versions, first, last)
 
 
 def _pay_rises() -> tuple[carrying.PayRise, ...]:

@@ -78,6 +78,7 @@ class GrantNoticeTable(KimTable):
     (annotated ``fte_sum``, summed over all filtered notices in the totals row)."""
 
     issued_on = DateColumn(verbose_name="Bescheid vom", linkify=detail_url)
+    kind = tables.Column(verbose_name="Art")
     reference = tables.Column(verbose_name="Aktenzeichen", default="–")
     recipient = tables.Column(verbose_name="Zuwendungsempfänger")
     period_start = DateColumn(verbose_name="Zeitraum von")
@@ -90,9 +91,10 @@ class GrantNoticeTable(KimTable):
 
     class Meta:
         model = GrantNotice
-        fields = ("issued_on", "reference", "recipient", "period_start", "period_end")
+        fields = ("issued_on", "kind", "reference", "recipient", "period_start", "period_end")
         sequence = (
             "issued_on",
+            "kind",
             "reference",
             "recipient",
             "period_start",

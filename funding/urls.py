@@ -1,6 +1,7 @@
 from django.urls import path
 
 from funding import views
+from funding.applications import views as application_views
 from funding.funds import views as funds_views
 from funding.models import Projection
 from funding.projections import views as projection_views
@@ -33,6 +34,12 @@ urlpatterns = [
         "bescheide/<int:pk>/beenden/",
         views.GrantNoticeEndView.as_view(),
         name="grantnotice_end",
+    ),
+    path("antrag/", application_views.ApplicationView.as_view(), name="application"),
+    path(
+        "bescheide/<int:pk>/aendern/",
+        views.GrantNoticeAmendView.as_view(),
+        name="grantnotice_amend",
     ),
     *object_urls(
         views.ProgrammeCostListView.model,

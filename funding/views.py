@@ -2,12 +2,15 @@
 accounts and the year closings. The section's machinery (tabs, rows, history, "end" pages) is
 kim_admin.sections'."""
 
-from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
+from django.core.exceptions import PermissionDenied
+from django.db.models import DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from carriers.filtersets import recipient_choices
 from funding import filtersets, forms, tables
+from funding.choices import NoticeKind
 from funding.models import (
     FundingRate,
     GrantNotice,
@@ -17,7 +20,11 @@ from funding.models import (
     RevenueAccount,
     YearClosing,
 )
+from funding.notices.selectors import notice_history
 from kim_admin import generic, navigation, sections
+from kim_admin.formatting import de_date
+from kim_admin.generic import has_model_perm
+from kim_admin.scoping import CHANGE
 from kim_admin.sections import EndView, RowsEditView, RowsHistoryView
 
 
@@ -103,19 +110,38 @@ class GrantNoticeListView(SectionListView):
     )
     filterset_class = filtersets.GrantNoticeFilterSet
     table_class = tables.GrantNoticeTable
-    totals = {"approved_fte": Sum("fte_sum")}
+    # An amendment replaces what it changes: its FTE are never added to the original's.
+    totals = {"approved_fte": Sum("fte_sum", filter=~Q(kind=NoticeKind.AMENDMENT))}
 
 
 class GrantNoticeDetailView(generic.ObjectDetailView):
+    """A notice with its history: the original, its amendments in the order they take
+    effect (what each changed per block) and the follow-up notices (issue 15)."""
+
     model = GrantNotice
-    queryset = GrantNotice.objects.select_related("recipient", "programme")
+    queryset = GrantNotice.objects.select_related("recipient", "programme", "amends__recipient")
     template_name = "funding/grantnotice_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["blocks"] = self.object.blocks.select_related("block")
-        context["end_url"] = reverse("funding:grantnotice_end", args=[self.object.pk])
-        context["can_end"] = context["can_change"] and self.object.period_end is None
+        notice = self.object
+        context["blocks"] = notice.blocks.select_related("block")
+        context["end_url"] = reverse("funding:grantnotice_end", args=[notice.pk])
+        context["can_end"] = context["can_change"] and notice.period_end is None
+        # An empty "Wirksam ab" means from the start of the period: the page says the day.
+        effective_label = GrantNotice._meta.get_field("effective_from").verbose_name
+        context["fields"] = [
+            (label, de_date(notice.takes_effect) if label == effective_label else value)
+            for label, value in context["fields"]
+        ]
+        context["notice_history"] = notice_history(notice)
+        context["is_amendment"] = notice.kind == NoticeKind.AMENDMENT
+        context["can_amend"] = (
+            context["can_change"]
+            and has_model_perm(self.request.user, GrantNotice, "add")
+            and not context["is_amendment"]
+        )
+        context["amend_url"] = reverse("funding:grantnotice_amend", args=[notice.pk])
         return context
 
 
@@ -123,6 +149,34 @@ class GrantNoticeEditView(RowsEditView):
     model = GrantNotice
     form_class = forms.GrantNoticeForm
     template_name = "funding/grantnotice_form.html"
+
+
+class GrantNoticeAmendView(GrantNoticeEditView):
+    """A new amendment (Änderungsbescheid) of the notice ``pk`` in the user's change scope
+    (outside it: 404), with the notice's recipient, programme and period filled in. Needs
+    the permission to change notices (the generic view, for a ``pk``) and to add them."""
+
+    def get_object(self):
+        if not has_model_perm(self.request.user, GrantNotice, "add"):
+            raise PermissionDenied
+        amended = get_object_or_404(
+            GrantNotice.objects.restrict(self.request.user, CHANGE).exclude(
+                kind=NoticeKind.AMENDMENT
+            ),
+            pk=self.kwargs["pk"],
+        )
+        return GrantNotice(
+            recipient=amended.recipient,
+            programme=amended.programme,
+            kind=NoticeKind.AMENDMENT,
+            amends=amended,
+            period_start=amended.period_start,
+            period_end=amended.period_end,
+        )
+
+    def get_form_kwargs(self):
+        # Only the blocks the amendment changes: one empty row to start with.
+        return {"block_rows": 1}
 
 
 class GrantNoticeEndView(EndView):

@@ -13,6 +13,12 @@ FUNDING = Section(
     tabs=(
         Tab(_("Fördersätze"), "funding:fundingrate_list", "funding.FundingRate"),
         Tab(_("Bescheide"), "funding:grantnotice_list", "funding.GrantNotice"),
+        Tab(
+            _("Förderantrag"),
+            "funding:application",
+            "funding.GrantNotice",
+            permission="funding.add_grantnotice",
+        ),
         Tab(_("Programmkosten"), "funding:programmecost_list", "funding.ProgrammeCost"),
         Tab(_("Mittelabrufe"), "funding:fundscall_list", "funding.FundsCall"),
         Tab(_("Zahlungseingänge"), "funding:fundspayment_list", "funding.FundsPayment"),

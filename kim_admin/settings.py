@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
         "RevenueCategoryEnum": "funding.choices.RevenueCategory",
         "ProgrammeCostCategoryEnum": "funding.choices.ProgrammeCostCategory",
         "ScenarioStepKindEnum": "funding.choices.ScenarioStepKind",
+        "NoticeKindEnum": "funding.choices.NoticeKind",
     },
     "TAGS": [
         {"name": "Anmeldung", "description": "Token für Skripte."},

@@ -464,6 +464,7 @@ def test_notice_list_totals_and_export(client, login_as, city, blocks):
     lines = csv.splitlines()
     assert lines[0].split(";") == [
         "Bescheid vom",
+        "Art",
         "Aktenzeichen",
         "Zeitraum von",
         "Zeitraum bis",
@@ -473,7 +474,7 @@ def test_notice_list_totals_and_export(client, login_as, city, blocks):
     assert lines[1].split(";")[-2:] == ["Baustein 2: 9 VZ, höchstens 513.000,00\u00a0€", "9"]
     sheet = load_workbook(BytesIO(client.get(NOTICES, {"export": "xlsx"}).content)).active
     assert sheet.max_row == 4  # header, two notices, the totals row
-    assert sheet["F2"].value == 9
+    assert sheet["G2"].value == 9  # one column more since issue 15: "Art" (column B)
 
 
 # --- programme costs and revenue accounts -----------------------------------------------------
@@ -610,8 +611,8 @@ def test_section_tabs_show_what_the_role_can_see(client, login_as, city):
     tabs = client.get(NOTICES).context["tabs"]
     assert [t["label"] for t in tabs if t["current"]] == ["Bescheide"]
     # Nine sections (the pay rises of issue 14), the scenarios and the projections (issue 6),
-    # and issue 15's funds calls, payments, funds overview and proofs of use.
-    assert len(tabs) == 15 and [t["label"] for t in tabs[-2:]] == ["Szenarien", "Fortschreibungen"]
+    # and issue 15's application, funds calls, payments, funds overview and proofs of use.
+    assert len(tabs) == 16 and [t["label"] for t in tabs[-2:]] == ["Szenarien", "Fortschreibungen"]
 
 
 # --- query counts -----------------------------------------------------------------------------

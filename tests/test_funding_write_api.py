@@ -459,18 +459,25 @@ def test_admin_writes_programme_wide_rates(city):
     assert rate.history.get().history_user == user
 
 
-def test_grant_notice_blocks_stay_read_only_and_go_with_their_notice(city):
+def test_grant_notice_blocks_are_replaced_when_sent_and_go_with_their_notice(city):
+    # Issue 15: blocks are written through the API; PATCH without them keeps them, with them
+    # replaces the list (here: an empty list removes the one block).
     client, user = client_for("finance", city)
     notice = GrantNoticeBlockFactory(notice=GrantNoticeFactory(recipient=city)).notice
     url = detail_url("grantnotice", notice)
 
-    response = client.patch(url, {"reference": "neu", "blocks": []}, format="json")
+    response = client.patch(url, {"reference": "neu"}, format="json")
     assert response.status_code == 200, response.data
     assert len(response.data["blocks"]) == 1
+    response = client.patch(url, {"blocks": []}, format="json")
+    assert response.status_code == 200, response.data
+    assert response.data["blocks"] == []
+    assert GrantNoticeBlock.history.get(history_type="-").history_user == user
+    GrantNoticeBlockFactory(notice=notice)
 
     assert client.delete(url).status_code == 204
     assert not GrantNotice.objects.exists()
-    assert GrantNoticeBlock.history.get(history_type="-").history_user == user
+    assert {r.history_user for r in GrantNoticeBlock.history.filter(history_type="-")} == {user}
 
 
 def test_programme_cost_scenario_of_another_recipient_is_refused(city):

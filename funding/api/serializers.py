@@ -94,6 +94,7 @@ class GrantNoticeBlockSerializer(ScopedModelSerializer):
 class GrantNoticeSerializer(KimModelSerializer):
     recipient_slug = related_value("recipient.slug")
     programme_slug = related_value("programme.slug")
+    kind_label = choice_label("kind")
     blocks = GrantNoticeBlockSerializer(many=True, read_only=True)
 
     class Meta:
@@ -106,8 +107,12 @@ class GrantNoticeSerializer(KimModelSerializer):
             "recipient_slug",
             "programme",
             "programme_slug",
+            "kind",
+            "kind_label",
+            "amends",
             "reference",
             "issued_on",
+            "effective_from",
             "period_start",
             "period_end",
             "blocks",
@@ -316,18 +321,41 @@ class FundingRateWriteSerializer(ScopedModelSerializer):
         return attrs
 
 
+class GrantNoticeBlockWriteSerializer(serializers.Serializer):
+    """One block of a notice as a client sends it."""
+
+    block = ScopedPrimaryKeyRelatedField(queryset=BuildingBlock.objects.all(), label=_("Baustein"))
+    approved_fte = serializers.DecimalField(
+        max_digits=6, decimal_places=3, label=_("Bewilligte Stellen (VZ)")
+    )
+    max_personnel_funding = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        label=_("Höchstbetrag Personal je Jahr (€)"),
+    )
+
+
 class GrantNoticeWriteSerializer(RecipientRowWriteSerializer):
-    """A grant notice without its blocks (those are read-only in the API)."""
+    """A grant notice version; ``blocks``, when sent, replace the stored ones (an amendment
+    lists only the blocks it changes)."""
+
+    blocks = GrantNoticeBlockWriteSerializer(many=True, required=False)
 
     class Meta:
         model = GrantNotice
         fields = [
             "recipient",
             "programme",
+            "kind",
+            "amends",
             "reference",
             "issued_on",
+            "effective_from",
             "period_start",
             "period_end",
+            "blocks",
             "notes",
         ]
         validators = []

@@ -19,6 +19,7 @@ from funding.models import (
     RevenueAccount,
     Scenario,
 )
+from funding.notices.services import BlockApproval, notice_save
 from funding.overview import cost_overview, overview_payload
 from kim_admin.api import HasRole, RestrictedModelViewSet, RestrictedReadOnlyViewSet
 from kim_admin.filters import REAL_PLAN
@@ -56,7 +57,8 @@ class FundingRateViewSet(RestrictedModelViewSet):
 
 
 class GrantNoticeViewSet(RestrictedModelViewSet):
-    """Grant notices; their blocks are shown but not written through the API."""
+    """Grant notices in their versions (original, amendments, follow-up notices) with their
+    blocks; ``blocks``, when sent, replace the stored list. Writes go through notice_save."""
 
     queryset = GrantNotice.objects.select_related("recipient", "programme")
     nested = {"blocks": GrantNoticeBlock.objects.select_related("block")}
@@ -64,6 +66,15 @@ class GrantNoticeViewSet(RestrictedModelViewSet):
     write_serializer_class = serializers.GrantNoticeWriteSerializer
     filterset_class = filtersets.GrantNoticeFilterSet
     delete_rows = ("blocks",)
+
+    def save_object(self, obj, expected_version, related):
+        blocks = related.get("blocks")
+        notice_save(
+            notice=obj,
+            actor=self.request.user,
+            blocks=None if blocks is None else [BlockApproval(**row) for row in blocks],
+            expected_version=expected_version,
+        )
 
 
 class ProgrammeCostViewSet(RestrictedModelViewSet):

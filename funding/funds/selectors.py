@@ -37,11 +37,11 @@ class Approved:
 
 
 def approved_by_block(plan: calc.YearPlan) -> dict[int, Approved]:
-    """The ONE place that says what "approved" means for a year: per block, the notice in
-    force (today: the latest grant notice whose period covers the year, as the engine reads
-    it, ``funding.selectors._grant_blocks``) and its amounts (``rules.approved_in_notice``).
-    Once notices have dated versions with their own amounts, this function reads the version
-    in force instead; every caller (funds calls, the proof of use) follows."""
+    """The ONE place that says what "approved" means for a year: per block, the notice
+    version in force that year as the engine reads it (``rules.notice_in_force`` through
+    ``funding.selectors._grant_blocks``: the latest notice with what its amendments replace,
+    never original and amendment added) and its amounts (``rules.approved_in_notice``). Every
+    caller (funds calls, the proof of use) follows."""
     if plan.grant_blocks is None:
         return {}
     approved = {}

@@ -7,6 +7,7 @@ A new kind is a module here with a ``@register``-ed ``ReportKind`` and its templ
 from reports.kinds import (  # noqa: F401
     carrier_forecasts,
     cost_overview,
+    funding_application,
     positions,
     projection,
     proof_of_use,
