@@ -172,6 +172,17 @@ def test_the_engine_caps_the_block_with_the_amendment_from_its_year(city, capped
     assert notice_in_force(city, date(2025, 4, 1)).blocks[0].approved_fte == D("1.8")
 
 
+def test_the_funds_approval_follows_the_amendment_from_its_year(city, capped_block):
+    from funding.funds.selectors import approved_total
+
+    # Approved personnel funding: approved FTE × 57,000, at most the notice's cap; no
+    # workplace allowance or events budget in this programme (no such rates).
+    # 2024, the original: min(2 × 57,000 = 114,000, 110,000) = 110,000.
+    assert approved_total(city, 2024) == D("110000.00")
+    # 2025, the amendment: min(1.8 × 57,000 = 102,600, 100,000) = 100,000, never the sum.
+    assert approved_total(city, 2025) == D("100000.00")
+
+
 # --- the API ---------------------------------------------------------------------------------
 
 
