@@ -3,7 +3,8 @@
 Finance, coordinator and council users see their own organisation's programme (a county or a
 county-free city): the year's cost overview for the council's questions, with the waiting
 forecasts (KI coordination, finance) or the latest published reports (council) on top;
-administrators choose any recipient with ``?recipient=<slug>``. A carrier sees its positions,
+administrators choose any recipient with ``?recipient=<slug>``, which the session remembers
+(the guided setup sets it to the recipient it has just created). A carrier sees its positions,
 what it has to do and its year's figures with each recipient; a town its share, its settlement
 statements and what it paid. Every figure comes from a selector; the view only picks them.
 """
@@ -25,6 +26,8 @@ from funding.overview import cost_overview
 from kim_admin.roles import Role
 from staffing.models import Position
 
+# The recipient an administrator looks at (set by ?recipient= and by the guided setup).
+RECIPIENT_SESSION_KEY = "kim_recipient"
 # Years the page accepts at all; anything else is "unknown", not an error of the engine.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 KIND_LABELS = dict(OrganisationKind.choices)
@@ -152,6 +155,13 @@ def _recipient(request, role):
             chosen = next((r for r in recipients if r.slug == slug), None)
             if chosen is None:
                 return None, _unknown_recipient(slug), recipients
+            # The recipient chosen stays the start page's until another is chosen.
+            request.session[RECIPIENT_SESSION_KEY] = chosen.slug
+            return chosen, None, recipients
+        # The last one chosen, or the one just set up (kim_admin.onboarding).
+        remembered = request.session.get(RECIPIENT_SESSION_KEY)
+        chosen = next((r for r in recipients if r.slug == remembered), None)
+        if chosen is not None:
             return chosen, None, recipients
         own = next((r for r in recipients if r.pk == user.organisation_id), None)
         if own or recipients:
