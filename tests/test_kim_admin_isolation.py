@@ -104,6 +104,8 @@ NOT_AN_OBJECT = {
     "imports:apply": "session token",
     "imports:discard": "session token",
     "imports:done": "session token",
+    # The guided setup's steps: administrators only (tests/test_kim_admin_onboarding.py).
+    "onboarding:step": "wizard step",
 }
 # Values of path parameters that are no id.
 SLUGS = {"action": "submit", "token": "x" * 32}
