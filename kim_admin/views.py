@@ -22,8 +22,9 @@ from carriers.forecasts import selectors as forecast_selectors
 from carriers.models import Organisation
 from carriers.settlements import selectors as settlement_selectors
 from funding.choices import CostSource, OrganisationKind
-from funding.overview import cost_overview
-from kim_admin.roles import Role
+from funding.overview import cost_overview, cost_overviews
+from kim_admin.chart import Bar, chart_description, funding_chart
+from kim_admin.roles import PLANNING_ROLES, Role
 from staffing.models import Position
 
 # The recipient an administrator looks at (set by ?recipient= and by the guided setup).
@@ -83,7 +84,15 @@ def home(request):
         if year not in years:
             years = sorted({*years, year})
 
-    overview = cost_overview(recipient, year)
+    chart = {}
+    if role in PLANNING_ROLES:
+        # The chart's years and the year shown in one multi-year load (the same selector).
+        chart_years = sorted(years)[-CHART_YEARS:]
+        overviews = cost_overviews(recipient, {*chart_years, year})
+        overview = overviews[year]
+        chart = _years_chart(chart_years, overviews)
+    else:
+        overview = cost_overview(recipient, year)
     totals = overview.totals
     context.update(
         year=year,
@@ -99,6 +108,7 @@ def home(request):
             (CostSource(source).label, detail, n) for source, detail, n in overview.cost_sources()
         ],
     )
+    context.update(chart)
     if user.has_perm("carriers.view_costforecast"):
         # KI coordination: its inbox; finance: where the carriers' statements stand.
         context["review"] = forecast_selectors.review_counts(user, recipient)
@@ -109,6 +119,26 @@ def home(request):
 
 
 LATEST_REPORTS = 5
+# The start page's chart shows at most this many of the plan's years (the latest).
+CHART_YEARS = 10
+
+
+def _years_chart(shown: list[int], overviews: dict) -> dict:
+    """Cost and funding over the plan's years as the reports' chart (kim_admin.chart), with
+    the same figures as a table (its alternative); nothing where no year has a cost."""
+    rows = [(year, overviews[year].totals) for year in shown]
+    if not any(totals.total_cost for _year, totals in rows):
+        return {}
+    bars = [Bar(str(year), totals.funding, totals.own_share) for year, totals in rows]
+    title = _("Landesförderung und Eigenanteil %(first)s–%(last)s") % {
+        "first": shown[0],
+        "last": shown[-1],
+    }
+    return {
+        "chart": funding_chart(bars, title, chart_description(bars)),
+        "chart_title": title,
+        "chart_rows": rows,
+    }
 
 
 def _latest_reports(user, recipient):
