@@ -206,9 +206,10 @@ class CarrierRowForm(forms.Form):
         _germanise_all(self)
 
     def has_changed(self):
-        # The coverage choice alone (a select always sends a value) is no row.
+        # The coverage choice (a select always sends one) and the agreement's start (filled in
+        # from the notice) alone are no row: a carrier is named or nothing is meant.
         data = self.data
-        keys = ("existing", "name", "slug", "valid_from")
+        keys = ("existing", "name", "slug")
         return any(data.get(self.add_prefix(k), "").strip() for k in keys)
 
     def clean(self):
@@ -291,8 +292,9 @@ class PositionRowForm(forms.Form):
         _germanise_all(self)
 
     def has_changed(self):
-        # Selects always send a value: a row counts once something is typed into it.
-        keys = ("title", "fte", "planned_start", "occupied_from")
+        # Selects always send a value and the start is filled in from the notice: a row counts
+        # once something is typed into it.
+        keys = ("title", "fte", "occupied_from")
         return any(self.data.get(self.add_prefix(k), "").strip() for k in keys)
 
     def clean(self):
