@@ -90,6 +90,7 @@ class PositionForm(PlainDecimalsMixin, ScopedModelForm):
             "title",
             "fte",
             "employer",
+            "unit",
             "department",
             "pay_grade",
             "planned_start",

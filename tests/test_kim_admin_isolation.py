@@ -47,7 +47,7 @@ from funding.models import (
 )
 from kim_admin.jobqueue.models import Job
 from reports.models import PublishedReport
-from staffing.models import Occupancy, Position, PositionCost, PositionTown
+from staffing.models import Occupancy, OrganisationalUnit, Position, PositionCost, PositionTown
 from tests.api_helpers import token_client
 from tests.factories import (
     PDF_BYTES,
@@ -238,6 +238,7 @@ def world(_world, db):
 # Each model's path to its recipient.
 RECIPIENT = {
     Position: "recipient",
+    OrganisationalUnit: "recipient",
     PositionTown: "position__recipient",
     Occupancy: "position__recipient",
     PositionCost: "position__recipient",
