@@ -286,6 +286,7 @@ SPECTACULAR_SETTINGS = {
         "FundingKindEnum": "funding.choices.FundingKind",
         "RevenueCategoryEnum": "funding.choices.RevenueCategory",
         "ProgrammeCostCategoryEnum": "funding.choices.ProgrammeCostCategory",
+        "UnitKindEnum": "staffing.models.UnitKind",
     },
     "TAGS": [
         {"name": "Anmeldung", "description": "Token für Skripte."},
