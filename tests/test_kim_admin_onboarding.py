@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from carriers.models import ForwardingAgreement, Organisation
-from funding.models import BuildingBlock, GrantNotice, Programme
+from carriers.models import CostSplit, ForwardingAgreement, Organisation
+from funding.models import BuildingBlock, FundingRate, GrantNotice, Programme
 from funding.overview import cost_overview
 from kim_admin.models import User
 from kim_admin.onboarding.services import (
@@ -21,7 +21,7 @@ from kim_admin.onboarding.services import (
     SetupRefused,
     recipient_setup,
 )
-from staffing.models import Position
+from staffing.models import OrganisationalUnit, Position
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +43,19 @@ def formset(prefix, rows, total=None):
     return data
 
 
-RECIPIENT = {
-    "name": "Kreis Musterland",
-    "kind": "county",
-    "slug": "kreis-musterland",
-    "ki_name": "Kommunales Integrationszentrum Musterland",
+RECIPIENT = {"name": "Kreis Musterland", "kind": "county", "slug": "kreis-musterland"}
+UNITS = {
+    **formset(
+        "einheiten",
+        [
+            {"name": "Kommunales Integrationszentrum Musterland", "kind": "integration_centre"},
+            {"name": "Ausländerbehörde", "kind": "foreigners_authority"},
+        ],
+    ),
+    **formset("kommunen", [{"name": "Stadt Musterdorf", "slug": "musterdorf"}]),
+    "split_method": "equal",
+    "split_name": "Eigenanteil KIM Musterland",
+    "split_valid_from": "01.01.2026",
 }
 
 
@@ -66,7 +74,11 @@ def notice(blocks):
     return data
 
 
-NOTICE = notice({1: ("1", "160.000,00"), 2: ("1", ""), 3: ("", "")})
+NOTICE = {
+    **notice({1: ("1", "160.000,00"), 2: ("1", ""), 3: ("0,5", "")}),
+    # The notice grants 56,000 EUR per case management post instead of the programme's 57,000.
+    "rate_2_case_management": "56.000,00",
+}
 CARRIERS = formset(
     "traeger",
     [
@@ -89,7 +101,17 @@ POSITIONS = formset(
             "funding_kind": "coordination",
             "pay_grade": E12,
             "fte": "1",
-            "employer": "self",
+            "employer": "unit-0",
+            "planned_start": "01.01.2026",
+            "occupied_from": "01.01.2026",
+        },
+        {
+            "title": "Sachbearbeitung Ausländerbehörde",
+            "block": "3",
+            "funding_kind": "immigration_office",
+            "pay_grade": E11,
+            "fte": "0,5",
+            "employer": "unit-1",
             "planned_start": "01.01.2026",
             "occupied_from": "01.01.2026",
         },
@@ -124,6 +146,7 @@ def admin_client(client, demo_data):
 def walk(client, *, positions=POSITIONS, logins=LOGINS):
     for name, data in (
         ("empfaenger", RECIPIENT),
+        ("einheiten", UNITS),
         ("bescheid", NOTICE),
         ("traeger", CARRIERS),
         ("stellen", positions),
@@ -136,25 +159,48 @@ def walk(client, *, positions=POSITIONS, logins=LOGINS):
     return client.post(step("anmeldungen"), logins)
 
 
-def test_the_new_recipients_overview_matches_the_hand_calculation(admin_client):
-    response = walk(admin_client)
-    assert response.status_code == 302
-    assert response.url == reverse("home")
-
-    kreis = Organisation.objects.get(slug="kreis-musterland")
+def assert_the_setup_and_its_hand_calculation(kreis):
+    """What the wizard's walk and the API's document (tests/test_kim_admin_onboarding_api.py)
+    both set up, and the overview a hand calculation gives for it."""
     caritas = Organisation.objects.get(slug="caritas-musterland")
     assert list(caritas.partner_recipients.all()) == [kreis]
     agreement = ForwardingAgreement.objects.get(recipient=kreis)
     assert (agreement.carrier, agreement.coverage_policy) == (caritas, "all")
     assert [p.title for p in agreement.positions.all()] == ["Casemanagement Caritas"]
+    units = {u.name: u.kind for u in OrganisationalUnit.objects.filter(recipient=kreis)}
+    assert units == {
+        "Kommunales Integrationszentrum Musterland": "integration_centre",
+        "Ausländerbehörde": "foreigners_authority",
+    }
     own = Position.objects.get(title="Koordination KI", recipient=kreis)
-    assert (own.employer, own.department) == (kreis, "Kommunales Integrationszentrum Musterland")
+    assert (own.employer, own.unit.name) == (kreis, "Kommunales Integrationszentrum Musterland")
+    abh = Position.objects.get(title="Sachbearbeitung Ausländerbehörde", recipient=kreis)
+    assert (abh.employer, abh.unit.name) == (kreis, "Ausländerbehörde")
+    assert Position.objects.get(title="Casemanagement Caritas").unit is None
+    town = Organisation.objects.get(slug="musterdorf")
+    assert (town.kind, town.parent) == ("town", kreis)
+    split = CostSplit.objects.get(recipient=kreis)
+    assert (split.name, split.method) == ("Eigenanteil KIM Musterland", "equal")
+    assert [m.organisation for m in split.members.all()] == [town]
+    # The carrier's position is settled with the carrier, not shared by the towns.
+    assert {p.title for p in split.positions.all()} == {
+        "Koordination KI",
+        "Sachbearbeitung Ausländerbehörde",
+    }
+    rate = FundingRate.objects.get(recipient=kreis)
+    assert (rate.block.number, rate.kind, rate.amount, rate.valid_from) == (
+        2,
+        "case_management",
+        Decimal("56000.00"),
+        date(2026, 1, 1),
+    )
     notice = GrantNotice.objects.get(recipient=kreis)
     assert {
         (b.block.number, b.approved_fte, b.max_personnel_funding) for b in notice.blocks.all()
     } == {
         (1, Decimal("1.000"), Decimal("160000.00")),
         (2, Decimal("1.000"), None),
+        (3, Decimal("0.500"), None),
     }
     finance = User.objects.get(username="finanzen-musterland")
     assert (finance.role, finance.organisation) == ("finance", kreis)
@@ -162,31 +208,51 @@ def test_the_new_recipients_overview_matches_the_hand_calculation(admin_client):
     # The audit history names the administrator who set it up.
     assert kreis.history.first().history_user.username == "chef"
     assert own.history.first().history_user.username == "chef"
+    assert (
+        OrganisationalUnit.objects.get(name="Ausländerbehörde", recipient=kreis)
+        .history.first()
+        .history_user.username
+        == "chef"
+    )
 
     overview = cost_overview(kreis, 2026)
     # Hand calculation, 2026, seed 00_programme (rates and pay-grade costs):
     # Koordination KI: E 12 costs 81,338.00 a full-time year, filled 12 months at 1.0 FTE
     #   -> cost 81,338.00; coordination rate 55,000 x 12/12 = 55,000.00 < cost -> funding 55,000.00
     #   (workplace allowance 9,700/FTE is "up to" the material cost, which is 0 -> 0).
-    # Casemanagement Caritas: E 11 costs 74,901.00 a full-time year, filled 6 months (from
-    #   01.07.) -> 74,901 x 6/12 = 37,450.50; case management 57,000 (from 2023) x 6/12
-    #   = 28,500.00 -> funding 28,500.00; own share 8,950.50, all of it carried by the county
-    #   (coverage policy "all").
-    # Totals: cost 81,338.00 + 37,450.50 = 118,788.50; funding 55,000 + 28,500 = 83,500.00;
-    # own share 118,788.50 - 83,500.00 = 35,288.50.
-    assert overview.totals.total_cost == Decimal("118788.50")
-    assert overview.totals.funding == Decimal("83500.00")
-    assert overview.totals.own_share == Decimal("35288.50")
+    # Sachbearbeitung Ausländerbehörde: E 11 costs 74,901.00 a full-time year, 0.5 FTE filled
+    #   12 months -> 37,450.50; immigration office rate 50,000 x 0.5 = 25,000.00 -> funding
+    #   25,000.00.
+    # Casemanagement Caritas: E 11, filled 6 months (from 01.07.) -> 74,901 x 6/12 = 37,450.50;
+    #   the notice's own rate 56,000 (not the programme's 57,000) x 6/12 = 28,000.00 -> funding
+    #   28,000.00; own share 9,450.50, all of it carried by the county (coverage policy "all").
+    # Totals: cost 81,338.00 + 37,450.50 + 37,450.50 = 156,239.00;
+    # funding 55,000 + 25,000 + 28,000 = 108,000.00; own share 156,239.00 - 108,000.00
+    # = 48,239.00.
+    assert overview.totals.total_cost == Decimal("156239.00")
+    assert overview.totals.funding == Decimal("108000.00")
+    assert overview.totals.own_share == Decimal("48239.00")
     by_title = {r.position.title: r for r in overview.positions}
     assert by_title["Koordination KI"].amounts.funding == Decimal("55000.00")
+    assert by_title["Sachbearbeitung Ausländerbehörde"].amounts.funding == Decimal("25000.00")
     assert by_title["Casemanagement Caritas"].amounts.total_cost == Decimal("37450.50")
+    assert by_title["Casemanagement Caritas"].amounts.funding == Decimal("28000.00")
+
+
+def test_the_new_recipients_overview_matches_the_hand_calculation(admin_client):
+    response = walk(admin_client)
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+    kreis = Organisation.objects.get(slug="kreis-musterland")
+    assert_the_setup_and_its_hand_calculation(kreis)
 
     # The administrator lands on the new recipient's start page without ?recipient=.
     home = admin_client.get(reverse("home"))
     assert home.context["recipient"] == kreis
     page = home.content.decode()
     assert "Kreis Musterland ist eingerichtet" in page
-    assert "118.788,50" in page and "83.500,00" in page
+    assert "156.239,00" in page and "108.000,00" in page
 
 
 def test_a_step_refuses_in_german_at_the_field_and_nothing_is_saved(admin_client):
@@ -199,6 +265,23 @@ def test_a_step_refuses_in_german_at_the_field_and_nothing_is_saved(admin_client
     assert admin_client.get(step("stellen")).url == step("empfaenger")
 
     assert admin_client.post(step("empfaenger"), RECIPIENT).status_code == 302
+    no_ki = {
+        **formset("einheiten", []),
+        **formset("kommunen", [{"name": "Leverkusen", "slug": "leverkusen"}]),
+        "split_method": "fixed_percent",
+    }
+    refused = admin_client.post(step("einheiten"), no_ki).context["form"]
+    assert refused.units.non_form_errors() == [
+        "Bitte mindestens eine Organisationseinheit angeben (das KI)."
+    ]
+    assert refused.towns.forms[0].errors == {
+        "slug": ["Dieses Kürzel ist schon vergeben. Bitte ein anderes wählen."]
+    }
+    assert refused.split.errors == {
+        "split_name": ["Bitte ausfüllen."],
+        "split_valid_from": ["Bitte ausfüllen."],
+    }
+    assert admin_client.post(step("einheiten"), UNITS).status_code == 302
     backwards = admin_client.post(
         step("bescheid"), {**NOTICE, "period_start": "01.01.2026", "period_end": "31.12.2025"}
     )
@@ -235,7 +318,7 @@ def test_a_step_refuses_in_german_at_the_field_and_nothing_is_saved(admin_client
                 "funding_kind": "coordination",
                 "pay_grade": E12,
                 "fte": "1,5",
-                "employer": "self",
+                "employer": "unit-0",
                 "planned_start": "01.01.2026",
                 "occupied_from": "01.12.2025",
             }
@@ -267,6 +350,7 @@ def test_a_step_that_no_longer_holds_sends_the_admin_back_to_it(admin_client):
     checked again, nothing is saved, and the administrator is sent to the step to correct."""
     for name, data in (
         ("empfaenger", RECIPIENT),
+        ("einheiten", UNITS),
         ("bescheid", NOTICE),
         ("traeger", CARRIERS),
         ("stellen", POSITIONS),
@@ -294,7 +378,6 @@ def test_the_service_saves_all_or_nothing(demo_data):
         name="Kreis Musterland",
         slug="kreis-musterland",
         kind="county",
-        ki_name="KI Musterland",
         programme=Programme.objects.get(pk=1),
         notice_reference="",
         issued_on=date(2026, 2, 15),

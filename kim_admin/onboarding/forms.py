@@ -5,19 +5,19 @@ the service checks everything once more when it saves."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carriers.models import ForwardingAgreement, Organisation
-from funding.choices import POSITION_KINDS, RECIPIENT_KINDS, OrganisationKind
+from funding.choices import POSITION_KINDS, RECIPIENT_KINDS, OrganisationKind, SplitMethod
 from funding.models import BuildingBlock, FundingRate, GrantNotice, Programme
+from kim_admin.formatting import de_date, de_money
 from kim_admin.forms import PlainRowFormSet, germanise
-from kim_admin.models import User
+from kim_admin.onboarding import services
 from kim_admin.onboarding.services import DEFAULT_KI_NAME
-from kim_admin.roles import Role
-from staffing.models import PayGrade, Position
+from staffing.models import OrganisationalUnit, PayGrade, Position
 
 REQUIRED = _("Bitte ausfüllen.")
 
@@ -59,20 +59,11 @@ SLUG_TAKEN = _("Dieses Kürzel ist schon vergeben. Bitte ein anderes wählen.")
 
 
 class RecipientStepForm(forms.Form):
-    """Step 1: the recipient (a county or a county-free city) and its KI."""
+    """Step 1: the recipient (a county or a county-free city)."""
 
     name = fields_for_model(Organisation, fields=["name"])["name"]
     kind = forms.ChoiceField(label=_("Art"), choices=[(k.value, k.label) for k in RECIPIENT_KINDS])
     slug = fields_for_model(Organisation, fields=["slug"])["slug"]
-    ki_name = forms.CharField(
-        label=_("Kommunales Integrationszentrum (Organisationseinheit)"),
-        max_length=200,
-        initial=DEFAULT_KI_NAME,
-        help_text=_(
-            "Die Einheit, bei der die eigenen Stellen des Empfängers angesiedelt sind; sie steht "
-            "bei jeder dieser Stellen als Organisationseinheit."
-        ),
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,9 +85,174 @@ class RecipientStepForm(forms.Form):
         return data
 
 
+class UnitRowForm(forms.Form):
+    """Step 2, one row: an organisational unit of the recipient (the KI first)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(model_fields(OrganisationalUnit, ["name", "kind"]))
+        self.fields["name"].label = _("Name der Organisationseinheit")
+        _germanise_all(self)
+
+    def has_changed(self):
+        return bool(self.data.get(self.add_prefix("name"), "").strip())
+
+
+class UnitFormSet(PlainRowFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        rows = self.rows()
+        if not rows:
+            raise ValidationError(_("Bitte mindestens eine Organisationseinheit angeben (das KI)."))
+        seen = set()
+        for form in rows:
+            name = form.cleaned_data["name"].strip().lower()
+            if name in seen:
+                form.add_error("name", _("Diese Einheit steht schon in einer anderen Zeile."))
+            seen.add(name)
+
+
+class TownRowForm(forms.Form):
+    """Step 2, one row: a town of the county that shares the cost."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(model_fields(Organisation, ["name", "slug", "levy_share"]))
+        self.fields["name"].label = _("Name der Kommune")
+        self.fields["name"].required = False
+        self.fields["slug"].label = _("Kürzel der Kommune")
+        self.fields["split_percent"] = forms.DecimalField(
+            label=_("Fester Anteil an der Aufteilung (%)"),
+            max_digits=7,
+            decimal_places=4,
+            min_value=0,
+            max_value=100,
+            required=False,
+            help_text=_("Nur bei der Aufteilung nach festen Prozentsätzen."),
+        )
+        self.fields["employer_town"] = forms.BooleanField(
+            label=_("Anstellungskörperschaft"),
+            required=False,
+            help_text=_("Die Kommune, die die Förderung erhält und mit den anderen abrechnet."),
+        )
+        _germanise_all(self)
+
+    def has_changed(self):
+        keys = ("name", "slug", "levy_share", "split_percent")
+        return any(self.data.get(self.add_prefix(k), "").strip() for k in keys)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("name"):
+            self.add_error("name", REQUIRED)
+        if data.get("slug") and _slug_taken(data["slug"]):
+            self.add_error("slug", SLUG_TAKEN)
+        return data
+
+
+class TownFormSet(PlainRowFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.rows():
+            slug = form.cleaned_data["slug"]
+            if slug in seen:
+                form.add_error("slug", _("Dieses Kürzel steht schon in einer anderen Zeile."))
+            seen.add(slug)
+        if sum(1 for form in self.rows() if form.cleaned_data.get("employer_town")) > 1:
+            raise ValidationError(_("Nur eine Kommune kann Anstellungskörperschaft sein."))
+
+
+class SplitForm(forms.Form):
+    """Step 2: whether and how the towns share the own share of the positions."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["split_method"] = forms.ChoiceField(
+            label=_("Aufteilung des Eigenanteils auf die Kommunen"),
+            choices=[("", _("– keine Aufteilung –")), *SplitMethod.choices],
+            required=False,
+        )
+        self.fields["split_name"] = forms.CharField(
+            label=_("Bezeichnung der Aufteilung"), max_length=200, required=False
+        )
+        self.fields["split_valid_from"] = forms.DateField(
+            label=_("Aufteilung gültig ab"), required=False
+        )
+        _germanise_all(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("split_method"):
+            for name in ("split_name", "split_valid_from"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, REQUIRED)
+        return data
+
+
+class UnitsTownsStep:
+    """Step 2 as one object for the wizard: the units, the towns and the split, valid together
+    (towns only for a county; a split needs towns; fixed percentages need each town's)."""
+
+    def __init__(self, data=None, recipient_kind: str = ""):
+        self.recipient_kind = recipient_kind
+        self.units = forms.formset_factory(UnitRowForm, formset=UnitFormSet, extra=3)(
+            data=data,
+            prefix="einheiten",
+            initial=None if data is not None else [{"name": DEFAULT_KI_NAME}],
+        )
+        self.towns = forms.formset_factory(TownRowForm, formset=TownFormSet, extra=4)(
+            data=data, prefix="kommunen"
+        )
+        self.split = SplitForm(data=data)
+        self._errors: list[str] | None = None
+
+    def is_valid(self) -> bool:
+        valid = all([self.units.is_valid(), self.towns.is_valid(), self.split.is_valid()])
+        self._errors = []
+        if valid:
+            towns = self.towns.rows()
+            method = self.split.cleaned_data.get("split_method")
+            if towns and (message := services.towns_kind_error(self.recipient_kind)):
+                self._errors.append(message)
+            if method and not towns:
+                self.split.add_error(
+                    "split_method", _("Eine Kostenaufteilung braucht mindestens eine Kommune.")
+                )
+            if method == SplitMethod.FIXED_PERCENT:
+                for form in towns:
+                    if form.cleaned_data.get("split_percent") is None:
+                        form.add_error("split_percent", _("Bitte den festen Anteil angeben."))
+            valid = (
+                not self._errors
+                and not self.split.errors
+                and not any(form.errors for form in towns)
+            )
+        return valid
+
+    @property
+    def errors(self):
+        return self._errors or any(
+            [self.units.total_error_count(), self.towns.total_error_count(), self.split.errors]
+        )
+
+    def non_field_errors(self) -> list[str]:
+        return list(self._errors or [])
+
+    def unit_rows(self) -> list[dict]:
+        return [form.cleaned_data for form in self.units.rows()]
+
+    def town_rows(self) -> list[dict]:
+        return [form.cleaned_data for form in self.towns.rows()]
+
+
 class NoticeStepForm(forms.Form):
-    """Step 2: the grant notice and, per block of the programme, the FTE approved and the
-    yearly maximum (blank: no maximum; 0 FTE or blank: the block is not in the notice)."""
+    """Step 3: the grant notice and, per block of the programme, the FTE approved and the
+    yearly maximum (blank: no maximum; 0 FTE or blank: the block is not in the notice); and the
+    rates in force: the programme's, each with a field for the recipient's own amount where its
+    notice grants another (blank: the programme's rate applies)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,9 +282,21 @@ class NoticeStepForm(forms.Form):
                 required=False,
                 help_text=_("Leer: kein Höchstbetrag im Bescheid."),
             )
+        self.rates = programme_rates()
+        for rate in self.rates:
+            self.fields[f"rate_{rate.block_id}_{rate.kind}"] = forms.DecimalField(
+                label=_("Baustein %(n)s, %(kind)s: eigener Betrag (€)")
+                % {"n": rate.block.number, "kind": rate.get_kind_display()},
+                max_digits=14,
+                decimal_places=2,
+                min_value=0,
+                required=False,
+                help_text=_("Programm: %(amount)s ab %(date)s. Leer: dieser Satz gilt.")
+                % {"amount": de_money(rate.amount), "date": de_date(rate.valid_from)},
+            )
         _germanise_all(self)
         for name, field in self.fields.items():
-            if name.endswith("_fte") or name.endswith("_max"):
+            if name.endswith("_fte") or name.endswith("_max") or name.startswith("rate_"):
                 field.error_messages["min_value"] = _("Der Wert darf nicht negativ sein.")
 
     def block_rows(self):
@@ -136,6 +304,27 @@ class NoticeStepForm(forms.Form):
         return [
             (block, self[f"block_{block.pk}_fte"], self[f"block_{block.pk}_max"])
             for block in self.blocks
+        ]
+
+    def rate_rows(self):
+        """(programme rate, own amount field) for the template."""
+        return [(rate, self[f"rate_{rate.block_id}_{rate.kind}"]) for rate in self.rates]
+
+    def own_rates(self) -> list[services.RateSetup]:
+        """The recipient's own amounts, in force from the notice's start."""
+        data = self.cleaned_data
+        return [
+            services.RateSetup(
+                block=rate.block,
+                kind=rate.kind,
+                amount=data[f"rate_{rate.block_id}_{rate.kind}"],
+                valid_from=data["period_start"],
+                capped_at_cost=rate.capped_at_cost,
+                source=_("Eigener Satz laut Bewilligungsbescheid %(ref)s")
+                % {"ref": data.get("reference") or ""},
+            )
+            for rate in self.rates
+            if data.get(f"rate_{rate.block_id}_{rate.kind}") is not None
         ]
 
     def notice_blocks(self) -> list[tuple[BuildingBlock, object, object]]:
@@ -171,6 +360,18 @@ class NoticeStepForm(forms.Form):
             except ValidationError as error:
                 _place(self, error)
         return data
+
+
+def programme_rates() -> list[FundingRate]:
+    """The programme-wide rate in force now of each block and kind (the latest that has
+    started; where none has started yet, the first)."""
+    rows = FundingRate.objects.filter(recipient__isnull=True, scenario__isnull=True)
+    latest: dict[tuple[int, str], FundingRate] = {}
+    for rate in rows.select_related("block").order_by("valid_from", "pk"):
+        key = (rate.block_id, rate.kind)
+        if key not in latest or rate.valid_from <= timezone.localdate():
+            latest[key] = rate
+    return sorted(latest.values(), key=lambda r: (r.block.number, r.kind))
 
 
 class CarrierRowForm(forms.Form):
@@ -262,15 +463,14 @@ def carrier_formset(data=None, extra=3):
     return FormSet(data=data, prefix="traeger")
 
 
-SELF = "self"
-
-
 class PositionRowForm(forms.Form):
-    """Step 4, one row: a first position, employed by the recipient (in its KI) or by one of
-    the carriers of step 3, filled from a date on with its full FTE (blank: vacant)."""
+    """Step 5, one row: a first position, employed by the recipient (in one of its units), by
+    one of its towns or by one of the carriers of step 4, filled from a date on with its full
+    FTE (blank: vacant). ``own_rates``: the recipient's own rates of step 3."""
 
-    def __init__(self, *args, employers=(), **kwargs):
+    def __init__(self, *args, employers=(), own_rates=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.own_rates = own_rates
         self.fields.update(model_fields(Position, ["title", "block"]))
         self.fields["funding_kind"] = forms.ChoiceField(
             label=_("Förderart"), choices=[("", "–"), *[(k.value, k.label) for k in POSITION_KINDS]]
@@ -300,22 +500,18 @@ class PositionRowForm(forms.Form):
     def clean(self):
         data = super().clean()
         block, kind = data.get("block"), data.get("funding_kind")
-        if (
-            block
-            and kind
-            and not FundingRate.objects.filter(
-                block=block, kind=kind, recipient__isnull=True, scenario__isnull=True
-            ).exists()
+        if block and kind and (message := services.missing_rate_error(block, kind, self.own_rates)):
+            self.add_error("funding_kind", message)
+        if message := services.occupancy_start_error(
+            data.get("planned_start"), data.get("occupied_from")
         ):
-            self.add_error(
-                "funding_kind",
-                _("Für „%(kind)s“ gibt es in Baustein %(n)s keinen Fördersatz.")
-                % {"kind": dict(self.fields["funding_kind"].choices)[kind], "n": block.number},
-            )
-        start, occupied = data.get("planned_start"), data.get("occupied_from")
-        if start and occupied and occupied < start:
-            self.add_error("occupied_from", _("Die Besetzung beginnt vor dem Beginn der Stelle."))
+            self.add_error("occupied_from", message)
         return data
+
+    def employer(self) -> dict:
+        """The employer choice as the setup's indexes (``unit``, ``town``, ``carrier``)."""
+        kind, index = self.cleaned_data["employer"].split("-")
+        return {kind: int(index)}
 
 
 class PositionFormSet(PlainRowFormSet):
@@ -326,16 +522,18 @@ class PositionFormSet(PlainRowFormSet):
             raise ValidationError(_("Bitte mindestens eine Stelle angeben."))
 
 
-def position_formset(data=None, employers=(), extra=4):
+def position_formset(data=None, employers=(), own_rates=(), extra=4):
     FormSet = forms.formset_factory(PositionRowForm, formset=PositionFormSet, extra=extra)
-    return FormSet(data=data, prefix="stellen", form_kwargs={"employers": employers})
+    return FormSet(
+        data=data, prefix="stellen", form_kwargs={"employers": employers, "own_rates": own_rates}
+    )
 
 
 class LoginsStepForm(forms.Form):
     """Step 5: the first logins of the recipient, finance and KI coordination (a blank user
     name: no login of that role now)."""
 
-    ROLES = (Role.FINANCE, Role.COORDINATOR)
+    ROLES = services.LOGIN_ROLES
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -367,21 +565,10 @@ class LoginsStepForm(forms.Form):
                     self.add_error(f"{role}_username", REQUIRED)
                 continue
             names.append(username)
-            try:
-                User.username_validator(username)
-            except ValidationError as error:
-                for text in error.messages:
-                    self.add_error(f"{role}_username", text)
-            if User.objects.filter(username__iexact=username).exists():
-                self.add_error(f"{role}_username", _("Diesen Benutzernamen gibt es schon."))
-            if not password:
-                self.add_error(f"{role}_password", REQUIRED)
-            else:
-                try:
-                    password_validation.validate_password(password, User(username=username))
-                except ValidationError as error:
-                    for text in error.messages:
-                        self.add_error(f"{role}_password", text)
+            login = services.LoginSetup(role.value, username, password)
+            for name, texts in services.login_errors(login).items():
+                for text in texts:
+                    self.add_error(f"{role}_{name}", text)
         if len(names) != len({n.lower() for n in names}):
             self.add_error(
                 f"{self.ROLES[1]}_username",

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from funding.choices import CoveragePolicy
+from funding.choices import CoveragePolicy, SplitMethod
 from kim_admin.onboarding import forms as steps
 from kim_admin.onboarding.services import (
     CarrierSetup,
@@ -22,16 +22,21 @@ from kim_admin.onboarding.services import (
     PositionSetup,
     RecipientSetup,
     SetupRefused,
+    SplitSetup,
+    TownSetup,
+    UnitSetup,
     recipient_setup,
 )
 from kim_admin.roles import Role
 from kim_admin.views import RECIPIENT_SESSION_KEY
+from staffing.models import UnitKind
 
 SESSION_KEY = "kim_onboarding"
 
 STEPS = (
-    ("empfaenger", "Empfänger und KI"),
-    ("bescheid", "Bewilligungsbescheid"),
+    ("empfaenger", "Zuwendungsempfänger"),
+    ("einheiten", "Organisationseinheiten und Kommunen"),
+    ("bescheid", "Bescheid und Fördersätze"),
     ("traeger", "Trägerinnen und Weiterleitung"),
     ("stellen", "Erste Stellen"),
     ("anmeldungen", "Anmeldungen und Abschluss"),
@@ -53,19 +58,30 @@ def _as_querydict(data: dict | None) -> QueryDict | None:
 
 
 def _employers(bound: dict) -> list[tuple[str, str]]:
-    recipient = bound["empfaenger"]
-    carriers = bound["traeger"]
-    if not (recipient.is_valid() and carriers.is_valid()):
+    """The employer choices of a position: the recipient in each of its units, its towns,
+    the carriers (``unit-0``, ``town-1``, ``carrier-0``)."""
+    recipient, units, carriers = bound["empfaenger"], bound["einheiten"], bound["traeger"]
+    if not (recipient.is_valid() and units.is_valid() and carriers.is_valid()):
         return []
-    own = recipient.cleaned_data
-    choices = [(steps.SELF, f"{own['name']} – {own['ki_name']}")]
+    name = recipient.cleaned_data["name"]
+    choices = [(f"unit-{i}", f"{name} – {u['name']}") for i, u in enumerate(units.unit_rows())]
+    choices += [(f"town-{i}", t["name"]) for i, t in enumerate(units.town_rows())]
     choices += [(f"carrier-{i}", row.label()) for i, row in enumerate(carriers.rows())]
     return choices
+
+
+def _own_rates(bound: dict) -> list:
+    notice = bound.get("bescheid")
+    return notice.own_rates() if notice is not None and notice.is_valid() else []
 
 
 def _bind(name: str, data, bound: dict, initial: dict | None = None):
     if name == "empfaenger":
         return steps.RecipientStepForm(data=data)
+    if name == "einheiten":
+        recipient = bound["empfaenger"]
+        kind = recipient.cleaned_data["kind"] if recipient.is_valid() else ""
+        return steps.UnitsTownsStep(data=data, recipient_kind=kind)
     if name == "bescheid":
         return steps.NoticeStepForm(data=data)
     if name == "traeger":
@@ -75,7 +91,9 @@ def _bind(name: str, data, bound: dict, initial: dict | None = None):
                 form.initial.setdefault("valid_from", initial.get("period_start"))
         return formset
     if name == "stellen":
-        formset = steps.position_formset(data=data, employers=_employers(bound))
+        formset = steps.position_formset(
+            data=data, employers=_employers(bound), own_rates=_own_rates(bound)
+        )
         if data is None and initial:
             for form in formset.forms:
                 form.initial.setdefault("planned_start", initial.get("period_start"))
@@ -159,13 +177,21 @@ def wizard(request, step: str = "empfaenger"):
 
 def _summary(bound: dict) -> dict:
     recipient = bound["empfaenger"].cleaned_data
+    units = bound["einheiten"]
     notice = bound["bescheid"]
     employers = dict(_employers(bound))
+    split = units.split.cleaned_data
     return {
         "recipient": recipient,
         "kind_label": steps.recipient_kind_label(recipient["kind"]),
+        "units": [row | {"kind_label": UnitKind(row["kind"]).label} for row in units.unit_rows()],
+        "towns": units.town_rows(),
+        "split": split | {"method_label": SplitMethod(split["split_method"]).label}
+        if split.get("split_method")
+        else None,
         "notice": notice.cleaned_data,
         "notice_blocks": notice.notice_blocks(),
+        "own_rates": notice.own_rates(),
         "carriers": [
             row.cleaned_data
             | {
@@ -182,9 +208,15 @@ def _summary(bound: dict) -> dict:
 
 
 def _setup(bound: dict, logins: steps.LoginsStepForm) -> RecipientSetup:
+    """The wizard's steps as the setup document the service takes (the API builds the same
+    from JSON)."""
     recipient = bound["empfaenger"].cleaned_data
+    units = bound["einheiten"]
     notice = bound["bescheid"]
     data = notice.cleaned_data
+    towns = units.town_rows()
+    split = units.split.cleaned_data
+    employer_town = next((i for i, t in enumerate(towns) if t.get("employer_town")), None)
     carriers = [
         CarrierSetup(
             existing=row.cleaned_data.get("existing"),
@@ -200,7 +232,6 @@ def _setup(bound: dict, logins: steps.LoginsStepForm) -> RecipientSetup:
     positions = []
     for row in bound["stellen"].rows():
         p = row.cleaned_data
-        employer = p["employer"]
         positions.append(
             PositionSetup(
                 title=p["title"],
@@ -210,20 +241,30 @@ def _setup(bound: dict, logins: steps.LoginsStepForm) -> RecipientSetup:
                 fte=p["fte"],
                 planned_start=p["planned_start"],
                 occupied_from=p.get("occupied_from"),
-                carrier=None if employer == steps.SELF else int(employer.split("-")[1]),
+                **row.employer(),
             )
         )
     return RecipientSetup(
         name=recipient["name"],
         slug=recipient["slug"],
         kind=recipient["kind"],
-        ki_name=recipient["ki_name"],
+        units=[UnitSetup(u["name"], u["kind"]) for u in units.unit_rows()],
+        towns=[
+            TownSetup(t["name"], t["slug"], t.get("levy_share"), t.get("split_percent"))
+            for t in towns
+        ],
+        split=SplitSetup(
+            split["split_name"], split["split_method"], split["split_valid_from"], employer_town
+        )
+        if split.get("split_method")
+        else None,
         programme=data["programme"],
         notice_reference=data.get("reference", ""),
         issued_on=data["issued_on"],
         period_start=data["period_start"],
         period_end=data.get("period_end"),
         notice_blocks=[NoticeBlock(b, fte, cap) for b, fte, cap in notice.notice_blocks()],
+        rates=notice.own_rates(),
         carriers=carriers,
         positions=positions,
         logins=[LoginSetup(role, name, pw, email) for role, name, pw, email in logins.logins()],
