@@ -312,8 +312,13 @@ class Position(VersionedModel, ScopedModel):
             and self.scenario.recipient_id != self.recipient_id
         ):
             errors["scenario"] = _("Das Szenario gehört zu einem anderen Empfänger.")
-        if self.unit_id and self.recipient_id and self.unit.recipient_id != self.recipient_id:
-            errors["unit"] = _("Die Organisationseinheit gehört zu einem anderen Empfänger.")
+        if self.unit_id and self.recipient_id:
+            if self.unit.recipient_id != self.recipient_id:
+                errors["unit"] = _("Die Organisationseinheit gehört zu einem anderen Empfänger.")
+            elif self.employer_id and self.employer_id != self.recipient_id:
+                errors["unit"] = _(
+                    "Eine Organisationseinheit haben nur die eigenen Stellen des Empfängers."
+                )
         # Compare the occupancy only with a valid FTE (clean_fields reports an invalid one).
         if self.pk and self.fte is not None and 0 < self.fte <= 1:
             periods = self.occupancies.values_list("start", "end", "fte")

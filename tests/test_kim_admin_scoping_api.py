@@ -140,8 +140,10 @@ def test_api_root_lists_the_endpoints(city):
     assert response.json()["overview"].endswith("/api/overview/")
     # 15 lists and the overview, and issue 4's: forecasts, attachments, payments, year
     # closings, forecast against actual, the forecast inbox; the published reports; and
-    # issue 6's projections, settlement statements and advance payments; issue 14's pay rises.
-    assert len(response.json()) == 27
+    # issue 6's projections, settlement statements and advance payments; issue 14's pay rises;
+    # issue 16's organisational units.
+    assert len(response.json()) == 28
+    assert response.json()["organisational-units"].endswith("/api/organisational-units/")
     assert response.json()["pay-rises"].endswith("/api/pay-rises/")
     assert response.json()["settlements"].endswith("/api/settlements/")
     assert response.json()["reports"].endswith("/api/reports/")

@@ -76,6 +76,21 @@ def test_a_unit_of_another_recipient_is_refused_at_the_field(db):
     assert not Position.objects.filter(recipient=mine).exists()
 
 
+def test_a_unit_only_for_the_recipients_own_positions(db):
+    city = OrganisationFactory()
+    ki = OrganisationalUnit.objects.create(recipient=city, name="KI Musterstadt")
+    position = PositionFactory.build(
+        recipient=city, employer=TownFactory(), block=BuildingBlockFactory(), unit=ki
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        position.clean()
+
+    assert refused.value.message_dict["unit"] == [
+        "Eine Organisationseinheit haben nur die eigenen Stellen des Empfängers."
+    ]
+
+
 def test_the_api_refuses_a_unit_out_of_scope_and_shows_its_own(db):
     mine, other = OrganisationFactory(), OrganisationFactory()
     ki = OrganisationalUnit.objects.create(recipient=mine, name="KI Musterstadt")
