@@ -327,18 +327,8 @@ def _check_document(setup: RecipientSetup) -> dict[str, list[str]]:
             add(f"{prefix}.carrier", _("Diese Trägerin gibt es in der Einrichtung nicht."))
         if item.town is not None and not 0 <= item.town < len(setup.towns):
             add(f"{prefix}.town", _("Diese Kommune gibt es in der Einrichtung nicht."))
-        own = item.carrier is None and item.town is None
-        if item.unit is not None:
-            if not own:
-                add(
-                    f"{prefix}.unit",
-                    _("Eine Organisationseinheit haben nur die eigenen Stellen des Empfängers."),
-                )
-            elif not 0 <= item.unit < len(setup.units):
-                add(
-                    f"{prefix}.unit",
-                    _("Diese Organisationseinheit gibt es in der Einrichtung nicht."),
-                )
+        if item.unit is not None and not 0 <= item.unit < len(setup.units):
+            add(f"{prefix}.unit", _("Diese Organisationseinheit gibt es in der Einrichtung nicht."))
         if item.funding_kind in FundingKind.values and (
             message := missing_rate_error(item.block, item.funding_kind, setup.rates)
         ):
@@ -487,12 +477,18 @@ def recipient_setup(*, setup: RecipientSetup, actor) -> Organisation:
     positions: list[Position] = []
     forwarded: dict[int, list[Position]] = {}
     for i, item in enumerate(setup.positions):
+        # Positions of the recipient itself sit in a unit, the first one unless named (a unit
+        # for another employer's position is the model's to refuse).
         if item.carrier is not None:
-            employer, unit = carriers[item.carrier], None
+            employer = carriers[item.carrier]
         elif item.town is not None:
-            employer, unit = towns[item.town], None
+            employer = towns[item.town]
         else:
-            employer, unit = recipient, units[item.unit or 0]
+            employer = recipient
+        if item.unit is not None:
+            unit = units[item.unit]
+        else:
+            unit = units[0] if employer == recipient else None
         position = Position(
             recipient=recipient,
             block=item.block,
