@@ -105,7 +105,6 @@ def test_the_api_refuses_a_unit_out_of_scope_and_shows_its_own(db):
         reverse("api:position-detail", args=[position.pk]),
         {"unit": foreign.pk},
         format="json",
-        HTTP_IF_MATCH=f'"{position.version}"',
     )
     assert refused.status_code == 400
     assert "unit" in refused.data and "anderswo" not in str(refused.data)
@@ -185,3 +184,55 @@ def test_unit_list_query_count_is_constant_for_finance(n, django_assert_num_quer
         response = client.get(reverse("api:organisationalunit-list"), {"limit": 1000})
 
     assert response.data["count"] == n
+
+
+def test_finance_writes_its_own_units_through_the_api_with_the_history(db):
+    mine, other = OrganisationFactory(), OrganisationFactory()
+    user = UserFactory(role="finance", organisation=mine)
+    client = token_client(user)
+    url = reverse("api:organisationalunit-list")
+
+    created = client.post(
+        url, {"recipient": mine.pk, "name": "Jobcenter", "kind": "jobcentre"}, format="json"
+    )
+    assert created.status_code == 201, created.data
+    unit = OrganisationalUnit.objects.get(recipient=mine, name="Jobcenter")
+    assert unit.history.first().history_user == user
+
+    foreign = client.post(url, {"recipient": other.pk, "name": "Jobcenter"}, format="json")
+    assert foreign.status_code == 400
+    # The other recipient is outside the user's scope: not even found.
+    assert "außerhalb Ihres Zuständigkeitsbereichs" in str(foreign.data["recipient"])
+    twice = client.post(url, {"recipient": mine.pk, "name": "Jobcenter"}, format="json")
+    assert twice.status_code == 400
+    assert "Eine Organisationseinheit mit diesem Namen gibt es beim Empfänger schon." in str(
+        twice.data
+    )
+
+    # A unit that a position names is not deleted (409); an unused one is.
+    PositionFactory(recipient=mine, unit=unit)
+    detail = reverse("api:organisationalunit-detail", args=[unit.pk])
+    refused = client.delete(detail)
+    assert refused.status_code == 409
+    assert OrganisationalUnit.objects.filter(pk=unit.pk).exists()
+    spare = OrganisationalUnit.objects.create(recipient=mine, name="Ausländerbehörde")
+    gone = client.delete(reverse("api:organisationalunit-detail", args=[spare.pk]))
+    assert gone.status_code == 204
+    # Another recipient's unit is not found at all.
+    theirs = OrganisationalUnit.objects.create(recipient=other, name="KI anderswo")
+    hidden = reverse("api:organisationalunit-detail", args=[theirs.pk])
+    assert client.get(hidden).status_code == 404
+    assert client.patch(hidden, {"name": "Übernommen"}, format="json").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["council", "carrier", "town"])
+def test_other_roles_write_no_units(role, db):
+    city = OrganisationFactory()
+    client = token_client(UserFactory(role=role, organisation=city))
+
+    response = client.post(
+        reverse("api:organisationalunit-list"), {"recipient": city.pk, "name": "KI"}, format="json"
+    )
+
+    assert response.status_code in (403, 404)
+    assert not OrganisationalUnit.objects.filter(recipient=city).exists()

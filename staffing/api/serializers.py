@@ -63,6 +63,27 @@ class OrganisationalUnitSerializer(KimModelSerializer):
         ]
 
 
+class OrganisationalUnitWriteSerializer(ScopedModelSerializer):
+    """A unit of the writer's own recipient (admins: any recipient's); the model's rules run
+    in full_clean with their German messages."""
+
+    recipient = ScopedPrimaryKeyRelatedField(
+        queryset=Organisation.objects.recipients(), label=_("Zuwendungsempfänger")
+    )
+
+    class Meta:
+        model = OrganisationalUnit
+        fields = ["recipient", "name", "kind"]
+        validators = []
+
+    def validate_recipient(self, recipient):
+        return own_recipient(
+            self,
+            recipient,
+            _("Organisationseinheiten anderer Zuwendungsempfänger können Sie nicht bearbeiten."),
+        )
+
+
 class PositionTownSerializer(ScopedModelSerializer):
     town_slug = related_value("town.slug")
     town_name = related_value("town.name")

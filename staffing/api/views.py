@@ -37,11 +37,14 @@ class PayGradeCostViewSet(RestrictedReadOnlyViewSet):
     filterset_class = filtersets.PayGradeCostFilterSet
 
 
-class OrganisationalUnitViewSet(RestrictedReadOnlyViewSet):
-    """A recipient's organisational units (created by the guided setup or the admin)."""
+class OrganisationalUnitViewSet(RestrictedModelViewSet):
+    """A recipient's organisational units (the guided setup creates the first ones); its
+    finance and coordination add, rename and delete them (a unit that positions name is
+    refused, 409)."""
 
     queryset = OrganisationalUnit.objects.select_related("recipient")
     serializer_class = serializers.OrganisationalUnitSerializer
+    write_serializer_class = serializers.OrganisationalUnitWriteSerializer
     filterset_class = filtersets.OrganisationalUnitFilterSet
 
 
