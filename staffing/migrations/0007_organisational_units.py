@@ -6,6 +6,38 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _kind_of(name: str) -> str:
+    lowered = name.lower()
+    if "integrationszentrum" in lowered or lowered.startswith("ki "):
+        return "integration_centre"
+    if "ausländer" in lowered:
+        return "foreigners_authority"
+    if "jobcenter" in lowered or "sozialamt" in lowered:
+        return "jobcentre"
+    return "other"
+
+
+def units_from_departments(apps, schema_editor):
+    """Each recipient's own positions (the recipient is the employer) get a unit per distinct
+    department text; positions of towns and carriers keep their text only."""
+    Position = apps.get_model("staffing", "Position")
+    Unit = apps.get_model("staffing", "OrganisationalUnit")
+    rows = (
+        Position.objects.filter(employer_id=models.F("recipient_id"))
+        .exclude(department="")
+        .values_list("recipient_id", "department")
+        .order_by()
+        .distinct()
+    )
+    for recipient_id, department in rows:
+        unit, _created = Unit.objects.get_or_create(
+            recipient_id=recipient_id, name=department, defaults={"kind": _kind_of(department)}
+        )
+        Position.objects.filter(
+            recipient_id=recipient_id, employer_id=recipient_id, department=department
+        ).update(unit=unit)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -76,40 +108,6 @@ class Migration(migrations.Migration):
             model_name='organisationalunit',
             constraint=models.UniqueConstraint(fields=('recipient', 'name'), name='organisational_unit_unique', violation_error_message='Eine Organisationseinheit mit diesem Namen gibt es beim Empfänger schon.'),
         ),
+        # Each recipient's own positions: a unit per distinct department text.
+        migrations.RunPython(units_from_departments, migrations.RunPython.noop),
     ]
-
-
-def _kind_of(name: str) -> str:
-    lowered = name.lower()
-    if "integrationszentrum" in lowered or lowered.startswith("ki "):
-        return "integration_centre"
-    if "ausländer" in lowered:
-        return "foreigners_authority"
-    if "jobcenter" in lowered or "sozialamt" in lowered:
-        return "jobcentre"
-    return "other"
-
-
-def units_from_departments(apps, schema_editor):
-    """Each recipient's own positions (the recipient is the employer) get a unit per distinct
-    department text; positions of towns and carriers keep their text only."""
-    Position = apps.get_model("staffing", "Position")
-    Unit = apps.get_model("staffing", "OrganisationalUnit")
-    rows = (
-        Position.objects.filter(employer_id=models.F("recipient_id"))
-        .exclude(department="")
-        .values_list("recipient_id", "department")
-        .distinct()
-    )
-    for recipient_id, department in rows:
-        unit, _created = Unit.objects.get_or_create(
-            recipient_id=recipient_id, name=department, defaults={"kind": _kind_of(department)}
-        )
-        Position.objects.filter(
-            recipient_id=recipient_id, employer_id=recipient_id, department=department
-        ).update(unit=unit)
-
-
-Migration.operations.append(
-    migrations.RunPython(units_from_departments, migrations.RunPython.noop)
-)
