@@ -217,6 +217,7 @@ def multi_year_plans(
             "funding_kind",
             "fte",
             "department",
+            "unit__name",
             "pay_grade_id",
             "pay_grade__code",
             "budget_product",
@@ -389,7 +390,9 @@ def multi_year_plans(
                 employer=_org(p, "employer__"),
                 start=p["planned_start"],
                 end=p["end_date"],
-                department=p["department"],
+                # Where the position sits: its organisational unit, else the free text
+                # (staffing.models.Position.unit_label).
+                department=p["unit__name"] or p["department"],
                 pay_grade=p["pay_grade__code"] or "",
                 budget_product=p["budget_product"],
                 ledger_account=p["ledger_account"],

@@ -11,6 +11,7 @@ from rest_framework.routers import APIRootView
 
 from carriers.api import urls as carriers_urls
 from funding.api import urls as funding_urls
+from kim_admin.onboarding.api import RecipientSetupView
 from kim_admin.security import TokenView
 from staffing.api import urls as staffing_urls
 
@@ -46,6 +47,7 @@ api_root = KimAPIRootView.as_view(
 urlpatterns = [
     path("", api_root, name="api-root"),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("recipient-setup/", RecipientSetupView.as_view(), name="recipient-setup"),
     path("", include(carriers_urls)),
     path("", include(funding_urls)),
     path("", include(staffing_urls)),

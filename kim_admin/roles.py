@@ -31,6 +31,7 @@ PLAN_MODELS = [
     ("funding", "revenueaccount"),
     ("funding", "scenario"),
     ("staffing", "position"),
+    ("staffing", "organisationalunit"),
     ("staffing", "positiontown"),
     ("staffing", "occupancy"),
     ("staffing", "positioncost"),

@@ -56,6 +56,8 @@ TAGS = {
     "scenarios": "Szenarien",
     "projections": "Fortschreibungen",
     "organisations": "Organisationen",
+    "organisational-units": "Stellen",
+    "recipient-setup": "Organisationen",
     "forwarding-agreements": "Weiterleitungen",
     "cost-splits": "Weiterleitungen",
     "forecasts": "Kostenprognosen",

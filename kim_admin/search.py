@@ -41,7 +41,7 @@ AREAS = (
     Area(
         "Stellen",
         Position,
-        ("title", "department"),
+        ("title", "unit__name", "department"),
         "staffing:position_list",
         ("recipient",),
         real_plan_only=True,

@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "ProgrammeCostCategoryEnum": "funding.choices.ProgrammeCostCategory",
         "ScenarioStepKindEnum": "funding.choices.ScenarioStepKind",
         "NoticeKindEnum": "funding.choices.NoticeKind",
+        "UnitKindEnum": "staffing.models.UnitKind",
     },
     "TAGS": [
         {"name": "Anmeldung", "description": "Token für Skripte."},

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("kim_admin.api_urls")),
     path("auftraege/", include("kim_admin.jobqueue.urls")),
+    path("einrichtung/", include("kim_admin.onboarding.urls")),
     path("foerderung/", include("funding.urls")),
     path("traeger/", include("carriers.urls")),
     path("import/", include("staffing.imports.urls")),

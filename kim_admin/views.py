@@ -3,7 +3,8 @@
 Finance, coordinator and council users see their own organisation's programme (a county or a
 county-free city): the year's cost overview for the council's questions, with the waiting
 forecasts (KI coordination, finance) or the latest published reports (council) on top;
-administrators choose any recipient with ``?recipient=<slug>``. A carrier sees its positions,
+administrators choose any recipient with ``?recipient=<slug>``, which the session remembers
+(the guided setup sets it to the recipient it has just created). A carrier sees its positions,
 what it has to do and its year's figures with each recipient; a town its share, its settlement
 statements and what it paid. Every figure comes from a selector; the view only picks them.
 """
@@ -22,10 +23,13 @@ from carriers.models import Organisation
 from carriers.proofs import selectors as proof_selectors
 from carriers.settlements import selectors as settlement_selectors
 from funding.choices import CostSource, OrganisationKind
-from funding.overview import cost_overview
-from kim_admin.roles import Role
+from funding.overview import cost_overview, cost_overviews
+from kim_admin.chart import Bar, chart_description, funding_chart
+from kim_admin.roles import PLANNING_ROLES, Role
 from staffing.models import Position
 
+# The recipient an administrator looks at (set by ?recipient= and by the guided setup).
+RECIPIENT_SESSION_KEY = "kim_recipient"
 # Years the page accepts at all; anything else is "unknown", not an error of the engine.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 KIND_LABELS = dict(OrganisationKind.choices)
@@ -81,7 +85,15 @@ def home(request):
         if year not in years:
             years = sorted({*years, year})
 
-    overview = cost_overview(recipient, year)
+    chart = {}
+    if role in PLANNING_ROLES:
+        # The chart's years and the year shown in one multi-year load (the same selector).
+        chart_years = sorted(years)[-CHART_YEARS:]
+        overviews = cost_overviews(recipient, {*chart_years, year})
+        overview = overviews[year]
+        chart = _years_chart(chart_years, overviews)
+    else:
+        overview = cost_overview(recipient, year)
     totals = overview.totals
     context.update(
         year=year,
@@ -97,6 +109,7 @@ def home(request):
             (CostSource(source).label, detail, n) for source, detail, n in overview.cost_sources()
         ],
     )
+    context.update(chart)
     if user.has_perm("carriers.view_costforecast"):
         # KI coordination: its inbox; finance: where the carriers' statements stand.
         context["review"] = forecast_selectors.review_counts(user, recipient)
@@ -107,6 +120,26 @@ def home(request):
 
 
 LATEST_REPORTS = 5
+# The start page's chart shows at most this many of the plan's years (the latest).
+CHART_YEARS = 10
+
+
+def _years_chart(shown: list[int], overviews: dict) -> dict:
+    """Cost and funding over the plan's years as the reports' chart (kim_admin.chart), with
+    the same figures as a table (its alternative); nothing where no year has a cost."""
+    rows = [(year, overviews[year].totals) for year in shown]
+    if not any(totals.total_cost for _year, totals in rows):
+        return {}
+    bars = [Bar(str(year), totals.funding, totals.own_share) for year, totals in rows]
+    title = _("Landesförderung und Eigenanteil %(first)s–%(last)s") % {
+        "first": shown[0],
+        "last": shown[-1],
+    }
+    return {
+        "chart": funding_chart(bars, title, chart_description(bars)),
+        "chart_title": title,
+        "chart_rows": rows,
+    }
 
 
 def _latest_reports(user, recipient):
@@ -153,6 +186,13 @@ def _recipient(request, role):
             chosen = next((r for r in recipients if r.slug == slug), None)
             if chosen is None:
                 return None, _unknown_recipient(slug), recipients
+            # The recipient chosen stays the start page's until another is chosen.
+            request.session[RECIPIENT_SESSION_KEY] = chosen.slug
+            return chosen, None, recipients
+        # The last one chosen, or the one just set up (kim_admin.onboarding).
+        remembered = request.session.get(RECIPIENT_SESSION_KEY)
+        chosen = next((r for r in recipients if r.slug == remembered), None)
+        if chosen is not None:
             return chosen, None, recipients
         own = next((r for r in recipients if r.pk == user.organisation_id), None)
         if own or recipients:

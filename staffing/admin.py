@@ -9,6 +9,7 @@ from kim_admin.admin import ScopedHistoryAdmin, ScopedTabularInline, live_rows
 from staffing import rules
 from staffing.models import (
     Occupancy,
+    OrganisationalUnit,
     PayGrade,
     PayGradeCost,
     Position,
@@ -29,6 +30,14 @@ class PayGradeAdmin(ScopedHistoryAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
     inlines = (PayGradeCostInline,)
+
+
+@admin.register(OrganisationalUnit)
+class OrganisationalUnitAdmin(ScopedHistoryAdmin):
+    list_display = ("name", "kind", "recipient")
+    list_filter = ("kind", ("recipient", RELATED_ONLY))
+    search_fields = ("name", "recipient__name")
+    list_select_related = ("recipient",)
 
 
 @admin.register(PayGradeCost)
@@ -135,7 +144,7 @@ class PositionAdmin(ScopedHistoryAdmin):
         "cost_centre",
         "budget_product",
     )
-    list_select_related = ("block", "employer", "recipient", "scenario")
+    list_select_related = ("block", "employer", "recipient", "scenario", "unit")
     autocomplete_fields = ("employer", "origin")
     inlines = (PositionTownInline, OccupancyInline, PositionCostInline)
     fieldsets = (
@@ -143,7 +152,7 @@ class PositionAdmin(ScopedHistoryAdmin):
             None,
             {"fields": ("recipient", "scenario", "origin", "block", "funding_kind", "title")},
         ),
-        (_("Stelle"), {"fields": ("fte", "employer", "department", "pay_grade")}),
+        (_("Stelle"), {"fields": ("fte", "employer", "unit", "department", "pay_grade")}),
         (_("Laufzeit"), {"fields": ("planned_start", "end_date")}),
         (
             _("Buchung"),
@@ -154,7 +163,7 @@ class PositionAdmin(ScopedHistoryAdmin):
 
     @admin.display(description=_("Anstellungsträger"), ordering="employer__name")
     def employer_and_unit(self, obj):
-        return f"{obj.employer} – {obj.department}" if obj.department else str(obj.employer)
+        return f"{obj.employer} – {obj.unit_label}" if obj.unit_label else str(obj.employer)
 
     @admin.display(description=_("Baustein"), ordering="block__number")
     def block_number(self, obj):

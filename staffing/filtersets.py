@@ -22,7 +22,15 @@ from kim_admin.filters import (
     YearFilter,
     overlaps_year,
 )
-from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
+from staffing.models import (
+    Occupancy,
+    OrganisationalUnit,
+    PayGrade,
+    PayGradeCost,
+    Position,
+    PositionCost,
+    PositionTown,
+)
 
 
 class FillState(models.TextChoices):
@@ -121,6 +129,16 @@ class PayGradeCostFilterSet(django_filters.FilterSet):
         fields = ["pay_grade", "year"]
 
 
+class OrganisationalUnitFilterSet(django_filters.FilterSet):
+    recipient = django_filters.CharFilter(
+        field_name="recipient__slug", label=_("Zuwendungsempfänger")
+    )
+
+    class Meta:
+        model = OrganisationalUnit
+        fields = ["recipient", "kind"]
+
+
 class PositionFilterSet(PlanFilterSet):
     recipient = django_filters.CharFilter(
         field_name="recipient__slug", label=_("Zuwendungsempfänger")
@@ -128,6 +146,9 @@ class PositionFilterSet(PlanFilterSet):
     block = IntegerFilter(field_name="block__number", label=_("Baustein"))
     employer = django_filters.CharFilter(field_name="employer__slug", label=_("Anstellungsträger"))
     pay_grade = django_filters.CharFilter(field_name="pay_grade__code", label=_("Entgeltgruppe"))
+    unit = django_filters.CharFilter(
+        method="filter_unit", label=_("Organisationseinheit (Name, auch Teil)")
+    )
     carrier = django_filters.CharFilter(
         method="filter_carrier", label=_("Trägerin (angestellt oder weitergeleitet)")
     )
@@ -139,7 +160,8 @@ class PositionFilterSet(PlanFilterSet):
         label=_("Besetzung im Jahr"),
     )
     q = SearchFilter(
-        fields=["title", "department"], label=_("Suche (Bezeichnung oder Organisationseinheit)")
+        fields=["title", "unit__name", "department"],
+        label=_("Suche (Bezeichnung oder Organisationseinheit)"),
     )
 
     class Meta:
@@ -150,12 +172,17 @@ class PositionFilterSet(PlanFilterSet):
             "funding_kind",
             "employer",
             "pay_grade",
+            "unit",
             "carrier",
             "town",
             "year",
             "state",
             "q",
         ]
+
+    def filter_unit(self, queryset, name, value):
+        """The organisational unit by its name, a part of it is enough ("Integration")."""
+        return queryset.filter(unit__name__icontains=value.strip())
 
     def filter_carrier(self, queryset, name, value):
         """Employed by the carrier, or forwarded to it under a forwarding agreement."""

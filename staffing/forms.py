@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from carriers.models import Organisation
 from funding.choices import OrganisationKind
 from kim_admin.forms import PlainRowForm, PlainRowFormSet, ScopedModelForm, germanise
+from kim_admin.roles import Role
 from staffing.models import Occupancy, Position, PositionCost, PositionTown
 from staffing.services import OccupancyPeriod, ServedTown, row_error
 
@@ -90,6 +91,7 @@ class PositionForm(PlainDecimalsMixin, ScopedModelForm):
             "title",
             "fte",
             "employer",
+            "unit",
             "department",
             "pay_grade",
             "planned_start",
@@ -105,6 +107,11 @@ class PositionForm(PlainDecimalsMixin, ScopedModelForm):
         super().__init__(data, user=user, instance=instance, **kwargs)
         recipient = self.fields["recipient"]
         recipient.queryset = recipient.queryset.recipients()
+        unit = self.fields["unit"]
+        unit.queryset = unit.queryset.select_related("recipient")
+        if user.role == Role.ADMIN:
+            # Administrators choose among every recipient's units: name the recipient too.
+            unit.label_from_instance = lambda u: f"{u.name} ({u.recipient.name})"
         self.fields["employer"].help_text = _(
             "Die Stadt bzw. der Kreis selbst, eine Kommune oder eine Trägerin. Für eine "
             "Trägerin muss der Weiterleitungsvertrag mit ihr schon angelegt sein."

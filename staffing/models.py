@@ -13,7 +13,7 @@ from funding.choices import POSITION_KINDS, CostStatus, FundingKind, Organisatio
 from kim_admin.fields import DateField, YearField
 from kim_admin.formatting import de_fte
 from kim_admin.roles import Role
-from kim_admin.scoping import ScopedModel
+from kim_admin.scoping import RecipientScopedModel, ScopedModel
 from kim_admin.validators import (
     FTE_RANGE,
     NOT_NEGATIVE,
@@ -99,11 +99,65 @@ class PayGradeCost(VersionedModel, ScopedModel):
         return f"{self.pay_grade} {self.year}"
 
 
+class UnitKind(models.TextChoices):
+    """What an organisational unit of a recipient is (the KI carries the programme; the
+    others take part in its case management)."""
+
+    INTEGRATION_CENTRE = "integration_centre", _("Kommunales Integrationszentrum")
+    FOREIGNERS_AUTHORITY = "foreigners_authority", _("Ausländerbehörde")
+    JOBCENTRE = "jobcentre", _("Jobcenter/Sozialamt")
+    OTHER = "other", _("Sonstige Organisationseinheit")
+
+
+class OrganisationalUnit(VersionedModel, RecipientScopedModel):
+    """A unit of a recipient's own administration, e.g. its Kommunales Integrationszentrum,
+    where the recipient's own positions sit (``Position.unit``)."""
+
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="units",
+    )
+    name = models.CharField(_("Bezeichnung"), max_length=200)
+    kind = models.CharField(
+        _("Art"), max_length=30, choices=UnitKind.choices, default=UnitKind.INTEGRATION_CENTRE
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Organisationseinheit")
+        verbose_name_plural = _("Organisationseinheiten")
+        ordering = ["recipient", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "name"],
+                name="organisational_unit_unique",
+                violation_error_message=_(
+                    "Eine Organisationseinheit mit diesem Namen gibt es beim Empfänger schon."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.recipient_id and self.recipient.kind not in (
+            OrganisationKind.COUNTY,
+            OrganisationKind.COUNTY_FREE_CITY,
+        ):
+            raise ValidationError(
+                {"recipient": _("Organisationseinheiten haben Kreise und kreisfreie Städte.")}
+            )
+
+
 class Position(VersionedModel, ScopedModel):
     """A funded position (Stelle) of a recipient's plan, in one building block.
 
-    The employer is the recipient itself (``department`` names the unit, e.g. the KI), a
-    partner town or a welfare carrier. ``scenario`` is empty for the real plan.
+    The employer is the recipient itself (``unit`` names its organisational unit, e.g. the
+    KI; ``department`` is the free text of the Excel import and of older records), a partner
+    town or a welfare carrier. ``scenario`` is empty for the real plan.
     """
 
     scenario_path = "scenario"
@@ -150,7 +204,21 @@ class Position(VersionedModel, ScopedModel):
         on_delete=models.PROTECT,
         related_name="employed_positions",
     )
-    department = models.CharField(_("Organisationseinheit"), max_length=200, blank=True)
+    unit = models.ForeignKey(
+        OrganisationalUnit,
+        verbose_name=_("Organisationseinheit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="positions",
+        help_text=_("Bei eigenen Stellen des Empfängers: die Einheit, z. B. das KI."),
+    )
+    department = models.CharField(
+        _("Abteilung (Freitext)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Freitext, z. B. der Fachbereich einer Kommune oder aus dem Excel-Import."),
+    )
     pay_grade = models.ForeignKey(
         PayGrade,
         verbose_name=_("Entgeltgruppe"),
@@ -244,6 +312,13 @@ class Position(VersionedModel, ScopedModel):
             and self.scenario.recipient_id != self.recipient_id
         ):
             errors["scenario"] = _("Das Szenario gehört zu einem anderen Empfänger.")
+        if self.unit_id and self.recipient_id:
+            if self.unit.recipient_id != self.recipient_id:
+                errors["unit"] = _("Die Organisationseinheit gehört zu einem anderen Empfänger.")
+            elif self.employer_id and self.employer_id != self.recipient_id:
+                errors["unit"] = _(
+                    "Eine Organisationseinheit haben nur die eigenen Stellen des Empfängers."
+                )
         # Compare the occupancy only with a valid FTE (clean_fields reports an invalid one).
         if self.pk and self.fte is not None and 0 < self.fte <= 1:
             periods = self.occupancies.values_list("start", "end", "fte")
@@ -252,6 +327,11 @@ class Position(VersionedModel, ScopedModel):
                 errors["fte"] = message
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def unit_label(self) -> str:
+        """Where the position sits: its organisational unit, else the free-text department."""
+        return self.unit.name if self.unit_id else self.department
 
     @property
     def is_forwarded_kind(self) -> bool:

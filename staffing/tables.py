@@ -68,7 +68,7 @@ class PositionTable(KimTable):
     employer = tables.Column(
         accessor="employer__name",
         verbose_name="Anstellungsträger",
-        order_by=("employer__name", "department"),
+        order_by=("employer__name", "unit__name", "department"),
     )
     pay_grade = tables.Column(
         accessor="pay_grade__code",
@@ -157,12 +157,12 @@ class PositionTable(KimTable):
         return value
 
     def render_employer(self, value, record):
-        if record.department:
-            return format_html("{}<br><small>{}</small>", value, record.department)
+        if record.unit_label:
+            return format_html("{}<br><small>{}</small>", value, record.unit_label)
         return value
 
     def value_employer(self, value, record):
-        return f"{value} – {record.department}" if record.department else value
+        return f"{value} – {record.unit_label}" if record.unit_label else value
 
 
 class PayGradeCostTable(KimTable):

@@ -62,7 +62,7 @@ class PositionListView(generic.ObjectListView):
     and towns those that concern them (``restrict``), admins choose a recipient."""
 
     model = Position
-    queryset = Position.objects.select_related("block", "employer", "pay_grade")
+    queryset = Position.objects.select_related("block", "employer", "pay_grade", "unit")
     filterset_class = PositionFilterSet
     table_class = PositionTable
     template_name = "staffing/position_list.html"
@@ -296,7 +296,7 @@ class PositionDetailView(generic.ObjectDetailView):
 def position_facts(position) -> list[tuple[str, str, bool]]:
     """(label, value, spans the whole width)."""
     p = position
-    employer = str(p.employer) + (f" – {p.department}" if p.department else "")
+    employer = str(p.employer) + (f" – {p.unit_label}" if p.unit_label else "")
     facts = [
         (_("Zuwendungsempfänger"), str(p.recipient)),
         (_("Baustein"), f"{p.block.number} – {p.block.name}"),

@@ -126,3 +126,32 @@ def test_advances_above_the_own_share_are_refunded_to_the_towns_account(
     # The payee's account: Senden's, not the employer town's.
     assert "DE02 1203 0000 0000 2020 51" in page
     assert "DE89 3704" not in page
+
+
+def test_the_demo_towns_and_carriers_have_fake_but_valid_bank_details(demo_data):
+    """Issue 16: the demo's statements show an account. Every demo IBAN is invented (bank code
+    00000000, the organisation's number as the account) with right check digits, and the notes
+    say it is an example."""
+    with_iban = Organisation.objects.exclude(iban="")
+    slugs = set(with_iban.values_list("slug", flat=True))
+    # Every town of the Coesfeld splits (payer or payee) and the demo's carriers.
+    assert {"coesfeld", "duelmen", "ascheberg", "senden", "billerbeck"} <= slugs
+    assert {"caritas-leverkusen", "awo-leverkusen", "caritas-oberberg"} <= slugs
+    for organisation in with_iban:
+        validate_iban(organisation.iban)
+        assert organisation.iban[4:12] == "00000000"
+        assert "Beispiel" in organisation.notes
+
+
+def test_a_demo_statement_pdf_shows_the_employer_towns_fake_account(coesfeld, coesfeld_finance):
+    """Billerbeck pays Coesfeld, the employer town of Region Nord: the PDF names Coesfeld's
+    demo account, DE30 0000 0000 0000 0003 02 (check digits by ISO 13616 for the account 302)."""
+    nord = CostSplit.objects.get(name="Region Nord", scenario__isnull=True)
+    statement = services.statement_issue(
+        split=nord, town=town("billerbeck"), year=2023, actor=coesfeld_finance
+    )
+    payment = statement.payment()
+    assert (payment.payer.slug, payment.payee.slug) == ("billerbeck", "coesfeld")
+    text = " ".join(pdf_text(bytes(statement.__class__.objects.get(pk=statement.pk).pdf)).split())
+    assert "DE30 0000 0000 0000 0003 02" in text
+    assert "Beispielbank (erfunden)" in text

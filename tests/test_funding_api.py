@@ -494,7 +494,7 @@ def build_cost_splits(n, recipient):
 # url name: (model, builder, queries of a list request for an admin with token authentication:
 # token + user (1), COUNT (1), page (1), one per nested list).
 LISTS = {
-    "api:organisation-list": (Organisation, build_organisations, 3),
+    "api:organisation-list": (Organisation, build_organisations, 4),
     "api:programme-list": (Programme, build_programmes, 3),
     "api:buildingblock-list": (BuildingBlock, build_building_blocks, 3),
     "api:fundingrate-list": (FundingRate, build_funding_rates, 3),

@@ -54,7 +54,7 @@ from funding.models import (
 )
 from kim_admin.jobqueue.models import Job
 from reports.models import PublishedReport
-from staffing.models import Occupancy, Position, PositionCost, PositionTown
+from staffing.models import Occupancy, OrganisationalUnit, Position, PositionCost, PositionTown
 from tests.api_helpers import token_client
 from tests.factories import (
     PDF_BYTES,
@@ -120,6 +120,8 @@ NOT_AN_OBJECT = {
     "imports:apply": "session token",
     "imports:discard": "session token",
     "imports:done": "session token",
+    # The guided setup's steps: administrators only (tests/test_kim_admin_onboarding.py).
+    "onboarding:step": "wizard step",
 }
 # Values of path parameters that are no id.
 SLUGS = {"action": "submit", "token": "x" * 32}
@@ -283,6 +285,7 @@ def world(_world, db):
 # Each model's path to its recipient.
 RECIPIENT = {
     Position: "recipient",
+    OrganisationalUnit: "recipient",
     PositionTown: "position__recipient",
     Occupancy: "position__recipient",
     PositionCost: "position__recipient",

@@ -29,7 +29,7 @@ from staffing.imports.workbook import (
     parse_decimal_text,
     read_workbook,
 )
-from staffing.models import Occupancy, Position, PositionCost
+from staffing.models import Occupancy, OrganisationalUnit, Position, PositionCost
 from staffing.services import OccupancyPeriod, position_save
 from tests.factories import (
     BuildingBlockFactory,
@@ -342,6 +342,10 @@ def test_good_file_preview_lists_the_changes_and_apply_writes_them_with_the_user
         or 0
         for model in (Position, Occupancy, PositionCost)
     }
+    # The city's KI as a unit: a sheet's text that names it places the position there.
+    unit = OrganisationalUnit.objects.create(
+        recipient_id=ki.recipient_id, name="Kommunales Integrationszentrum"
+    )
     response = apply(client, token)
     assert response.status_code == 302, text(response)[:3000]
     done = client.get(response["Location"])
@@ -350,7 +354,9 @@ def test_good_file_preview_lists_the_changes_and_apply_writes_them_with_the_user
 
     ki.refresh_from_db()
     assert ki.department == "KI Leverkusen" and ki.cost_centre == "120550"
+    assert ki.unit is None  # no unit of that name
     new = Position.objects.get(title="Casemanagement KI 4")
+    assert new.unit == unit
     assert (new.recipient_id, new.scenario_id, new.fte) == (ki.recipient_id, None, D("0.5"))
     assert new.employer_id == ki.recipient_id and new.planned_start == date(2025, 7, 1)
     assert list(ki.occupancies.values_list("start", "end", "fte")) == [

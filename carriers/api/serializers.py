@@ -17,6 +17,10 @@ from staffing.models import Position
 class OrganisationSerializer(KimModelSerializer):
     kind_label = choice_label("kind")
     parent_slug = related_value("parent.slug")
+    # The recipients a carrier works for (prefetched through the view's ``nested``).
+    partner_recipients = ScopedPrimaryKeyRelatedField(
+        many=True, read_only=True, label=_("Tätig für (Zuwendungsempfänger)")
+    )
 
     class Meta:
         model = Organisation
@@ -32,6 +36,11 @@ class OrganisationSerializer(KimModelSerializer):
             "parent_slug",
             "levy_share",
             "four_eyes",
+            "partner_recipients",
+            "bank_name",
+            "iban",
+            "bic",
+            "payment_term_days",
             "notes",
         ]
 
@@ -137,6 +146,10 @@ class OrganisationWriteSerializer(ScopedModelSerializer):
             "levy_share",
             "four_eyes",
             "partner_recipients",
+            "bank_name",
+            "iban",
+            "bic",
+            "payment_term_days",
             "notes",
         ]
 

@@ -12,6 +12,7 @@ class OrganisationViewSet(RestrictedModelViewSet):
     organisation_save. Nobody deletes one here (the Django admin refuses a referenced one)."""
 
     queryset = Organisation.objects.select_related("parent")
+    nested = {"partner_recipients": Organisation.objects.only("pk").order_by("pk")}
     serializer_class = serializers.OrganisationSerializer
     write_serializer_class = serializers.OrganisationWriteSerializer
     filterset_class = filtersets.OrganisationFilterSet

@@ -62,7 +62,14 @@ from funding.scenarios.selectors import (
 from funding.selectors import multi_year_plans
 from kim_admin.formatting import de_date, de_money
 from kim_admin.versioning import bump_version
-from staffing.models import Occupancy, PayGradeCost, Position, PositionCost, PositionTown
+from staffing.models import (
+    Occupancy,
+    OrganisationalUnit,
+    PayGradeCost,
+    Position,
+    PositionCost,
+    PositionTown,
+)
 from staffing.services import position_delete, position_end
 
 HUNDRED = Decimal(100)
@@ -78,6 +85,7 @@ POSITION_FIELDS = (
     "title",
     "fte",
     "employer_id",
+    "unit_id",
     "department",
     "pay_grade_id",
     "budget_product",
@@ -520,6 +528,7 @@ def _reference_costs(scenario: Scenario, block_id: int) -> dict[tuple[int, int |
             "year",
             "position__pay_grade_id",
             "position__department",
+            "position__unit_id",
             "employer_gross",
             "material",
             "overhead_rate",
@@ -539,6 +548,7 @@ def _reference_costs(scenario: Scenario, block_id: int) -> dict[tuple[int, int |
             "material_ratio": row["material"] / gross,
             "overhead_rate": overhead_rate,
             "department": row["position__department"],
+            "unit_id": row["position__unit_id"],
         }
         reference.setdefault((row["year"], row["position__pay_grade_id"]), entry)
         reference.setdefault((row["year"], None), entry)
@@ -632,13 +642,17 @@ def move_carrier_positions_to_recipient(
             row.full_clean()
             _with_actor(row, actor).save()
         position.employer = recipient
+        # The unit of the city's own positions of the block (latest year), e.g. the KI.
+        latest = max(reference, key=lambda key: key[0], default=None)
         if department is not None:
             position.department = department
+            position.unit = OrganisationalUnit.objects.filter(
+                recipient=recipient, name=department
+            ).first()
         else:
-            # The unit of the city's own positions of the block (latest year), e.g. the KI.
-            latest = max(reference, key=lambda key: key[0], default=None)
             own = reference[latest]["department"] if latest else ""
             position.department = own or position.department
+            position.unit_id = reference[latest]["unit_id"] if latest else None
         position._change_reason = _("Szenario: zur Stadt verlagert")
         position.full_clean()
         _with_actor(position, actor).save()
@@ -824,6 +838,7 @@ def town_employs_own(
             _with_actor(agreement, actor).delete()
     position.employer = town
     position.department = ""
+    position.unit = None
     position._change_reason = (_("Szenario: %(town)s stellt selbst an") % {"town": town.name})[
         :REASON_LENGTH
     ]

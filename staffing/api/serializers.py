@@ -11,7 +11,15 @@ from kim_admin.api import (
     own_recipient,
     related_value,
 )
-from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
+from staffing.models import (
+    Occupancy,
+    OrganisationalUnit,
+    PayGrade,
+    PayGradeCost,
+    Position,
+    PositionCost,
+    PositionTown,
+)
 
 
 class PayGradeSerializer(KimModelSerializer):
@@ -35,6 +43,45 @@ class PayGradeCostSerializer(KimModelSerializer):
             "employer_gross_per_fte",
             "source",
         ]
+
+
+class OrganisationalUnitSerializer(KimModelSerializer):
+    recipient_slug = related_value("recipient.slug")
+    kind_label = choice_label("kind")
+
+    class Meta:
+        model = OrganisationalUnit
+        fields = [
+            "id",
+            "url",
+            "display",
+            "recipient",
+            "recipient_slug",
+            "name",
+            "kind",
+            "kind_label",
+        ]
+
+
+class OrganisationalUnitWriteSerializer(ScopedModelSerializer):
+    """A unit of the writer's own recipient (admins: any recipient's); the model's rules run
+    in full_clean with their German messages."""
+
+    recipient = ScopedPrimaryKeyRelatedField(
+        queryset=Organisation.objects.recipients(), label=_("Zuwendungsempfänger")
+    )
+
+    class Meta:
+        model = OrganisationalUnit
+        fields = ["recipient", "name", "kind"]
+        validators = []
+
+    def validate_recipient(self, recipient):
+        return own_recipient(
+            self,
+            recipient,
+            _("Organisationseinheiten anderer Zuwendungsempfänger können Sie nicht bearbeiten."),
+        )
 
 
 class PositionTownSerializer(ScopedModelSerializer):
@@ -62,6 +109,7 @@ class PositionSerializer(KimModelSerializer):
     employer_slug = related_value("employer.slug")
     employer_name = related_value("employer.name")
     employer_kind = related_value("employer.kind")
+    unit_name = related_value("unit.name")
     pay_grade_code = related_value("pay_grade.code")
     served_towns = PositionTownSerializer(many=True, read_only=True)
     occupancies = PositionOccupancySerializer(many=True, read_only=True)
@@ -87,6 +135,8 @@ class PositionSerializer(KimModelSerializer):
             "employer_slug",
             "employer_name",
             "employer_kind",
+            "unit",
+            "unit_name",
             "department",
             "pay_grade",
             "pay_grade_code",
@@ -182,6 +232,7 @@ class PositionWriteSerializer(ScopedModelSerializer):
             "title",
             "fte",
             "employer",
+            "unit",
             "department",
             "pay_grade",
             "budget_product",

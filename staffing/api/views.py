@@ -4,7 +4,15 @@ from kim_admin.api import (
 )
 from staffing import filtersets
 from staffing.api import serializers
-from staffing.models import Occupancy, PayGrade, PayGradeCost, Position, PositionCost, PositionTown
+from staffing.models import (
+    Occupancy,
+    OrganisationalUnit,
+    PayGrade,
+    PayGradeCost,
+    Position,
+    PositionCost,
+    PositionTown,
+)
 from staffing.services import (
     OccupancyPeriod,
     ServedTown,
@@ -29,11 +37,22 @@ class PayGradeCostViewSet(RestrictedReadOnlyViewSet):
     filterset_class = filtersets.PayGradeCostFilterSet
 
 
+class OrganisationalUnitViewSet(RestrictedModelViewSet):
+    """A recipient's organisational units (the guided setup creates the first ones); its
+    finance and coordination add, rename and delete them (a unit that positions name is
+    refused, 409)."""
+
+    queryset = OrganisationalUnit.objects.select_related("recipient")
+    serializer_class = serializers.OrganisationalUnitSerializer
+    write_serializer_class = serializers.OrganisationalUnitWriteSerializer
+    filterset_class = filtersets.OrganisationalUnitFilterSet
+
+
 class PositionViewSet(RestrictedModelViewSet):
     """Positions with their served towns and occupancy; writes go through position_save."""
 
     queryset = Position.objects.select_related(
-        "recipient", "scenario", "block", "employer", "pay_grade"
+        "recipient", "scenario", "block", "employer", "unit", "pay_grade"
     )
     nested = {
         "served_towns": PositionTown.objects.select_related("town"),

@@ -14,7 +14,7 @@ from kim_admin.versioning import bump_version
 from staffing.imports.plan import COST_DEFAULTS, ImportPlan
 from staffing.imports.problems import ImportRefused
 from staffing.imports.state import ImportState
-from staffing.models import Position, PositionCost
+from staffing.models import OrganisationalUnit, Position, PositionCost
 from staffing.services import OccupancyPeriod, position_save
 
 # --- versions seen at the preview ------------------------------------------------------------
@@ -43,6 +43,16 @@ class Summary:
     counts: dict[str, int]
 
 
+def place_in_unit(position: Position, units: dict[str, OrganisationalUnit]) -> None:
+    """The sheet's "Organisationseinheit" is free text: a position of the recipient itself
+    whose text names one of the recipient's units sits in that unit (another text keeps the
+    unit it has); a position another employer employs sits in none (Position.clean)."""
+    if position.employer_id != position.recipient_id:
+        position.unit = None
+    elif position.department and (unit := units.get(position.department.strip().casefold())):
+        position.unit = unit
+
+
 def apply_plan(plan: ImportPlan, state: ImportState, user, seen: dict | None = None) -> Summary:
     """Write the plan in one transaction, the user in every history record. Raises
     :class:`VersionConflict` when a position moved on since ``seen`` (the preview's versions),
@@ -52,6 +62,10 @@ def apply_plan(plan: ImportPlan, state: ImportState, user, seen: dict | None = N
     expected = {pk: version for pk, version in (seen or {}).get("positions", [])}
     created, changed = [], []
     saved: dict[int, Position] = {}
+    units = {
+        unit.name.casefold(): unit
+        for unit in OrganisationalUnit.objects.filter(recipient=state.recipient)
+    }
     try:
         with transaction.atomic():
             for item in plan.positions:
@@ -62,6 +76,7 @@ def apply_plan(plan: ImportPlan, state: ImportState, user, seen: dict | None = N
                 position = item.existing or Position(recipient=state.recipient, scenario=None)
                 for name, value in item.values.items():
                     setattr(position, name, value)
+                place_in_unit(position, units)
                 periods = None
                 if item.occupancy_diff.any:
                     if position.pk:
