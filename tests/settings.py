@@ -12,3 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Jobs run at once inside the request that starts them, so the suite's pages and API see
 # their results; tests/test_jobs_*.py run the database backend with the real worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# The suite's PostgreSQL databases are thrown away after the run: a commit (the browser and
+# job tests commit, and flush after each test) need not wait for the disk to confirm it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
