@@ -13,11 +13,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from funding.models import BaseRate, FundsPayment, ProofOfUse, YearClosing
+from funding.choices import NoticeKind
+from funding.models import BaseRate, FundsPayment, GrantNoticeBlock, ProofOfUse, YearClosing
 from funding.overview import cost_overview
 from funding.proofs.selectors import proof_of_use
 from tests import generic
-from tests.factories import OrganisationFactory, UserFactory, YearClosingFactory
+from tests.factories import (
+    GrantNoticeBlockFactory,
+    GrantNoticeFactory,
+    OrganisationFactory,
+    UserFactory,
+    YearClosingFactory,
+)
 from tests.test_funding_funds import call, small_plan
 
 
@@ -71,6 +78,49 @@ def test_small_proof_with_two_calls_and_a_refund_with_interest():
         174,
     )
     assert refund.interest == D("568.59")
+    assert proof.refund_interest == D("568.59")
+
+
+@pytest.mark.django_db
+def test_small_proof_with_one_amendment_two_calls_and_a_refund_with_interest():
+    """The same small proof, with an amendment (Änderungsbescheid) of 01.07.2024 that lowers
+    the approval to 0.75 FTE: the approved column is the amendment's, never original and
+    amendment added."""
+    recipient = OrganisationFactory()
+    notice = small_plan(recipient)
+    amendment = GrantNoticeFactory(
+        recipient=recipient,
+        programme=notice.programme,
+        kind=NoticeKind.AMENDMENT,
+        amends=notice,
+        issued_on=date(2024, 6, 20),
+        effective_from=date(2024, 7, 1),
+        period_start=notice.period_start,
+    )
+    block = GrantNoticeBlock.objects.get(notice=notice).block
+    GrantNoticeBlockFactory(notice=amendment, block=block, approved_fte=D("0.75"))
+    two_calls(notice)
+    BaseRate.objects.all().delete()
+    BaseRate.objects.create(valid_from=date(2024, 1, 1), percent=D("3.62"))
+    BaseRate.objects.create(valid_from=date(2024, 7, 1), percent=D("3.37"))
+
+    proof = proof_of_use(recipient, 2024, date(2024, 12, 31))
+
+    (personnel,) = [line for line in proof.lines if line.cost_type == "personnel"]
+    # Approved by the amendment for the year it takes effect in: 0.75 × 57,000 = 42,750
+    # (not 1 × 57,000, not 1.75 × 57,000); actual 45,000; difference 45,000 − 42,750 = 2,250.
+    assert (personnel.approved, personnel.actual, personnel.difference) == (
+        D("42750.00"),
+        D("45000.00"),
+        D("2250.00"),
+    )
+    # Due as before: 57,000 × 9/12 = 42,750; received 57,000: 14,250 to refund from the
+    # second payment (10.07.2024), 174 days at 8.37 %: 14,250 × 0.0837 × 174 / 365 = 568.59.
+    assert (proof.funding_due, proof.funding_received, proof.balance) == (
+        D("42750.00"),
+        D("57000.00"),
+        D("14250.00"),
+    )
     assert proof.refund_interest == D("568.59")
 
 
