@@ -207,7 +207,44 @@ def test_leverkusen_2024_has_three_checked_carriers(demo_data, leverkusen):
         103: ("checked", D("202100.00"), D("3636.00"), D("205736.00"), D("0.00")),
     }
     assert proof.carriers_complete
+    # The demo's checked figures repeat the positions' actuals in the recipient's plan: the
+    # same 207,272 / 209,576 / 205,736 on both sides, no deviation, nothing added.
+    assert [s.deviation for s in proof.carriers] == [D("0.00")] * 3
     # AWO's review note carries findings (the Zulage above S 12's reference).
     awo = next(s for s in proof.carriers if s.agreement.agreement_id == 102)
     assert awo.review_result_label == "Mit Feststellungen"
     assert "72.100,00" in awo.checked.findings
+
+
+def test_the_pdf_shows_the_carriers_and_attaches_their_figures(demo_data, leverkusen):
+    import csv
+    import io
+
+    from pypdf import PdfReader
+
+    from reports import rendering
+    from reports.registry import CouncilHeader, ReportRequest
+
+    header = CouncilHeader(
+        body="Stadt Leverkusen", file_number="", paper_date=date(2025, 6, 30), subject="VN 2024"
+    )
+    request = ReportRequest(kind="proof_of_use", recipient=leverkusen, year=YEAR, header=header)
+    reader = PdfReader(io.BytesIO(rendering.render_pdf(request).pdf))
+    data = reader.attachments["verwendungsnachweis-leverkusen-2024.csv"][0].decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(data)))
+    # fixtures/08, as above: Caritas 207,272.00 actual, 203,300.00 forwarded.
+    caritas = {
+        r["measure"]: r["value"]
+        for r in rows
+        if r["section"] == "carrier" and r["key"] == "Caritasverband Leverkusen e. V."
+    }
+    assert (caritas["status"], caritas["actual_cost"], caritas["funds_forwarded"]) == (
+        "checked",
+        "207272.00",
+        "203300.00",
+    )
+    complete = [r["value"] for r in rows if r["measure"] == "carriers_complete"]
+    assert complete == ["ja"]
+    text = "\n".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
+    assert "Trägerinnen (Weiterleitung)" in text
+    assert "Alle Trägerinnen haben einen geprüften Verwendungsnachweis." in text
