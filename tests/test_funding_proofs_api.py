@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from funding.models import ProofOfUse
 from tests.api_helpers import token_client
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory, YearClosingFactory
 from tests.test_funding_funds import small_plan
 from tests.test_funding_proofs import two_calls
 from tests.test_funding_proofs_carriers import carrier_plan
@@ -156,3 +156,22 @@ def test_the_figures_of_one_proof_take_a_fixed_number_of_queries():
         assert len(response.data["results"][0]["figures"]["carriers"]) == carriers
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_finance_patches_too_and_bad_input_is_refused_at_the_field():
+    recipient = OrganisationFactory()
+    stored = ProofOfUse.objects.create(recipient=recipient, year=2024, factual_report="Entwurf")
+    api = api_of("finance", recipient)
+    bad = api.patch(f"{URL}{stored.pk}/", {"factual_report": None}, format="json")
+    assert bad.status_code == 400
+    assert bad.data == {"factual_report": ["Dieses Feld darf nicht null sein."]}
+    # The year is not closed (no year closing): the service refuses at the year.
+    refused = api.patch(f"{URL}{stored.pk}/", {"factual_report": "Geprüft."}, format="json")
+    assert refused.status_code == 400
+    assert "Das Jahr 2024 ist noch nicht abgeschlossen" in str(refused.data["year"][0])
+    stored.refresh_from_db()
+    assert stored.factual_report == "Entwurf"
+    YearClosingFactory(recipient=recipient, year=2024)
+    ok = api.patch(f"{URL}{stored.pk}/", {"factual_report": "Geprüft."}, format="json")
+    assert ok.status_code == 200
+    assert ok.data["factual_report"] == "Geprüft."
