@@ -101,4 +101,7 @@ def test_an_admin_chooses_the_recipient_on_the_proof_of_use_list(client):
     response = client.get(reverse("funding:proofofuse_list"), {"recipient": second.slug})
     html = text_of(response)
     assert 'name="recipient"' in html
+    # The filter offers every recipient by name, the chosen one selected.
+    assert f'<option value="{second.slug}" selected>Stadt Zweite</option>' in html
+    assert f'<option value="{first.slug}">Stadt Erste</option>' in html
     assert [p.recipient for p in response.context["table"].data] == [second]
