@@ -42,6 +42,7 @@ The funder's yearly cycle (issue 15: funds calls, the proof of use)
     :func:`statutory_interest`          § 49a VwVfG: 5 points above the base rate a year
     :func:`idle_funds`                  funds not used within two months of their receipt
     :func:`overpaid_parts`              payments beyond the funding due, with their dates
+    :func:`carrier_proof_deviation`     a carrier's checked cost against the recipient's figure
 
 Money is rounded once per position and item, half up to the cent (``funding.money.cents``);
 amounts that must sum to a total are split by largest remainder (``money.split_to_cents``).
@@ -649,3 +650,19 @@ def overpaid_parts(
         if over > 0:
             parts.append((received_on, min(over, amount)))
     return parts
+
+
+def carrier_proof_deviation(checked_cost: Decimal, recipient_cost: Decimal) -> Decimal:
+    """A carrier's actual cost per its checked proof minus the cost of the same positions in
+    the recipient's numeric proof (positive: the carrier proved more than the recipient
+    counts).
+
+    DOMAIN (issue 15, "only checked proofs enter the recipient's proof"): the forwarded
+    positions are positions of the recipient's plan (employer: the carrier), so the
+    recipient's actual cost already holds them, from the approved statements and actuals
+    the engine reads. The carrier's checked cost is therefore never added to the recipient's
+    cost or funding (that would count the positions twice); it is set beside the recipient's
+    figure of the same positions as a check, and a deviation asks the coordination to enter
+    the checked figures as the positions' actuals.
+    """
+    return checked_cost - recipient_cost

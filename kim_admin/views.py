@@ -23,6 +23,7 @@ from carriers.models import Organisation
 from carriers.proofs import selectors as proof_selectors
 from carriers.settlements import selectors as settlement_selectors
 from funding.choices import CostSource, OrganisationKind
+from funding.funds.selectors import idle_funds_alert
 from funding.overview import cost_overview, cost_overviews
 from kim_admin.chart import Bar, chart_description, funding_chart
 from kim_admin.roles import PLANNING_ROLES, Role
@@ -114,6 +115,9 @@ def home(request):
         # KI coordination: its inbox; finance: where the carriers' statements stand.
         context["review"] = forecast_selectors.review_counts(user, recipient)
         context["reviewer"] = user.has_perm("carriers.review_costforecast")
+    if role in (Role.COORDINATOR, Role.FINANCE) and user.has_perm("funding.view_fundscall"):
+        # Funds called and left idle beyond two months: a line with the possible interest.
+        context["idle_funds"] = idle_funds_alert(recipient, timezone.localdate())
     if role == Role.COUNCIL:
         context["reports"] = _latest_reports(user, recipient)
     return render(request, "home.html", context)

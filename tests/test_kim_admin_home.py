@@ -295,7 +295,7 @@ def test_council_start_page_offers_the_latest_reports(client, city):
     assert "Ihr Eingang" not in html
 
 
-@pytest.mark.parametrize(("role", "expected"), [("coordinator", 23), ("council", 22)])
+@pytest.mark.parametrize(("role", "expected"), [("coordinator", 24), ("council", 22)])
 def test_start_page_query_count_is_the_same_for_10_and_1000_forecasts(client, city, role, expected):
     """Coordinator: the overview's reads, the inbox counts and the navigation's count;
     council: the overview's reads and the latest reports."""

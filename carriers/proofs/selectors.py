@@ -118,6 +118,7 @@ class CheckedCarrierProof:
     agreement_id: int
     reviewed_on: date | None
     review_result: str
+    findings: str
     funds_received: Decimal
     own_contribution: Decimal
     total_cost: Decimal
@@ -158,6 +159,7 @@ def checked_carrier_proofs(recipient: Organisation, year: int) -> list[CheckedCa
                 agreement_id=proof.agreement_id,
                 reviewed_on=proof.reviewed_on,
                 review_result=proof.review_result,
+                findings=proof.findings,
                 funds_received=proof.funds_received,
                 own_contribution=proof.own_contribution,
                 total_cost=totals.total_cost,
@@ -179,6 +181,56 @@ def checked_carrier_proofs(recipient: Organisation, year: int) -> list[CheckedCa
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class AgreementOfYear:
+    """A forwarding agreement in force in the year, its positions and its carrier proof's
+    state for that year (None: no proof at all)."""
+
+    agreement_id: int
+    carrier_id: int
+    carrier_name: str
+    reference: str
+    position_ids: frozenset[int]
+    proof_state: str | None
+
+
+def agreements_of_year(recipient: Organisation, year: int) -> list[AgreementOfYear]:
+    """The recipient's real forwarding agreements in force at some point of the year (the
+    carriers that owe it a proof for the year), each with its positions and the state of the
+    proof for the year. Three queries, whatever the number of agreements."""
+    agreements = list(
+        ForwardingAgreement.objects.filter(
+            recipient=recipient, scenario__isnull=True, valid_from__year__lte=year
+        )
+        .exclude(valid_to__year__lt=year)
+        .select_related("carrier")
+        .order_by("carrier__name", "valid_from", "pk")
+    )
+    ids = [a.pk for a in agreements]
+    positions: dict[int, set[int]] = {pk: set() for pk in ids}
+    through = ForwardingAgreement.positions.through
+    for agreement_id, position_id in through.objects.filter(
+        forwardingagreement_id__in=ids
+    ).values_list("forwardingagreement_id", "position_id"):
+        positions[agreement_id].add(position_id)
+    states = dict(
+        CarrierProof.objects.filter(agreement_id__in=ids, year=year).values_list(
+            "agreement_id", "state"
+        )
+    )
+    return [
+        AgreementOfYear(
+            agreement_id=a.pk,
+            carrier_id=a.carrier_id,
+            carrier_name=a.carrier.name,
+            reference=a.reference,
+            position_ids=frozenset(positions[a.pk]),
+            proof_state=states.get(a.pk),
+        )
+        for a in agreements
+    ]
 
 
 # --- Waiting work --------------------------------------------------------------------------------

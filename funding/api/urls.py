@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from funding.api import views
 from funding.funds.api import views as funds_views
 from funding.projections.api import views as projection_views
+from funding.proofs.api import views as proof_views
 from funding.scenarios.api import views as scenario_views
 
 router = SimpleRouter()
@@ -18,6 +19,7 @@ router.register("programme-costs", views.ProgrammeCostViewSet)
 router.register("revenue-accounts", views.RevenueAccountViewSet)
 router.register("funds-calls", funds_views.FundsCallViewSet)
 router.register("funds-payments", funds_views.FundsPaymentViewSet)
+router.register("proofs-of-use", proof_views.ProofOfUseViewSet)
 
 urlpatterns = [
     path("overview/", views.CostOverviewView.as_view(), name="overview"),

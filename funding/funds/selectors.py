@@ -219,6 +219,11 @@ class FundsYear:
     idle: list[IdleFunds]
 
     @property
+    def idle_amount(self) -> Decimal:
+        """The money that lay idle beyond two months (each part once)."""
+        return sum((i.amount for i in self.idle), ZERO)
+
+    @property
     def idle_interest(self) -> Decimal:
         return sum((i.interest for i in self.idle), ZERO)
 
@@ -241,6 +246,18 @@ def funds_year(recipient, year: int, as_of: date) -> FundsYear:
         need=need,
         idle=idle_funds(receipts, profile, as_of, base_rates()),
     )
+
+
+def idle_funds_alert(recipient, as_of: date) -> FundsYear | None:
+    """The funds of ``as_of``'s year where payments lie idle beyond two months (for the start
+    page's warning line), else None. One query when the year has no payment yet; otherwise
+    the funds page's fixed reads (``funds_year``)."""
+    if not FundsPayment.objects.filter(
+        call__notice__recipient=recipient, call__period_start__year=as_of.year
+    ).exists():
+        return None
+    funds = funds_year(recipient, as_of.year, as_of)
+    return funds if funds.idle else None
 
 
 def calls_beyond_approved(call: FundsCall) -> tuple[Decimal, Decimal] | None:

@@ -128,8 +128,16 @@ class FundsOverviewView(LoginRequiredMixin, View):
         except ValueError:
             year = today.year
         year = min(max(year, 1990), 2100)
-        recipient = funds_recipient(request.user, request.GET.get("empfaenger"))
+        # ``?recipient=<slug>`` as on the start page (``empfaenger`` as before).
+        slug = request.GET.get("recipient") or request.GET.get("empfaenger")
+        recipient = funds_recipient(request.user, slug)
         funds = selectors.funds_year(recipient, year, today) if recipient else None
+        # Administrators choose the recipient, as on the start page.
+        recipients = (
+            Organisation.objects.recipients().order_by("name")
+            if request.user.role == Role.ADMIN
+            else None
+        )
         return render(
             request,
             "funding/funds_overview.html",
@@ -138,6 +146,7 @@ class FundsOverviewView(LoginRequiredMixin, View):
                 "year": year,
                 "years": list(range(today.year - 3, today.year + 2)),
                 "recipient": recipient,
+                "recipients": recipients,
                 "funds": funds,
                 "today": today,
                 "tabs": navigation.FUNDING.tabs_for(request),

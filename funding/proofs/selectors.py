@@ -13,6 +13,13 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from carriers.choices import ProofState, ReviewResult
+from carriers.proofs.selectors import (
+    AgreementOfYear,
+    CheckedCarrierProof,
+    agreements_of_year,
+    checked_carrier_proofs,
+)
 from funding import calculations as calc
 from funding import rules
 from funding.choices import OrganisationKind, ProgrammeCostCategory
@@ -61,6 +68,86 @@ class Refund:
         return max((self.until - self.overpaid_on).days, 0)
 
 
+PROOF_MISSING = "Nachweis fehlt"
+PROOF_UNCHECKED = "eingereicht, noch nicht geprüft"
+PROOF_RETURNED = "zurückgegeben, noch nicht geprüft"
+PROOF_CHECKED = "geprüft"
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierSection:
+    """A carrier under a forwarding agreement in force in the year: its checked proof (the
+    only carrier figures the proof of use takes, ``checked_carrier_proofs``) or why there is
+    none, beside the cost and funding of the same positions in the recipient's own figures.
+    The carrier's cost is never added to the recipient's (``rules.carrier_proof_deviation``)."""
+
+    agreement: AgreementOfYear
+    checked: CheckedCarrierProof | None
+    recipient_cost: Decimal
+    recipient_funding: Decimal
+
+    @property
+    def carrier_name(self) -> str:
+        return self.agreement.carrier_name
+
+    @property
+    def is_checked(self) -> bool:
+        return self.checked is not None
+
+    @property
+    def status(self) -> str:
+        if self.checked is not None:
+            return "checked"
+        state = self.agreement.proof_state
+        if state == ProofState.SUBMITTED:
+            return "submitted"
+        if state == ProofState.RETURNED:
+            return "returned"
+        return "missing"
+
+    @property
+    def status_label(self) -> str:
+        return {
+            "checked": PROOF_CHECKED,
+            "submitted": PROOF_UNCHECKED,
+            "returned": PROOF_RETURNED,
+            "missing": PROOF_MISSING,
+        }[self.status]
+
+    @property
+    def review_result_label(self) -> str:
+        if self.checked is None or not self.checked.review_result:
+            return ""
+        return str(ReviewResult(self.checked.review_result).label)
+
+    @property
+    def deviation(self) -> Decimal | None:
+        if self.checked is None:
+            return None
+        return rules.carrier_proof_deviation(self.checked.total_cost, self.recipient_cost)
+
+
+def carrier_sections(
+    recipient, year: int, overview: calc.YearOverview
+) -> tuple[CarrierSection, ...]:
+    """One section per forwarding agreement in force in the year, the checked proof read
+    through ``checked_carrier_proofs``; the recipient's figures of the agreement's positions
+    from the year's overview."""
+    checked = {p.agreement_id: p for p in checked_carrier_proofs(recipient, year)}
+    sections = []
+    for agreement in agreements_of_year(recipient, year):
+        results = [r for r in overview.positions if r.position.id in agreement.position_ids]
+        sections.append(
+            CarrierSection(
+                agreement=agreement,
+                checked=checked.get(agreement.agreement_id),
+                recipient_cost=sum((r.amounts.total_cost for r in results), ZERO),
+                recipient_funding=sum((r.amounts.funding for r in results), ZERO),
+            )
+        )
+    return tuple(sections)
+
+
 @dataclass(frozen=True)
 class Proof:
     recipient: object
@@ -73,6 +160,17 @@ class Proof:
     carrier_shares: tuple[calc.BearerShare, ...]
     other_shares: tuple[calc.BearerShare, ...]
     refunds: tuple[Refund, ...]
+    carriers: tuple[CarrierSection, ...] = ()
+
+    @property
+    def carriers_complete(self) -> bool:
+        """Every carrier under a forwarding agreement of the year has a checked proof: until
+        then the proof of use is not complete."""
+        return all(c.is_checked for c in self.carriers)
+
+    @property
+    def carriers_outstanding(self) -> tuple[CarrierSection, ...]:
+        return tuple(c for c in self.carriers if not c.is_checked)
 
     @property
     def total_cost(self) -> Decimal:
@@ -156,6 +254,7 @@ def proof_of_use(recipient, year: int, as_of: date) -> Proof:
         carrier_shares=carriers,
         other_shares=others,
         refunds=refunds,
+        carriers=carrier_sections(recipient, year, overview),
     )
 
 
@@ -212,6 +311,36 @@ def proof_payload(proof: Proof) -> dict:
             }
             for r in proof.refunds
         ],
+        "carriers_complete": proof.carriers_complete,
+        "carriers": [carrier_payload(c) for c in proof.carriers],
+    }
+
+
+def carrier_payload(section: CarrierSection) -> dict:
+    """A carrier's section as plain data; the figures of its proof only when checked."""
+    checked = section.checked
+    return {
+        "carrier": section.carrier_name,
+        "agreement": section.agreement.agreement_id,
+        "status": section.status,
+        "status_label": section.status_label,
+        "recipient_cost": money(section.recipient_cost),
+        "recipient_funding": money(section.recipient_funding),
+        "funds_forwarded": money(checked.funds_received) if checked else None,
+        "own_contribution": money(checked.own_contribution) if checked else None,
+        "actual_cost": money(checked.total_cost) if checked else None,
+        "balance": money(checked.balance) if checked else None,
+        "deviation": money(section.deviation) if checked else None,
+        "review": (
+            {
+                "result": checked.review_result,
+                "result_label": section.review_result_label,
+                "reviewed_on": checked.reviewed_on.isoformat() if checked.reviewed_on else None,
+                "findings": checked.findings,
+            }
+            if checked
+            else None
+        ),
     }
 
 
@@ -336,4 +465,39 @@ def proof_rows(proof: Proof) -> list[list]:
         ["Einnahmen/Ergebnis", None, label, "", None, amount, None, None]
         for label, amount in income
     ]
+    for section in proof.carriers:
+        name = section.carrier_name
+        rows.append(["Trägerin", None, name, section.status_label, None, None, None, None])
+        checked = section.checked
+        if checked is None:
+            continue
+        figures = [
+            ("Weitergeleitete Mittel", checked.funds_received),
+            ("Eigenanteil der Trägerin", checked.own_contribution),
+            ("Ist-Kosten laut geprüftem Nachweis", checked.total_cost),
+            ("Dieselben Stellen im Nachweis des Zuwendungsempfängers", section.recipient_cost),
+            ("Abweichung (nicht zusätzlich gezählt)", section.deviation),
+        ]
+        rows += [
+            ["Trägerin", None, f"{name}: {label}", "", None, amount, None, None]
+            for label, amount in figures
+        ]
+        on = f" vom {checked.reviewed_on:%d.%m.%Y}" if checked.reviewed_on else ""
+        review = f"Prüfvermerk{on}: {section.review_result_label}"
+        if checked.findings:
+            review += f" – {checked.findings}"
+        rows.append(["Trägerin", None, f"{name}: {review}", "", None, None, None, None])
+    if not proof.carriers_complete:
+        rows.append(
+            [
+                "Hinweis",
+                None,
+                "Nicht vollständig: es fehlen geprüfte Nachweise von Trägerinnen.",
+                "",
+                None,
+                None,
+                None,
+                None,
+            ]
+        )
     return rows

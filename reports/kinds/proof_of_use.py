@@ -50,7 +50,15 @@ class ProofOfUseReport(ReportKind):
             data_state_notes=[
                 _("Zinsen auf eine Rückforderung berechnet bis %(date)s.")
                 % {"date": f"{proof.as_of:%d.%m.%Y}"}
-            ],
+            ]
+            + (
+                []
+                if proof.carriers_complete
+                else [
+                    _("Nicht vollständig: geprüfte Nachweise fehlen von %(names)s.")
+                    % {"names": ", ".join(c.carrier_name for c in proof.carriers_outstanding)}
+                ]
+            ),
         )
 
     def table(self, proof) -> list[list[str]]:
@@ -80,6 +88,31 @@ class ProofOfUseReport(ReportKind):
                     money(share.amount),
                 ]
             )
+        for section in proof.carriers:
+            rows.append(
+                ["carrier", section.carrier_name, section.status_label, "status", section.status]
+            )
+            if section.checked is None:
+                continue
+            for measure, value in (
+                ("funds_forwarded", section.checked.funds_received),
+                ("own_contribution", section.checked.own_contribution),
+                ("actual_cost", section.checked.total_cost),
+                ("recipient_cost", section.recipient_cost),
+                ("deviation", section.deviation),
+            ):
+                rows.append(
+                    ["carrier", section.carrier_name, section.status_label, measure, money(value)]
+                )
+        rows.append(
+            [
+                "totals",
+                "",
+                "Gesamt",
+                "carriers_complete",
+                "ja" if proof.carriers_complete else "nein",
+            ]
+        )
         for refund in proof.refunds:
             rows.append(
                 [
