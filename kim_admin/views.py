@@ -22,6 +22,7 @@ from carriers.models import Organisation
 from carriers.proofs import selectors as proof_selectors
 from carriers.settlements import selectors as settlement_selectors
 from funding.choices import CostSource, OrganisationKind
+from funding.deadlines import selectors as deadline_selectors
 from funding.overview import cost_overview
 from kim_admin.roles import Role
 from staffing.models import Position
@@ -103,6 +104,12 @@ def home(request):
         context["reviewer"] = user.has_perm("carriers.review_costforecast")
     if role == Role.COUNCIL:
         context["reports"] = _latest_reports(user, recipient)
+    else:
+        # Finance, coordination (and an administrator for the chosen recipient): what falls
+        # due within 14 days or is overdue.
+        context["deadlines_due"] = deadline_selectors.pressing(
+            deadline_selectors.deadlines_for(user, timezone.localdate(), recipient)
+        )
     return render(request, "home.html", context)
 
 
@@ -229,6 +236,10 @@ def _carrier_home(request, context):
     context.update(organisation=organisation, year=year, home=home, api_url=_api_root())
     # The proofs of use the carrier owes ("Verwendungsnachweis 2025 fällig").
     context["proofs_due"] = proof_selectors.carrier_proofs_due(request.user)
+    # Its own proofs and forecasts due within 14 days or overdue.
+    context["deadlines_due"] = deadline_selectors.pressing(
+        deadline_selectors.deadlines_for(request.user, timezone.localdate())
+    )
     return render(request, "home_carrier.html", context)
 
 

@@ -141,8 +141,10 @@ def test_api_root_lists_the_endpoints(city):
     # 15 lists and the overview, and issue 4's: forecasts, attachments, payments, year
     # closings, forecast against actual, the forecast inbox; the published reports; and
     # issue 6's projections, settlement statements and advance payments; issue 14's pay rises;
-    # issue 15's funds calls and funds payments, the carriers' proofs and their attachments.
-    assert len(response.json()) == 31
+    # issue 15's funds calls and funds payments, the carriers' proofs and their attachments,
+    # the deadlines.
+    assert len(response.json()) == 32
+    assert response.json()["deadlines"].endswith("/api/deadlines/")
     assert response.json()["carrier-proofs"].endswith("/api/carrier-proofs/")
     assert response.json()["funds-calls"].endswith("/api/funds-calls/")
     assert response.json()["pay-rises"].endswith("/api/pay-rises/")

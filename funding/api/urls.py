@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from funding.api import views
+from funding.deadlines.api import views as deadline_views
 from funding.funds.api import views as funds_views
 from funding.projections.api import views as projection_views
 from funding.scenarios.api import views as scenario_views
@@ -21,5 +22,6 @@ router.register("funds-payments", funds_views.FundsPaymentViewSet)
 
 urlpatterns = [
     path("overview/", views.CostOverviewView.as_view(), name="overview"),
+    path("deadlines/", deadline_views.DeadlineListView.as_view(), name="deadlines"),
     *router.urls,
 ]
