@@ -71,6 +71,8 @@ class DeadlineListView(LoginRequiredMixin, View):
                 "today": today,
                 "form": form,
                 "form_key": form_key,
+                # Errors of a note whose row is not shown (filtered out): above the table.
+                "form_errors_above": form is not None and not any(d.key == form_key for d in shown),
             },
         )
         if form is not None:
