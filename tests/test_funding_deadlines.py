@@ -4,12 +4,12 @@ reminder mails sent once, and the page and endpoint at a fixed number of queries
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,8 @@ from carriers.choices import ForecastState, ProofState
 from carriers.models import CarrierProof, ForwardingAgreement, Organisation
 from funding.deadlines import rules
 from funding.deadlines.selectors import deadline_list, deadlines_for, pressing
-from funding.deadlines.services import deadline_submission_record, send_deadline_reminders
-from funding.models import DeadlineReminder, DeadlineSubmission, ProofOfUse
+from funding.deadlines.services import send_deadline_reminders
+from funding.models import DeadlineReminder, DeadlineSubmission
 from tests.api_helpers import token_client
 from tests.factories import (
     CarrierFactory,
@@ -313,11 +313,11 @@ def test_reminders_are_sent_once_per_item_and_threshold(
     assert mail.outbox == []
 
     # On the day of the proof of use (30.06.) its second reminder; the command says so.
+    out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command(
-            "send_deadline_reminders", "--today", "30.06.2026", stdout=open("/dev/null", "w")
-        )
+        call_command("send_deadline_reminders", "--today", "30.06.2026", stdout=out)
     assert [m.subject for m in mail.outbox] == ["Frist heute: Verwendungsnachweis 2025"]
+    assert "1 Erinnerung(en) gesendet (30.06.2026)." in out.getvalue()
     assert DeadlineReminder.objects.filter(threshold=rules.ON_THE_DAY).count() == 1
 
 

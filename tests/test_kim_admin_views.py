@@ -216,8 +216,9 @@ def test_user_without_role_or_recipient_gets_a_note(client, city):
 
 # Session, user, the user's role groups, the organisation, the year span, the cost overview's
 # fixed set of reads (funding.selectors), where the carriers' forecasts stand (1) and the user's
-# permissions for the navigation (2, cached for the request) - never one query per position.
-HOME_QUERIES = 22
+# permissions for the navigation (2, cached for the request), the deadlines due (8,
+# funding.deadlines.selectors) - never one query per position.
+HOME_QUERIES = 30
 
 
 def bulk_plan(recipient, count: int):
