@@ -78,6 +78,8 @@ class Deadline:
     url: str
     status: str
     wording: str
+    # The recipient may note it as submitted (the application; a proof of use once it exists).
+    markable: bool = False
 
     @property
     def kind_label(self) -> str:
@@ -98,7 +100,7 @@ class Deadline:
 
     @property
     def may_mark_submitted(self) -> bool:
-        return not self.done and self.kind in (DeadlineKind.APPLICATION, DeadlineKind.PROOF_OF_USE)
+        return self.markable and not self.done
 
 
 def _item(*, today: date, **fields) -> Deadline:
@@ -212,6 +214,7 @@ def deadline_list(recipients: list[Organisation], today: date) -> list[Deadline]
                     else "noch nicht als eingereicht vermerkt"
                 ),
                 url=reverse("funding:application") + f"?year={application_year}",
+                markable=True,
             )
         )
         for year in finished:
@@ -245,6 +248,7 @@ def deadline_list(recipients: list[Organisation], today: date) -> list[Deadline]
                             if proof_pk
                             else reverse("funding:proofofuse_list")
                         ),
+                        markable=proof_pk is not None,
                     )
                 )
             # The carriers' proofs under the agreements in force that year, and their check.
