@@ -272,6 +272,24 @@ def test_start_pages_show_what_is_pressing(client, city, cycle, finance):
     assert "überfällig seit" in html or "fällig in" in html or "heute fällig" in html
 
 
+def test_finance_start_page_names_the_overdue_items_and_a_town_none(client, city, finance):
+    today = timezone.localdate()
+    year = today.year
+    GrantNoticeFactory(recipient=city, period_start=date(year - 3, 1, 1))
+    carrier = CarrierFactory(name="Caritas", works_for=[city])
+    ForwardingAgreementFactory(recipient=city, carrier=carrier, valid_from=date(year - 3, 1, 1))
+    client.force_login(finance)
+    html = client.get(reverse("home")).content.decode()
+    # The carrier's proof of the year before last was due 31.03. of last year.
+    late = (today - date(year - 1, 3, 31)).days
+    assert f"Verwendungsnachweis {year - 2} der Trägerin" in html
+    assert f"überfällig seit {late} Tagen" in html
+    assert reverse("funding:deadline_list") in html
+    town = Organisation.objects.create(name="Gemeinde Y", slug="gemeinde-y", kind="town")
+    client.force_login(UserFactory(role="town", organisation=town))
+    assert "Fristen (" not in client.get(reverse("home")).content.decode()
+
+
 # --- Reminder mails -------------------------------------------------------------------------------
 
 
