@@ -458,6 +458,15 @@ class GrantNotice(VersionedModel, RecipientScopedModel):
     )
     period_start = DateField(_("Bewilligungszeitraum von"))
     period_end = DateField(_("Bewilligungszeitraum bis"), null=True, blank=True)
+    proof_due_on = DateField(
+        _("Verwendungsnachweis fällig am"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Nur wenn der Bescheid eine andere Frist setzt; sie gilt für den Nachweis des "
+            "Vorjahres (leer: 30.06. des Folgejahres, ANBest-G Nr. 7.1)."
+        ),
+    )
     notes = models.TextField(_("Anmerkungen"), blank=True)
     history = HistoricalRecords()
 

@@ -130,6 +130,22 @@ def test_the_list_of_a_recipient(city, cycle):
     assert "Verwendungsnachweis 2025" in titles
 
 
+def test_a_date_the_notice_sets_wins(city, cycle):
+    # An amendment issued later sets 15.05.2026 for the proof of 2025: due in 2026 - 1 = 2025.
+    GrantNoticeFactory(
+        recipient=city,
+        period_start=date(2025, 1, 1),
+        issued_on=date(2025, 3, 1),
+        proof_due_on=date(2026, 5, 15),
+    )
+    items = by_title(deadline_list([city], TODAY))
+    proof = items[("Verwendungsnachweis 2025", "Stadt Leverkusen")]
+    # 16.06.2026 - 15.05.2026 = 16 + 16 = 32 days.
+    assert (proof.due_on, proof.wording) == (date(2026, 5, 15), "überfällig seit 32 Tagen")
+    # 2024 keeps the rule's 30.06.2025.
+    assert items[("Verwendungsnachweis 2024", "Stadt Leverkusen")].due_on == date(2025, 6, 30)
+
+
 def test_states_end_the_deadlines(city, cycle):
     agreement, carrier = cycle["agreement"], cycle["carrier"]
     proof = CarrierProof.objects.create(

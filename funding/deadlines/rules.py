@@ -37,7 +37,8 @@ def proof_of_use_due_date(year: int, stored: date | None = None) -> date:
     ANBest-G Nr. 7.1 (municipal recipients) and ANBest-P Nr. 6.1 (others): the use of the
     funds is to be proved within six months after the end of the grant period, i.e. by
     30 June of the following year for the calendar year, unless the grant notice sets another
-    date (``stored``).
+    date (``stored``: ``GrantNotice.proof_due_on``, which sets the proof of the year before
+    the date's year; the latest version of the notice that sets one wins).
     """
     return stored if stored is not None else date(year + 1, 6, 30)
 

@@ -135,12 +135,18 @@ def deadline_list(recipients: list[Organisation], today: date) -> list[Deadline]
         for s in DeadlineSubmission.objects.filter(recipient_id__in=ids, year__gte=finished[0])
     }
     covered = defaultdict(set)
-    for recipient_id, start, end in GrantNotice.objects.filter(recipient_id__in=ids).values_list(
-        "recipient_id", "period_start", "period_end"
+    # A date a notice sets for the proof of use, by (recipient, year): the latest version's.
+    notice_dates: dict[tuple[int, int], date] = {}
+    for recipient_id, start, end, proof_due_on in (
+        GrantNotice.objects.filter(recipient_id__in=ids)
+        .order_by("issued_on", "pk")
+        .values_list("recipient_id", "period_start", "period_end", "proof_due_on")
     ):
         for year in finished:
             if _in_year(start, end, year):
                 covered[recipient_id].add(year)
+        if proof_due_on is not None:
+            notice_dates[(recipient_id, proof_due_on.year - 1)] = proof_due_on
     proofs_of_use = {
         (recipient_id, year): pk
         for pk, recipient_id, year in ProofOfUse.objects.filter(
@@ -239,7 +245,7 @@ def deadline_list(recipients: list[Organisation], today: date) -> list[Deadline]
                         party_name=recipient.name,
                         carrier_id=None,
                         year=year,
-                        due_on=rules.proof_of_use_due_date(year),
+                        due_on=rules.proof_of_use_due_date(year, notice_dates.get((rid, year))),
                         actor=RECIPIENT,
                         done=proof_pk is not None and submitted is not None,
                         state_text=state_text,
@@ -299,7 +305,7 @@ def deadline_list(recipients: list[Organisation], today: date) -> list[Deadline]
                             party_name=carrier.name,
                             carrier_id=carrier.pk,
                             year=year,
-                            due_on=rules.proof_of_use_due_date(year),
+                            due_on=rules.proof_of_use_due_date(year, notice_dates.get((rid, year))),
                             actor=COORDINATION,
                             done=checked,
                             state_text=(
