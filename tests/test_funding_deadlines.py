@@ -392,3 +392,16 @@ def test_page_and_api_queries_do_not_grow(client, city, finance, count, django_a
     with django_assert_num_queries(API_QUERIES):
         rows = api.get("/api/deadlines/").json()
     assert len(rows) == 2 * count + 3
+
+
+def test_admin_chooses_a_recipient_and_an_unknown_one_is_not_found(client, city, other_city):
+    GrantNoticeFactory(recipient=other_city)
+    client.force_login(UserFactory(role="admin", organisation=None))
+    url = reverse("funding:deadline_list")
+    everyone = {d.recipient_name for d in client.get(url).context["items"]}
+    assert everyone == {"Stadt Leverkusen", "Stadt Köln"}
+    one = client.get(url, {"recipient": "koeln"}).context["items"]
+    assert {d.recipient_name for d in one} == {"Stadt Köln"}
+    assert client.get(url, {"recipient": "gibt-es-nicht"}).status_code == 404
+    client.force_login(UserFactory(role="council", organisation=city))
+    assert client.get(url).status_code == 403
