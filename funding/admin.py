@@ -7,6 +7,8 @@ from funding.models import (
     ApplicationDueDate,
     BaseRate,
     BuildingBlock,
+    DeadlineReminder,
+    DeadlineSubmission,
     FundingRate,
     FundsCall,
     FundsPayment,
@@ -296,3 +298,20 @@ class ProofOfUseAdmin(ScopedHistoryAdmin):
     list_filter = (("recipient", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("recipient",)
     readonly_fields = ("created_at",)
+
+
+@admin.register(DeadlineSubmission)
+class DeadlineSubmissionAdmin(ScopedHistoryAdmin):
+    list_display = ("recipient", "kind", "year", "submitted_on", "note")
+    list_filter = ("kind", ("recipient", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("recipient",)
+
+
+@admin.register(DeadlineReminder)
+class DeadlineReminderAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    """What ``send_deadline_reminders`` sent: read only (the log of the mails)."""
+
+    list_display = ("sent_on", "key", "threshold", "due_on", "recipient", "sent_to")
+    list_filter = ("threshold", ("recipient", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("recipient",)
+    date_hierarchy = "sent_on"

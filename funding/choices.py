@@ -129,3 +129,18 @@ class NoticeKind(models.TextChoices):
     ORIGINAL = "original", _("Zuwendungsbescheid")
     AMENDMENT = "amendment", _("Änderungsbescheid")
     FOLLOW_UP = "follow_up", _("Anschlussbescheid")
+
+
+class DeadlineKind(models.TextChoices):
+    """The duties of the funder's yearly cycle that fall due (issue 15: deadlines)."""
+
+    APPLICATION = "application", _("Förderantrag")
+    PROOF_OF_USE = "proof_of_use", _("Verwendungsnachweis")
+    CARRIER_PROOF = "carrier_proof", _("Verwendungsnachweis der Trägerin")
+    CARRIER_PROOF_CHECK = "carrier_proof_check", _("Prüfung des Nachweises der Trägerin")
+    FORECAST = "forecast", _("Kostenprognose der Trägerin")
+
+
+# The duties the recipient marks as submitted to the funder itself (the others are done by
+# the state of the carrier's proof or forecast).
+SUBMITTED_BY_RECIPIENT = (DeadlineKind.APPLICATION, DeadlineKind.PROOF_OF_USE)

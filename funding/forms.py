@@ -95,6 +95,7 @@ class GrantNoticeForm(RecipientFormMixin, FormWithRows, ScopedModelForm):
             "effective_from",
             "period_start",
             "period_end",
+            "proof_due_on",
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}

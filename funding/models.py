@@ -6,11 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from funding.choices import (
+    SUBMITTED_BY_RECIPIENT,
     CostStatus,
+    DeadlineKind,
     FundingKind,
     NoticeKind,
     ProgrammeCostCategory,
@@ -455,6 +458,15 @@ class GrantNotice(VersionedModel, RecipientScopedModel):
     )
     period_start = DateField(_("Bewilligungszeitraum von"))
     period_end = DateField(_("Bewilligungszeitraum bis"), null=True, blank=True)
+    proof_due_on = DateField(
+        _("Verwendungsnachweis fällig am"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Nur wenn der Bescheid eine andere Frist setzt; sie gilt für den Nachweis des "
+            "Vorjahres (leer: 30.06. des Folgejahres, ANBest-G Nr. 7.1)."
+        ),
+    )
     notes = models.TextField(_("Anmerkungen"), blank=True)
     history = HistoricalRecords()
 
@@ -1271,3 +1283,100 @@ def open_year_message(year: int) -> str:
         "Das Jahr %(year)s ist noch nicht abgeschlossen: ein Verwendungsnachweis wird erst "
         "nach dem Jahresabschluss erstellt (Förderung → Jahresabschlüsse)."
     ) % {"year": year}
+
+
+# --- Deadlines (issue 15) ---------------------------------------------------------------------
+
+
+class DeadlineSubmission(FundsScopedModel):
+    """The recipient's note that it has submitted its application or its proof of use of a
+    year to the funder (eingereicht am): this ends the deadline
+    (``funding.deadlines.selectors``). Finance and coordination record it; the audit history
+    says who and when."""
+
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="deadline_submissions",
+    )
+    kind = models.CharField(_("Art"), max_length=20, choices=DeadlineKind.choices)
+    year = YearField(_("Jahr"))
+    submitted_on = DateField(_("Eingereicht am"))
+    note = models.CharField(_("Anmerkung"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Einreichung")
+        verbose_name_plural = _("Einreichungen")
+        ordering = ["recipient", "-year", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "year"],
+                name="deadline_submission_unique",
+                violation_error_message=_("Diese Einreichung ist schon vermerkt."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.year}: eingereicht am {self.submitted_on:%d.%m.%Y}"
+
+    def clean(self):
+        errors = {}
+        if self.kind and self.kind not in SUBMITTED_BY_RECIPIENT:
+            errors["kind"] = _(
+                "Als eingereicht vermerkt werden nur der Förderantrag und der Verwendungsnachweis."
+            )
+        if self.recipient_id and not self.recipient.is_recipient_kind:
+            errors["recipient"] = _("Zuwendungsempfänger sind Kreise und kreisfreie Städte.")
+        if self.submitted_on and self.submitted_on > timezone.localdate():
+            errors["submitted_on"] = _(
+                "Das Datum der Einreichung darf nicht in der Zukunft liegen."
+            )
+        if (
+            not errors
+            and self.kind == DeadlineKind.PROOF_OF_USE
+            and self.recipient_id
+            and self.year
+            and not ProofOfUse.objects.filter(
+                recipient_id=self.recipient_id, year=self.year
+            ).exists()
+        ):
+            errors["year"] = _(
+                "Für %(year)s gibt es noch keinen Verwendungsnachweis: bitte ihn zuerst anlegen "
+                "(Förderung → Verwendungsnachweise)."
+            ) % {"year": self.year}
+        if errors:
+            raise ValidationError(errors)
+
+
+class DeadlineReminder(FundsScopedModel):
+    """A reminder mail sent for a deadline at one threshold (14 days before, on the day,
+    overdue): recorded so that every run of ``send_deadline_reminders`` sends each at most
+    once."""
+
+    recipient = models.ForeignKey(
+        "carriers.Organisation",
+        verbose_name=_("Zuwendungsempfänger"),
+        on_delete=models.PROTECT,
+        related_name="deadline_reminders",
+    )
+    key = models.CharField(_("Frist"), max_length=100)
+    threshold = models.CharField(_("Anlass"), max_length=10)
+    due_on = DateField(_("Fällig am"))
+    sent_on = DateField(_("Gesendet am"))
+    sent_to = models.TextField(_("Empfänger"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Fristerinnerung")
+        verbose_name_plural = _("Fristerinnerungen")
+        ordering = ["-sent_on", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "threshold"], name="deadline_reminder_once_per_threshold"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.threshold}) am {self.sent_on:%d.%m.%Y}"

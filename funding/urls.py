@@ -2,6 +2,7 @@ from django.urls import path
 
 from funding import views
 from funding.applications import views as application_views
+from funding.deadlines import views as deadline_views
 from funding.funds import views as funds_views
 from funding.models import Projection
 from funding.projections import views as projection_views
@@ -36,6 +37,7 @@ urlpatterns = [
         name="grantnotice_end",
     ),
     path("antrag/", application_views.ApplicationView.as_view(), name="application"),
+    path("fristen/", deadline_views.DeadlineListView.as_view(), name="deadline_list"),
     path(
         "bescheide/<int:pk>/aendern/",
         views.GrantNoticeAmendView.as_view(),

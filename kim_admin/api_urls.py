@@ -41,7 +41,7 @@ api_root = KimAPIRootView.as_view(
         for router in APP_ROUTERS
         for prefix, _viewset, basename in router.registry
     }
-    | {"overview": "overview"}
+    | {"overview": "overview", "deadlines": "deadlines"}
 )
 
 urlpatterns = [

@@ -19,6 +19,7 @@ FUNDING = Section(
             "funding.GrantNotice",
             permission="funding.add_grantnotice",
         ),
+        Tab(_("Fristen"), "funding:deadline_list", "funding.DeadlineSubmission"),
         Tab(_("Programmkosten"), "funding:programmecost_list", "funding.ProgrammeCost"),
         Tab(_("Mittelabrufe"), "funding:fundscall_list", "funding.FundsCall"),
         Tab(_("Zahlungseingänge"), "funding:fundspayment_list", "funding.FundsPayment"),

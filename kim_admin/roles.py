@@ -98,6 +98,7 @@ FUNDS_MODELS = [
     ("funding", "fundscall"),
     ("funding", "fundspayment"),
     ("funding", "proofofuse"),
+    ("funding", "deadlinesubmission"),
 ]
 FUNDS = [(app, f"{a}_{m}") for app, m in FUNDS_MODELS for a in ("view", "add", "change", "delete")]
 

@@ -53,6 +53,7 @@ TAGS = {
     "revenue-accounts": "Förderung",
     "year-closings": "Förderung",
     "overview": "Förderung",
+    "deadlines": "Förderung",
     "scenarios": "Szenarien",
     "projections": "Fortschreibungen",
     "organisations": "Organisationen",

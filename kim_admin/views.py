@@ -23,6 +23,7 @@ from carriers.models import Organisation
 from carriers.proofs import selectors as proof_selectors
 from carriers.settlements import selectors as settlement_selectors
 from funding.choices import CostSource, OrganisationKind
+from funding.deadlines import selectors as deadline_selectors
 from funding.funds.selectors import idle_funds_alert
 from funding.overview import cost_overview, cost_overviews
 from kim_admin.chart import Bar, chart_description, funding_chart
@@ -120,6 +121,12 @@ def home(request):
         context["idle_funds"] = idle_funds_alert(recipient, timezone.localdate())
     if role == Role.COUNCIL:
         context["reports"] = _latest_reports(user, recipient)
+    else:
+        # Finance, coordination (and an administrator for the chosen recipient): what falls
+        # due within 14 days or is overdue.
+        context["deadlines_due"] = deadline_selectors.pressing(
+            deadline_selectors.deadlines_for(user, timezone.localdate(), recipient)
+        )
     return render(request, "home.html", context)
 
 
@@ -273,6 +280,10 @@ def _carrier_home(request, context):
     context.update(organisation=organisation, year=year, home=home, api_url=_api_root())
     # The proofs of use the carrier owes ("Verwendungsnachweis 2025 fällig").
     context["proofs_due"] = proof_selectors.carrier_proofs_due(request.user)
+    # Its own proofs and forecasts due within 14 days or overdue.
+    context["deadlines_due"] = deadline_selectors.pressing(
+        deadline_selectors.deadlines_for(request.user, timezone.localdate())
+    )
     return render(request, "home_carrier.html", context)
 
 

@@ -152,6 +152,8 @@ NO_ADD_IN_ADMIN = {
     "carriers.ProofAttachment",
     "carriers.SettlementStatement",
     "staffing.PositionTown",
+    # The log of the reminder mails: written by send_deadline_reminders only.
+    "funding.DeadlineReminder",
 }
 
 

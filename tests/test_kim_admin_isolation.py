@@ -40,6 +40,8 @@ from carriers.models import (
     SettlementStatement,
 )
 from funding.models import (
+    DeadlineReminder,
+    DeadlineSubmission,
     FundingRate,
     FundsCall,
     FundsPayment,
@@ -250,6 +252,17 @@ def _foreign_extras(coesfeld: Organisation) -> None:
         call=funds_call, received_on=date(2023, 1, 20), amount=Decimal("55000.00")
     )
     ProofOfUse.objects.create(recipient=coesfeld, year=2023, factual_report="Sachbericht")
+    # Its deadlines (issue 15): an application marked submitted, a reminder sent.
+    DeadlineSubmission.objects.create(
+        recipient=coesfeld, kind="application", year=2027, submitted_on=date(2026, 10, 1)
+    )
+    DeadlineReminder.objects.create(
+        recipient=coesfeld,
+        key=f"application:{coesfeld.pk}:2027",
+        threshold="before",
+        due_on=date(2026, 10, 30),
+        sent_on=date(2026, 10, 16),
+    )
 
 
 def _foreign_proof(coesfeld, carrier, position) -> None:
@@ -312,6 +325,8 @@ RECIPIENT = {
     FundsCall: "notice__recipient",
     FundsPayment: "call__notice__recipient",
     ProofOfUse: "recipient",
+    DeadlineSubmission: "recipient",
+    DeadlineReminder: "recipient",
 }
 
 

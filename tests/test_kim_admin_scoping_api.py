@@ -142,9 +142,10 @@ def test_api_root_lists_the_endpoints(city):
     # closings, forecast against actual, the forecast inbox; the published reports; and
     # issue 6's projections, settlement statements and advance payments; issue 14's pay rises;
     # issue 15's funds calls and funds payments, the carriers' proofs and their attachments,
-    # the proofs of use; issue 16's organisational units.
-    assert len(response.json()) == 33
+    # the proofs of use, the deadlines; issue 16's organisational units.
+    assert len(response.json()) == 34
     assert response.json()["proofs-of-use"].endswith("/api/proofs-of-use/")
+    assert response.json()["deadlines"].endswith("/api/deadlines/")
     assert response.json()["carrier-proofs"].endswith("/api/carrier-proofs/")
     assert response.json()["funds-calls"].endswith("/api/funds-calls/")
     assert response.json()["organisational-units"].endswith("/api/organisational-units/")

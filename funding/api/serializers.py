@@ -115,6 +115,7 @@ class GrantNoticeSerializer(KimModelSerializer):
             "effective_from",
             "period_start",
             "period_end",
+            "proof_due_on",
             "blocks",
             "notes",
         ]
@@ -355,6 +356,7 @@ class GrantNoticeWriteSerializer(RecipientRowWriteSerializer):
             "effective_from",
             "period_start",
             "period_end",
+            "proof_due_on",
             "blocks",
             "notes",
         ]

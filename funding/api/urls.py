@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from funding.api import views
+from funding.deadlines.api import views as deadline_views
 from funding.funds.api import views as funds_views
 from funding.projections.api import views as projection_views
 from funding.proofs.api import views as proof_views
@@ -23,5 +24,6 @@ router.register("proofs-of-use", proof_views.ProofOfUseViewSet)
 
 urlpatterns = [
     path("overview/", views.CostOverviewView.as_view(), name="overview"),
+    path("deadlines/", deadline_views.DeadlineListView.as_view(), name="deadlines"),
     *router.urls,
 ]
