@@ -171,3 +171,21 @@ def test_the_unit_list_query_count_is_the_same_for_10_and_1000_rows(
     assert response.context["result_count"] == n
     # Each unit has exactly one position (bulk_create above).
     assert {row.record.position_count for row in response.context["table"].rows} == {1}
+
+
+def test_the_unit_pages_mark_the_funding_section_in_the_main_navigation(client, login_as, city):
+    ki = unit(city, "Kommunales Integrationszentrum")
+    login_as("finance", city)
+
+    for url in (UNITS, ki.get_absolute_url(), reverse("staffing:position_list")):
+        html = client.get(url).content.decode()
+        navigation = html.split('aria-label="Hauptnavigation"', 1)[1].split("</nav>", 1)[0]
+        current = [
+            link.split(">", 1)[1].split("<", 1)[0]
+            for link in navigation.split("<a ")[1:]
+            if 'aria-current="page"' in link.split(">", 1)[0]
+        ]
+        expected = (
+            ["Stellen"] if url == reverse("staffing:position_list") else ["Förderung &amp; Träger"]
+        )
+        assert current == expected, url
