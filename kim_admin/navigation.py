@@ -33,6 +33,11 @@ FUNDING = Section(
         ),
         Tab(_("Kostenaufteilungen"), "carriers:costsplit_list", "carriers.CostSplit"),
         Tab(_("Organisationen"), "carriers:organisation_list", "carriers.Organisation"),
+        Tab(
+            _("Organisationseinheiten"),
+            "staffing:organisationalunit_list",
+            "staffing.OrganisationalUnit",
+        ),
         Tab(_("Personalkostensätze"), "staffing:paygradecost_list", "staffing.PayGradeCost"),
         Tab(_("Tariferhöhungen"), "funding:payrise_list", "funding.PayRise"),
         Tab(_("Szenarien"), "funding:scenario_list", "funding.Scenario"),

@@ -18,9 +18,21 @@ from django.utils.translation import gettext_lazy as _
 
 from carriers.models import Organisation
 from funding.choices import OrganisationKind
-from kim_admin.forms import PlainRowForm, PlainRowFormSet, ScopedModelForm, germanise
+from kim_admin.forms import (
+    PlainRowForm,
+    PlainRowFormSet,
+    RecipientFormMixin,
+    ScopedModelForm,
+    germanise,
+)
 from kim_admin.roles import Role
-from staffing.models import Occupancy, Position, PositionCost, PositionTown
+from staffing.models import (
+    Occupancy,
+    OrganisationalUnit,
+    Position,
+    PositionCost,
+    PositionTown,
+)
 from staffing.services import OccupancyPeriod, ServedTown, row_error
 
 # Keys of position_save's errors that belong to a formset, not to a field of the position.
@@ -273,3 +285,15 @@ class PositionEndForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         germanise(self.fields["end_date"])
+
+
+class OrganisationalUnitForm(RecipientFormMixin, ScopedModelForm):
+    """A unit of the recipient's own administration (e.g. its KI): name and kind."""
+
+    class Meta:
+        model = OrganisationalUnit
+        fields = ["recipient", "name", "kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.narrow_recipient()

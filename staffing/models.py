@@ -142,6 +142,9 @@ class OrganisationalUnit(VersionedModel, RecipientScopedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("staffing:organisationalunit_detail", args=[self.pk])
+
     def clean(self):
         if self.recipient_id and self.recipient.kind not in (
             OrganisationKind.COUNTY,

@@ -8,14 +8,16 @@ from django.utils.html import format_html
 from kim_admin.formatting import de_date, de_money
 from kim_admin.tables import (
     DateColumn,
+    DetailLinkColumn,
     FteColumn,
     KimTable,
     MoneyColumn,
     YearColumn,
+    detail_url,
     order_by_values,
 )
 from staffing.filtersets import FillState
-from staffing.models import PayGradeCost, Position, pay_grade_order
+from staffing.models import OrganisationalUnit, PayGradeCost, Position, pay_grade_order
 
 STATE_LABELS = dict(FillState.choices)
 
@@ -187,3 +189,21 @@ class PayGradeCostTable(KimTable):
 
     def value_year(self, value):
         return value
+
+
+class OrganisationalUnitTable(KimTable):
+    """The recipient's own units with the number of positions assigned to each (the
+    ``position_count`` annotation of the list: one query for the page)."""
+
+    name = tables.Column(verbose_name="Bezeichnung", linkify=detail_url)
+    kind = tables.Column(verbose_name="Art")
+    position_count = tables.Column(
+        verbose_name="Stellen", attrs={"td": {"class": "num"}, "th": {"class": "num"}}
+    )
+    recipient = tables.Column(verbose_name="Zuwendungsempfänger")
+    actions = DetailLinkColumn()
+
+    class Meta:
+        model = OrganisationalUnit
+        fields = ("name", "kind", "position_count", "recipient")
+        order_by = ("name",)

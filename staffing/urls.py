@@ -5,7 +5,7 @@ from django.urls import path
 
 from kim_admin.generic import object_urls
 from staffing import views
-from staffing.models import Position
+from staffing.models import OrganisationalUnit, Position
 
 app_name = "staffing"
 
@@ -20,6 +20,16 @@ urlpatterns = [
         history_view=views.PositionHistoryView,
     ),
     path("stellen/<int:pk>/beenden/", views.PositionEndView.as_view(), name="position_end"),
+    # The recipient's own units (e.g. its KI), a list of the "Förderung" section.
+    *object_urls(
+        OrganisationalUnit,
+        "foerderung/organisationseinheiten",
+        list_view=views.OrganisationalUnitListView,
+        detail_view=views.OrganisationalUnitDetailView,
+        edit_view=views.OrganisationalUnitEditView,
+        delete_view=views.OrganisationalUnitDeleteView,
+        history_view=views.OrganisationalUnitHistoryView,
+    ),
     # Reference data of the "Förderung" section (read only; admins edit it in the Django admin).
     path(
         "foerderung/personalkostensaetze/",

@@ -14,13 +14,14 @@ from decimal import Decimal
 
 from django import forms as django_forms
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
 from carriers.models import Organisation
@@ -37,16 +38,27 @@ from kim_admin.forms import STALE_MESSAGE
 from kim_admin.roles import Role
 from kim_admin.scoping import CHANGE
 from staffing import forms, services
-from staffing.filtersets import PayGradeCostFilterSet, PositionFilterSet, annotate_year_state
+from staffing.filtersets import (
+    OrganisationalUnitFilterSet,
+    PayGradeCostFilterSet,
+    PositionFilterSet,
+    annotate_year_state,
+)
 from staffing.models import (
     Occupancy,
+    OrganisationalUnit,
     PayGrade,
     PayGradeCost,
     Position,
     PositionCost,
     PositionTown,
 )
-from staffing.tables import STATE_LABELS, PayGradeCostTable, PositionTable
+from staffing.tables import (
+    STATE_LABELS,
+    OrganisationalUnitTable,
+    PayGradeCostTable,
+    PositionTable,
+)
 
 
 def position_url(pk: int, anchor: str = "") -> str:
@@ -809,3 +821,62 @@ class PayGradeCostListView(sections.SectionListView):
     table_class = PayGradeCostTable
     admin_changelist = "admin:staffing_paygradecost_changelist"
     admin_only_columns = ()
+
+
+# --- organisational units (the recipient's own units, e.g. its KI; "Förderung" section) -------
+
+
+def unit_recipient_choices(user):
+    """The recipients for the list's filter (admins only: everybody else has one)."""
+    return Organisation.objects.recipients().order_by("name").values_list("slug", "name")
+
+
+class OrganisationalUnitListView(sections.SectionListView):
+    """The recipient's units with the number of positions assigned to each, sortable by it."""
+
+    section = navigation.FUNDING
+    model = OrganisationalUnit
+    queryset = OrganisationalUnit.objects.select_related("recipient").annotate(
+        position_count=Count("positions")
+    )
+    filterset_class = OrganisationalUnitFilterSet
+    table_class = OrganisationalUnitTable
+    filter_choices = {"recipient": unit_recipient_choices}
+    empty_text = gettext_lazy(
+        "Noch keine Organisationseinheiten. Legen Sie hier die Einheiten Ihrer Verwaltung an, "
+        "z. B. das Kommunale Integrationszentrum; eigene Stellen werden ihnen zugeordnet."
+    )
+
+
+class OrganisationalUnitDetailView(generic.ObjectDetailView):
+    """A unit with the positions assigned to it (those the user may see)."""
+
+    model = OrganisationalUnit
+    queryset = OrganisationalUnit.objects.select_related("recipient")
+    template_name = "staffing/organisationalunit_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["positions"] = (
+            self.object.positions.restrict(self.request.user)
+            .select_related("employer", "block", "scenario")
+            .order_by("block__number", "title", "pk")
+        )
+        context["position_url_name"] = "staffing:position_detail"
+        return context
+
+
+class OrganisationalUnitEditView(generic.ObjectEditView):
+    model = OrganisationalUnit
+    form_class = forms.OrganisationalUnitForm
+
+
+class OrganisationalUnitDeleteView(generic.ObjectDeleteView):
+    """A unit that positions still name is refused (Position.unit protects it): 409 with the
+    positions named, nothing deleted."""
+
+    model = OrganisationalUnit
+
+
+class OrganisationalUnitHistoryView(generic.ObjectHistoryView):
+    model = OrganisationalUnit

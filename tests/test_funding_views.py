@@ -612,9 +612,9 @@ def test_section_tabs_show_what_the_role_can_see(client, login_as, city):
     assert [t["label"] for t in tabs if t["current"]] == ["Bescheide"]
     # Nine sections (the pay rises of issue 14), the scenarios and the projections (issue 6),
     # and issue 15's application, deadlines, funds calls, payments, funds overview and proofs
-    # of use.
-    assert "Fristen" in [t["label"] for t in tabs]
-    assert len(tabs) == 17 and [t["label"] for t in tabs[-2:]] == ["Szenarien", "Fortschreibungen"]
+    # of use; issue 16's organisational units.
+    assert {"Fristen", "Organisationseinheiten"} <= {t["label"] for t in tabs}
+    assert len(tabs) == 18 and [t["label"] for t in tabs[-2:]] == ["Szenarien", "Fortschreibungen"]
 
 
 # --- query counts -----------------------------------------------------------------------------

@@ -18,8 +18,11 @@ FORECAST_PAGES = (
 )
 # URL names of the "Abrechnungen" section (the settlement between towns, carriers app).
 SETTLEMENT_PAGES = ("settlement", "advancepayment")
-# Pages of the "Förderung" section that other apps serve (the pay-grade costs: staffing).
+# Pages of the "Förderung" section that other apps serve (the pay-grade costs and the
+# organisational units: staffing), with the pages of their records ("staffing:
+# organisationalunit_detail" belongs where "staffing:organisationalunit_list" is).
 FUNDING_PAGES = {tab.url_name for tab in FUNDING.tabs}
+FUNDING_RECORDS = {name.removesuffix("_list") for name in FUNDING_PAGES if name.endswith("_list")}
 
 
 @register.simple_tag(takes_context=True)
@@ -31,7 +34,11 @@ def nav_section(context) -> str:
         return "settlements"
     if any(part in (match.url_name or "") for part in FORECAST_PAGES):
         return "forecasts"
-    if match.app_name in ("funding", "carriers") or match.view_name in FUNDING_PAGES:
+    if (
+        match.app_name in ("funding", "carriers")
+        or match.view_name in FUNDING_PAGES
+        or match.view_name.rsplit("_", 1)[0] in FUNDING_RECORDS
+    ):
         return "funding"
     if match.url_name == "home":
         return "home"
