@@ -22,7 +22,7 @@ from carriers.forecasts import selectors as forecast_selectors
 from carriers.models import Organisation
 from carriers.proofs import selectors as proof_selectors
 from carriers.settlements import selectors as settlement_selectors
-from funding.choices import CostSource, OrganisationKind
+from funding.choices import CostSource, DeadlineKind, OrganisationKind
 from funding.deadlines import selectors as deadline_selectors
 from funding.funds.selectors import idle_funds_alert
 from funding.overview import cost_overview, cost_overviews
@@ -278,12 +278,21 @@ def _carrier_home(request, context):
         return _unknown_year(request, context)
     home = forecast_selectors.carrier_home(request.user, year)
     context.update(organisation=organisation, year=year, home=home, api_url=_api_root())
-    # The proofs of use the carrier owes ("Verwendungsnachweis 2025 fällig").
-    context["proofs_due"] = proof_selectors.carrier_proofs_due(request.user)
-    # Its own proofs and forecasts due within 14 days or overdue.
-    context["deadlines_due"] = deadline_selectors.pressing(
+    # Its own proofs and forecasts due within 14 days or overdue; a forecast or proof that the
+    # task lists below name shows its deadline there, so each duty is listed once.
+    pressing = deadline_selectors.pressing(
         deadline_selectors.deadlines_for(request.user, timezone.localdate())
     )
+    deadline_of = {(d.kind, d.recipient_id, d.year): d for d in pressing}
+    context["due"] = [
+        (item, deadline_of.pop((DeadlineKind.FORECAST, *item.duty), None)) for item in home.due
+    ]
+    # The proofs of use the carrier owes ("Verwendungsnachweis 2025 fällig").
+    context["proofs_due"] = [
+        (item, deadline_of.pop((DeadlineKind.CARRIER_PROOF, *item.duty), None))
+        for item in proof_selectors.carrier_proofs_due(request.user)
+    ]
+    context["deadlines_due"] = list(deadline_of.values())
     return render(request, "home_carrier.html", context)
 
 

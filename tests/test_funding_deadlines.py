@@ -5,6 +5,7 @@ reminder mails sent once, and the page and endpoint at a fixed number of queries
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -85,6 +86,9 @@ def cycle(city):
     agreement = ForwardingAgreementFactory(recipient=city, carrier=carrier)
     PositionFactory(recipient=city, employer=carrier, planned_start=date(2024, 1, 1))
     return {"carrier": carrier, "agreement": agreement}
+
+
+LI = re.compile(r"<li>(.*?)</li>", re.S)
 
 
 def by_title(items):
@@ -277,15 +281,30 @@ def test_page_marks_submitted_and_refuses_bad_dates(client, city, cycle, finance
     assert DeadlineSubmission.objects.count() == 1
 
 
-def test_start_pages_show_what_is_pressing(client, city, cycle, finance):
-    # The carrier's proof of last year is due 31.03. this year; a missing forecast for next
-    # year is due 30.11. this year: at least one of them is overdue or due soon whatever today.
-    year = timezone.localdate().year
-    GrantNoticeFactory(recipient=city, period_start=date(year - 3, 1, 1))
+def test_the_carriers_start_page_names_each_duty_once_with_its_deadline(
+    client, city, cycle, monkeypatch
+):
+    # Today 16.06.2026 for the page (its lists and the deadlines read the same "today").
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
     client.force_login(UserFactory(role="carrier", organisation=cycle["carrier"]))
     html = client.get(reverse("home")).content.decode()
-    assert "Fristen (" in html
-    assert "überfällig seit" in html or "fällig in" in html or "heute fällig" in html
+    lines = [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in LI.findall(html)]
+    proof = [line for line in lines if line.startswith("Verwendungsnachweis 2025")]
+    forecast_2026 = [line for line in lines if line.startswith("Kostenprognose 2026")]
+    forecast_2027 = [line for line in lines if line.startswith("Kostenprognose 2027")]
+    # Each duty once (issue 16: no task listed twice), its deadline beside it:
+    # the proof of 2025 was due 31.03.2026: 16.06. − 31.03. = 30 + 31 + 16 = 77 days late;
+    assert len(proof) == 1 and "überfällig seit 77 Tagen (fällig am 31.03.2026)" in proof[0]
+    # the forecast of 2026 was due 30.11.2025: 1 + 31 + 31 + 28 + 31 + 30 + 31 + 15 = 198;
+    assert len(forecast_2026) == 1
+    assert "überfällig seit 198 Tagen (fällig am 30.11.2025)" in forecast_2026[0]
+    # the forecast of 2027 is due 30.11.2026, more than 14 days ahead: listed, no deadline yet.
+    assert len(forecast_2027) == 1 and "fällig" not in forecast_2027[0].replace("fehlt", "")
+    # The deadlines panel keeps what the task lists do not name: the proof of 2024 (the
+    # lists ask for last year's only), due 31.03.2025: 365 + 77 = 442 days late.
+    assert "Fristen (1)" in html
+    (older,) = [line for line in lines if line.startswith("Verwendungsnachweis 2024")]
+    assert "überfällig seit 442 Tagen" in older
 
 
 def test_finance_start_page_names_the_overdue_items_and_a_town_none(client, city, finance):

@@ -390,6 +390,15 @@ class DueItem:
     text: str
     forecast: CostForecast | None = None
     year: int | None = None
+    # The recipient of a missing forecast (a forecast's own is ``forecast.recipient_id``).
+    recipient_id: int | None = None
+
+    @property
+    def duty(self) -> tuple[int, int]:
+        """(recipient id, year): which forecast this is, as the deadlines name it."""
+        if self.forecast is not None:
+            return (self.forecast.recipient_id, self.forecast.year)
+        return (self.recipient_id, self.year)
 
 
 def review_inbox(user):
@@ -449,6 +458,7 @@ def carrier_due(user, today=None) -> list[DueItem]:
                         _("Kostenprognose %(year)s für %(recipient)s fehlt.")
                         % {"year": year, "recipient": name},
                         year=year,
+                        recipient_id=recipient_id,
                     )
                 )
     return items

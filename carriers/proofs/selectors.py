@@ -253,6 +253,13 @@ class ProofDue:
     agreement: ForwardingAgreement | None = None
     year: int | None = None
 
+    @property
+    def duty(self) -> tuple[int, int]:
+        """(recipient id, year): which proof this is, as the deadlines name it."""
+        if self.proof is not None:
+            return (self.proof.recipient_id, self.proof.year)
+        return (self.agreement.recipient_id, self.year)
+
 
 def carrier_proofs_due(user, today: date | None = None) -> list[ProofDue]:
     """What a carrier has to prove: returned and unsent proofs, and last year's proof under
