@@ -59,10 +59,13 @@ def test_finance_creates_a_rate_with_german_input(login_as, city, block, expect,
     expect(main.get_by_role("heading", level=1)).to_have_text("Fördersätze")
     screenshot(page, "1-liste")
 
-    # By keyboard: the skip link first, then on to "Neu anlegen", with a visible focus ring.
+    # By keyboard: the skip link first, past the menus to the content (the section's tabs grow
+    # with the app), then over the section's tabs on to "Neu anlegen", with a visible focus ring.
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Zum Inhalt springen")).to_be_focused()
-    focused = focus_by_tab(page, "Neu anlegen")
+    page.keyboard.press("Enter")
+    expect(main).to_be_focused()
+    focused = focus_by_tab(page, "Neu anlegen", limit=60)
     assert focused["outline"] != "none" and focused["width"] >= 2, focused
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{LIST}neu/")
