@@ -64,8 +64,11 @@ restore: $(STAMP)
 	@test -n "$(FILE)" || { echo "Bitte die Sicherung angeben: make restore FILE=backups/…"; exit 2; }
 	$(PY) manage.py restore "$(FILE)" $(if $(REPLACE),--replace,)
 
+# PYTEST_ARGS narrows a run, e.g. PYTEST_ARGS='-m "not browser"' (CI's SQLite run: the browser
+# tests run once, against PostgreSQL).
+PYTEST_ARGS ?=
 test: $(DEV_STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -q --durations=15
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -q --durations=15 $(PYTEST_ARGS)
 
 # The last step: the OpenAPI description (/api/schema/) is valid and its generation gives not
 # one warning or error.
