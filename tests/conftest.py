@@ -14,14 +14,57 @@ Two kinds of organisations, never the same thing:
 browser tests' ``login_as`` does the same through the login form).
 """
 
+import shutil
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 
+from tests import databases, demo_snapshot
 from tests.api_helpers import token_client
 from tests.factories import OrganisationFactory, UserFactory
+
+# --- Test databases: one migration per run (tests/databases.py) ---------------------------------
+
+
+def pytest_configure(config):
+    """The controller of an xdist run keeps the folder its workers share the template in."""
+    if not hasattr(config, "workerinput"):
+        config.kim_shared_dir = tempfile.mkdtemp(prefix="kim-test-db-")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    node.workerinput["kim_shared_dir"] = node.config.kim_shared_dir
+
+
+def pytest_unconfigure(config):
+    shared = getattr(config, "kim_shared_dir", None)
+    if shared:
+        databases.drop_template(Path(shared))
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+):
+    """An xdist worker's database is a copy of the run's migrated template; a run without
+    xdist migrates its one database as pytest-django does."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    shared = getattr(request.config, "workerinput", {}).get("kim_shared_dir")
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        if shared:
+            old_config = databases.setup_worker_database(Path(shared))
+        else:
+            old_config = setup_databases(verbosity=verbosity, interactive=False)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(old_config, verbosity=verbosity)
 
 
 def pytest_generate_tests(metafunc):
@@ -36,11 +79,12 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="module")
 def _demo_data_module(django_db_setup, django_db_blocker):
-    """The five seed setups of ``fixtures/``, loaded and validated once per test module inside
-    a transaction that is rolled back when the module is done (like ``setUpTestData``)."""
+    """The seed setups of ``fixtures/``, loaded once per test module inside a transaction that
+    is rolled back when the module is done (like ``setUpTestData``): ``load_demo`` in a
+    process's first module, its rows replayed in the others (tests/demo_snapshot.py). The rule
+    check of the demo data is a test of its own (test_kim_admin_commands.py)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        # The rule check of the demo data is a test of its own (test_kim_admin_commands.py).
-        call_command("load_demo", "--no-users", "--skip-rule-check", verbosity=0)
+        demo_snapshot.load()
         yield
         transaction.set_rollback(True)
 
