@@ -15,13 +15,14 @@ from django.urls import reverse
 from carriers.models import SettlementStatement
 from kim_admin.jobqueue import services
 from kim_admin.jobqueue.models import Job, JobState
+from tests import demo_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_batch_issues_every_town_in_the_worker_once(client, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", verbosity=0)
+    demo_snapshot.load(users=True)
     from kim_admin.models import User
 
     client.force_login(User.objects.get(username="finanzen-coesfeld"))

@@ -20,7 +20,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -57,6 +56,7 @@ from funding.models import (
 from kim_admin.jobqueue.models import Job
 from reports.models import PublishedReport
 from staffing.models import Occupancy, OrganisationalUnit, Position, PositionCost, PositionTown
+from tests import demo_snapshot
 from tests.api_helpers import token_client
 from tests.factories import (
     PDF_BYTES,
@@ -284,7 +284,7 @@ def _foreign_proof(coesfeld, carrier, position) -> None:
 @pytest.fixture(scope="module")
 def _world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", "--no-users", verbosity=0)
+        demo_snapshot.load()
         _foreign_extras(Organisation.objects.get(slug=FOREIGN))
         yield
         transaction.set_rollback(True)

@@ -14,12 +14,12 @@ SQLite and on PostgreSQL (DATABASE_URL); only PostgreSQL raised the error.
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from carriers.models import Organisation
 from kim_admin.api_urls import APP_ROUTERS
 from kim_admin.scoping import CHANGE, VIEW
 from reports.api.urls import router as reports_router
+from tests import demo_snapshot
 from tests.api_helpers import token_client
 from tests.factories import UserFactory
 
@@ -38,7 +38,7 @@ def detail_endpoints():
 
 @pytest.mark.django_db(transaction=True)
 def test_options_and_writes_of_every_detail_endpoint_answer_without_a_server_error():
-    call_command("load_demo", "--no-users", verbosity=0)
+    demo_snapshot.load()
     leverkusen = Organisation.objects.get(slug="leverkusen")
     user = UserFactory(role="finance", organisation=leverkusen)
     client = token_client(user)

@@ -8,9 +8,9 @@ Data: the demo fixtures (Leverkusen, its carriers and their plan).
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from carriers.models import CostForecast, Organisation
+from tests import demo_snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,7 @@ def expect():
 
 @pytest.fixture
 def demo():
-    call_command("load_demo", "--no-users", verbosity=0)
+    demo_snapshot.load()
     return {
         "leverkusen": Organisation.objects.get(slug="leverkusen"),
         "caritas": Organisation.objects.get(slug="caritas-leverkusen"),

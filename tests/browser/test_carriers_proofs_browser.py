@@ -7,10 +7,10 @@ Data: the demo fixtures (Leverkusen, its carriers, fixtures/08's proofs).
 """
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from carriers.models import CarrierProof, Organisation
+from tests import demo_snapshot
 from tests.browser.test_layout_browser import axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +25,7 @@ def expect():
 
 @pytest.fixture
 def demo():
-    call_command("load_demo", "--no-users", verbosity=0)
+    demo_snapshot.load()
     return {
         "leverkusen": Organisation.objects.get(slug="leverkusen"),
         "caritas": Organisation.objects.get(slug="caritas-leverkusen"),

@@ -9,9 +9,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from carriers.models import SettlementStatement
+from tests import demo_snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ DEMO_PASSWORD = "kim-demo-2024"
 @pytest.fixture
 def demo(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", verbosity=0)
+    demo_snapshot.load(users=True)
 
 
 def test_batch_issues_every_town_with_progress_and_zip(demo, page, screenshot):

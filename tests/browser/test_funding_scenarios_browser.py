@@ -4,9 +4,9 @@ the city in one click and sees the difference on the comparison page.
 Screenshots of every step go to ``$KIM_SCREENSHOTS`` (else the test's tmp_path)."""
 
 import pytest
-from django.core.management import call_command
 
 from carriers.models import Organisation
+from tests import demo_snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def expect():
 
 
 def test_finance_copies_moves_and_compares(login_as, expect, screenshot):
-    call_command("load_demo", "--no-users", verbosity=0)
+    demo_snapshot.load()
     page = login_as("finance", Organisation.objects.get(slug="leverkusen"))
     main = page.locator("main")
 

@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from django.core.management import call_command
 
 from carriers.models import Organisation
 from staffing.models import Occupancy, Position
+from tests import demo_snapshot
 from tests.browser.test_layout_browser import axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_coordinator_sees_the_plan_changes_and_rebases_scenario_4(login_as, screenshot):
     from playwright.sync_api import expect
 
-    call_command("load_demo", "--no-users", verbosity=0)
+    demo_snapshot.load()
     leverkusen = Organisation.objects.get(slug="leverkusen")
     # The plan changes after the copy: "Koordination KIM 1" at 0.5 FTE from 01.07.2026.
     position = Position.objects.get(recipient=leverkusen, scenario=None, title="Koordination KIM 1")

@@ -23,7 +23,8 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+
+from tests import demo_snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +59,7 @@ CLIPPED_TABLES = """() => [...document.querySelectorAll('main .table-scroll')]
 @pytest.fixture
 def demo(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", verbosity=0)
+    demo_snapshot.load(users=True)
 
 
 def screenshots() -> Path | None:

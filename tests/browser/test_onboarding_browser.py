@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 
+from tests import demo_snapshot
 from tests.browser.test_layout_browser import DESKTOP, PAGE_WIDTH, PHONE, axe_problems, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", verbosity=0)
+    demo_snapshot.load(users=True)
 
 
 def check(page, where: str, problems: list, screenshot) -> None:

@@ -11,9 +11,9 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from reports.models import PublishedReport
+from tests import demo_snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +24,7 @@ DEMO_PASSWORD = "kim-demo-2024"
 def demo(settings):
     # Real demo logins; only the password hash is cheap.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", verbosity=0)
+    demo_snapshot.load(users=True)
 
 
 def log_in(page, username):
