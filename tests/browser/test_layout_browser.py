@@ -12,7 +12,8 @@ first record of each list; before login the login page and the accessibility sta
   fetched) finds no serious or critical violation on any of these pages at 1400 px, with a
   list's folded filters opened so their form is checked too.
 
-Each page is loaded once and measured at both widths (the layout reflows on resize).
+Each page is loaded once and measured at both widths (the layout reflows on resize); a list's
+first record is taken while the list is on screen.
 Screenshots are written only where ``$KIM_SCREENSHOTS`` names a directory (CI artefacts).
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,26 +82,41 @@ def login(page, username: str) -> None:
     page.wait_for_url(re.compile(r"/$"))
 
 
-def main_pages(page) -> list[str]:
-    """The start page, the navigation's pages, the first record of each of its lists and the
-    search page."""
-    urls = ["/"] + [
+def navigation(page) -> list[str]:
+    """The start page and the pages of the role's navigation."""
+    return ["/"] + [
         href
         for href in page.locator("nav.site-nav a").evaluate_all(
             "els => els.map(a => a.getAttribute('href'))"
         )
         if href != "/" and not href.startswith("/admin")
     ]
-    records = []
-    for url in urls[1:]:
-        page.goto(url)
-        first = page.locator("main table tbody a[href^='/']").first
-        if first.count():
-            href = first.get_attribute("href")
-            if "pdf" not in href and href not in urls + records:
-                records.append(href)
-    # The search over all areas, with hits.
-    return urls + records + ["/suche/?q=leverkusen"]
+
+
+def first_record(page, known: list[str]) -> str | None:
+    """The first record of the list on the page, unless it is a PDF or already known."""
+    first = page.locator("main table tbody a[href^='/']").first
+    if not first.count():
+        return None
+    href = first.get_attribute("href")
+    return None if "pdf" in href or href in known else href
+
+
+def main_pages(page, visited: list[str]) -> Iterator[str]:
+    """The start page, the navigation's pages, the first record of each of its lists and the
+    search page, with hits; each noted in ``visited`` when its turn comes. The caller loads
+    each page it is given: the first record is taken from the list while it is on screen, so
+    every page loads once."""
+    urls = navigation(page)
+    records: list[str] = []
+    for url in urls:
+        visited.append(url)
+        yield url
+        if url != "/" and (record := first_record(page, urls + records)):
+            records.append(record)
+    for url in [*records, "/suche/?q=leverkusen"]:
+        visited.append(url)
+        yield url
 
 
 # On a phone only what the width changes: boxes that now scroll, and contrast.
@@ -144,8 +161,8 @@ def test_every_roles_main_pages_fit_desktop_and_phone_without_barriers(
     shots = screenshots()
     problems = []
     login(page, username)
-    urls = main_pages(page)
-    for url in urls:
+    urls: list[str] = []
+    for url in main_pages(page, urls):
         page.set_viewport_size(DESKTOP)
         page.goto(url)
         for size, name in ((DESKTOP, "1400"), (PHONE, "390")):
