@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 
 from django.db.models import Q
+from django.db.models.sql.constants import CURSOR
 from django.utils.translation import gettext as _
 
 from carriers.choices import ForecastKind, ForecastState
@@ -80,27 +81,79 @@ def _figures(row: dict, source: str, detail: str = "") -> calc.CostFigures:
     )
 
 
-def _entered_costs(position_q, first: int | None, last: int) -> list:
+# The columns of an entered cost row, as ``_entered_costs`` hands them on unconverted.
+COST_COLUMNS = (
+    "position_id",
+    "year",
+    "status",
+    "employer_gross",
+    "material",
+    "overhead_rate",
+    "overhead_amount",
+    "one_off",
+)
+
+
+def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
+    """The rows of a ``values_list()`` queryset as the database sends them, and ``convert``,
+    which turns one of them into the row the ORM would give.
+
+    The same SQL in the same one query; only the conversion of each value (the backend's
+    converters and ``from_db_value``: on SQLite every decimal arrives as a float and is rounded
+    to the field's decimal places) is left to the caller, for the rows it uses. Where most rows
+    lose to a better one, that conversion is most of the ORM's time per row."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    cursor = compiler.execute_sql(CURSOR)
+    if cursor is None:  # nothing can match (an empty IN list): no query
+        return [], list
+    try:
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    connection = compiler.connection
+    converters = list(
+        compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]).items()
+    )
+
+    def convert(row: tuple) -> list:
+        row = list(row)
+        for pos, (functions, expression) in converters:
+            value = row[pos]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[pos] = value
+        return row
+
+    return rows, convert
+
+
+def _entered_costs(position_q, first: int | None, last: int) -> tuple[list, list, Callable]:
     """The cost rows and approved statements of the positions for the years first (None: any
-    earlier) to last, as (position id, year, status or ("statement", status), figures) —
-    two queries."""
+    earlier) to last — two queries.
+
+    Returns (rows, statements, figures): ``rows`` as the database sends them, in the order of
+    ``COST_COLUMNS`` (position id, year and status ready to rank; the amounts unconverted),
+    ``figures(row)`` their ``CostFigures`` (to be made for the rows used only), and
+    ``statements`` as (position id, year, ("statement", status), figures)."""
     years = Q(year__lte=last) if first is None else Q(year__gte=first, year__lte=last)
-    rows = [
-        (c["position_id"], c["year"], c["status"], _figures(c, c["status"]))
-        for c in PositionCost.objects.filter(years, position_id__in=position_q)
+    rows, convert = _unconverted(
+        PositionCost.objects.filter(years, position_id__in=position_q)
         .order_by()
-        .values(
-            "position_id",
-            "year",
-            "status",
-            "employer_gross",
-            "material",
-            "overhead_rate",
-            "overhead_amount",
-            "one_off",
+        .values_list(*COST_COLUMNS)
+    )
+
+    def figures(row: tuple) -> calc.CostFigures:
+        _position, _year, status, gross, material, rate, amount, one_off = convert(row)
+        return calc.CostFigures(
+            employer_gross=gross,
+            material=material,
+            overhead_rate=rate,
+            overhead_amount=amount,
+            one_off=one_off,
+            source=status,
         )
-    ]
-    return rows + _approved_statements(position_q, first, last)
+
+    return rows, _approved_statements(position_q, first, last), figures
 
 
 def _approved_statements(position_q, first: int | None, last: int) -> list:
@@ -245,23 +298,45 @@ def multi_year_plans(
         )
     )
     recipient_of = {p["id"]: p["recipient_id"] for p in positions}
-    # (position id, year) -> (precedence, figures)
-    costs: dict[tuple[int, int], tuple[int, calc.CostFigures]] = {}
-    # (position id, year) -> actual figures of an open year (provisional: named, not counted)
-    provisional: dict[tuple[int, int], calc.CostFigures] = {}
-
-    def rank_entered(entered) -> None:
-        for position_id, year, kind, figures in entered:
-            rank = cost_rank(kind, (recipient_of[position_id], year) in closed)
+    # (position id, year) -> (precedence, figures or the unconverted row they are made from)
+    costs: dict[tuple[int, int], tuple[int, object]] = {}
+    # (position id, year) -> actual figures of an open year (provisional: named, not counted),
+    # or their unconverted row
+    provisional: dict[tuple[int, int], object] = {}
+    # The earlier years' rows too: a year without figures is carried forward from the last
+    # year with some (in the same two queries, so the count stays fixed). Most rows lose to a
+    # better status or serve no year asked for: they are ranked on their keys, and only the
+    # figures used are made (``figures_of``).
+    rows, statements, make_figures = _entered_costs(position_q, None, last)
+    ranks = {
+        (kind, year_closed): cost_rank(kind, year_closed)
+        for kind in COST_PRECEDENCE
+        for year_closed in (False, True)
+    }
+    for entered in (rows, statements):
+        for row in entered:
+            position_id, year, kind = row[0], row[1], row[2]
+            rank = ranks[(kind, (recipient_of[position_id], year) in closed)]
             key = (position_id, year)
             if rank is None:
-                provisional[key] = figures
+                provisional[key] = row[3] if entered is statements else row
             elif key not in costs or costs[key][0] < rank:
-                costs[key] = (rank, figures)
+                costs[key] = (rank, row[3] if entered is statements else row)
 
-    # The earlier years' rows too: a year without figures is carried forward from the last
-    # year with some (in the same two queries, so the count stays fixed).
-    rank_entered(_entered_costs(position_q, None, last))
+    def figures_of(entry) -> calc.CostFigures:
+        return entry if isinstance(entry, calc.CostFigures) else make_figures(entry)
+
+    def cost_of(key: tuple[int, int]) -> calc.CostFigures | None:
+        """The figures that count for (position id, year), made once."""
+        entry = costs.get(key)
+        if entry is None:
+            return None
+        rank, figures = entry
+        if not isinstance(figures, calc.CostFigures):
+            figures = make_figures(figures)
+            costs[key] = (rank, figures)
+        return figures
+
     # position id -> the years with figures, ascending (what a later year is carried from)
     known_years: dict[int, list[int]] = defaultdict(list)
     for position_id, year in sorted(costs):
@@ -282,7 +357,7 @@ def multi_year_plans(
             position,
             tuple(occupancies[position.id]),
             known_year,
-            costs[(position.id, known_year)][1],
+            cost_of((position.id, known_year)),
             year,
             pay_rises[0],
         )
@@ -400,12 +475,14 @@ def multi_year_plans(
                 occupancies=tuple(
                     o for o in occupancies[p["id"]] if _in_year(o.start, o.end, year)
                 ),
-                cost=costs[(p["id"], year)][1] if (p["id"], year) in costs else None,
+                cost=cost_of((p["id"], year)),
                 cost_table_per_fte=cost_table.get((p["pay_grade_id"], year)),
                 served_towns=tuple(served[p["id"]]),
                 coverage=_coverage(agreements[p["id"]], year, recipient),
                 split=_split(position_splits[p["id"]], splits, split_periods, year),
-                provisional_actual=provisional.get((p["id"], year)),
+                provisional_actual=figures_of(provisional[(p["id"], year)])
+                if (p["id"], year) in provisional
+                else None,
             )
             if position.cost is None and (figures := carried(position, year)) is not None:
                 position = replace(position, cost=figures)
