@@ -203,6 +203,20 @@ def _org(row: dict, prefix: str = "") -> calc.Org:
     return calc.Org(*(row[prefix + f] for f in ORG_FIELDS))
 
 
+def _shared_orgs() -> Callable[[tuple], calc.Org]:
+    """``org(fields)``: the ``calc.Org`` of a row's ``ORG_FIELDS`` values, one object for all
+    the rows that name the same organisation (a carrier employs hundreds of positions)."""
+    made: dict[tuple, calc.Org] = {}
+
+    def org(fields: tuple) -> calc.Org:
+        found = made.get(fields)
+        if found is None:
+            found = made[fields] = calc.Org(*fields)
+        return found
+
+    return org
+
+
 def _overlaps(start_field: str, end_field: str, first: int, last: int) -> Q:
     """Rows whose period [start, end or open] touches the years first..last."""
     return Q(**{f"{start_field}__lte": date(last, 12, 31)}) & (
@@ -210,8 +224,13 @@ def _overlaps(start_field: str, end_field: str, first: int, last: int) -> Q:
     )
 
 
-def _in_year(start: date, end: date | None, year: int) -> bool:
-    return start <= date(year, 12, 31) and (end is None or end >= date(year, 1, 1))
+def _year_days(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _in_year(start: date, end: date | None, days: tuple[date, date]) -> bool:
+    """Whether the period [start, end or open] touches the year of ``days`` (``_year_days``)."""
+    return start <= days[1] and (end is None or end >= days[0])
 
 
 def year_plan(
@@ -262,7 +281,7 @@ def multi_year_plans(
     positions = list(
         Position.objects.filter(position_scope)
         .order_by("block__number", "title", "pk")
-        .values(
+        .values_list(
             "id",
             "recipient_id",
             "title",
@@ -297,7 +316,7 @@ def multi_year_plans(
             "recipient_id", "year"
         )
     )
-    recipient_of = {p["id"]: p["recipient_id"] for p in positions}
+    recipient_of = {p[0]: p[1] for p in positions}
     # (position id, year) -> (precedence, figures or the unconverted row they are made from)
     costs: dict[tuple[int, int], tuple[int, object]] = {}
     # (position id, year) -> actual figures of an open year (provisional: named, not counted),
@@ -369,25 +388,36 @@ def multi_year_plans(
         .values_list("pay_grade_id", "year", "employer_gross_per_fte")
     }
 
+    org = _shared_orgs()
     served = defaultdict(list)
-    for row in (
+    for position_id, share, *town in (
         PositionTown.objects.filter(position_id__in=position_q)
         .order_by("town__name", "pk")
-        .values("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
+        .values_list("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
     ):
-        served[row["position_id"]].append((_org(row, "town__"), row["share"]))
+        served[position_id].append((org(tuple(town)), share))
 
-    # position id -> [(valid_from, valid_to, policy row)]; in a year the latest agreement in
-    # force applies. Scoped by the agreements only: a second IN over the positions makes
-    # SQLite probe every (agreement, position) pair; rows of other positions are never used.
+    recipient_orgs = {
+        r.id: calc.Org(r.id, r.slug, r.name, r.kind, r.levy_share) for r in recipients
+    }
+    # position id -> [(valid_from, valid_to, coverage)]; in a year the latest agreement in
+    # force applies (``_coverage``). Scoped by the agreements only: a second IN over the
+    # positions makes SQLite probe every (agreement, position) pair; rows of other positions
+    # are never used. No payer named: the recipient covers (Leverkusen, seed 000).
     agreements = defaultdict(list)
+    coverages: dict[tuple, calc.Coverage] = {}  # one per agreement and recipient
     agreement_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
         "valid_from", "valid_to", first, last
     )
     prefix = "forwardingagreement__"
-    for row in ForwardingAgreement.positions.through.objects.filter(
+    for (
+        position_id,
+        valid_from,
+        valid_to,
+        *terms,
+    ) in ForwardingAgreement.positions.through.objects.filter(
         forwardingagreement__in=ForwardingAgreement.objects.filter(agreement_scope),
-    ).values(
+    ).values_list(
         "position_id",
         prefix + "valid_from",
         prefix + "valid_to",
@@ -396,7 +426,21 @@ def multi_year_plans(
         prefix + "coverage_flat_per_fte",
         *(f"{prefix}payer__{f}" for f in ORG_FIELDS),
     ):
-        agreements[row["position_id"]].append(row)
+        if position_id not in recipient_of:
+            continue
+        key = (recipient_of[position_id], *terms)
+        coverage = coverages.get(key)
+        if coverage is None:
+            policy, percent, flat_per_fte, *payer = terms
+            coverage = coverages[key] = calc.Coverage(
+                policy=policy,
+                payer=org(tuple(payer))
+                if payer[0] is not None
+                else recipient_orgs[recipient_of[position_id]],
+                percent=percent,
+                flat_per_fte=flat_per_fte,
+            )
+        agreements[position_id].append((valid_from, valid_to, coverage))
 
     split_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
         "valid_from", "valid_to", first, last
@@ -446,47 +490,61 @@ def multi_year_plans(
     ).values_list("recipient_id", "category", "budget_product", "ledger_account"):
         revenue_accounts[rid][category] = (product, account)
 
-    recipient_orgs = {
-        r.id: calc.Org(r.id, r.slug, r.name, r.kind, r.levy_share) for r in recipients
-    }
     plans = {}
+    none = ()
     for year in years:
+        days = _year_days(year)
         by_recipient = defaultdict(list)
-        for p in positions:
-            if not _in_year(p["planned_start"], p["end_date"], year):
+        for (
+            position_id,
+            recipient_id,
+            title,
+            block,
+            funding_kind,
+            fte,
+            department,
+            unit_name,
+            pay_grade_id,
+            pay_grade_code,
+            budget_product,
+            ledger_account,
+            cost_centre,
+            start,
+            end,
+            *employer,
+        ) in positions:
+            if not _in_year(start, end, days):
                 continue
-            recipient = recipient_orgs[p["recipient_id"]]
+            key = (position_id, year)
             position = calc.PositionPlan(
-                id=p["id"],
-                title=p["title"],
-                block=p["block__number"],
-                funding_kind=p["funding_kind"],
-                fte=p["fte"],
-                employer=_org(p, "employer__"),
-                start=p["planned_start"],
-                end=p["end_date"],
+                id=position_id,
+                title=title,
+                block=block,
+                funding_kind=funding_kind,
+                fte=fte,
+                employer=org(tuple(employer)),
+                start=start,
+                end=end,
                 # Where the position sits: its organisational unit, else the free text
                 # (staffing.models.Position.unit_label).
-                department=p["unit__name"] or p["department"],
-                pay_grade=p["pay_grade__code"] or "",
-                budget_product=p["budget_product"],
-                ledger_account=p["ledger_account"],
-                cost_centre=p["cost_centre"],
+                department=unit_name or department,
+                pay_grade=pay_grade_code or "",
+                budget_product=budget_product,
+                ledger_account=ledger_account,
+                cost_centre=cost_centre,
                 occupancies=tuple(
-                    o for o in occupancies[p["id"]] if _in_year(o.start, o.end, year)
+                    o for o in occupancies.get(position_id, none) if _in_year(o.start, o.end, days)
                 ),
-                cost=cost_of((p["id"], year)),
-                cost_table_per_fte=cost_table.get((p["pay_grade_id"], year)),
-                served_towns=tuple(served[p["id"]]),
-                coverage=_coverage(agreements[p["id"]], year, recipient),
-                split=_split(position_splits[p["id"]], splits, split_periods, year),
-                provisional_actual=figures_of(provisional[(p["id"], year)])
-                if (p["id"], year) in provisional
-                else None,
+                cost=cost_of(key),
+                cost_table_per_fte=cost_table.get((pay_grade_id, year)),
+                served_towns=tuple(served.get(position_id, none)),
+                coverage=_coverage(agreements.get(position_id, none), days),
+                split=_split(position_splits.get(position_id, none), splits, split_periods, days),
+                provisional_actual=figures_of(provisional[key]) if key in provisional else None,
             )
             if position.cost is None and (figures := carried(position, year)) is not None:
                 position = replace(position, cost=figures)
-            by_recipient[p["recipient_id"]].append(position)
+            by_recipient[recipient_id].append(position)
         for r in recipients:
             plans[(r.id, year)] = calc.YearPlan(
                 recipient=recipient_orgs[r.id],
@@ -502,25 +560,19 @@ def multi_year_plans(
     return plans
 
 
-def _coverage(rows, year, recipient: calc.Org) -> calc.Coverage | None:
-    """The forwarding agreement in force in the year (the latest one, where they follow each
-    other within the year); no payer named: the recipient covers (Leverkusen, seed 000)."""
-    prefix = "forwardingagreement__"
-    in_force = [r for r in rows if _in_year(r[prefix + "valid_from"], r[prefix + "valid_to"], year)]
+def _coverage(agreements, days) -> calc.Coverage | None:
+    """The forwarding agreement in force in the year of ``days`` (the latest one, where they
+    follow each other within the year); ``agreements``: (valid from, valid to, coverage)."""
+    in_force = [a for a in agreements if _in_year(a[0], a[1], days)]
     if not in_force:
         return None
-    row = max(in_force, key=lambda r: r[prefix + "valid_from"])
-    return calc.Coverage(
-        policy=row[prefix + "coverage_policy"],
-        payer=_org(row, prefix + "payer__") if row[prefix + "payer__id"] else recipient,
-        percent=row[prefix + "coverage_percent"],
-        flat_per_fte=row[prefix + "coverage_flat_per_fte"],
-    )
+    return max(in_force, key=lambda a: a[0])[2]
 
 
-def _split(split_ids, splits, periods, year) -> calc.Split | None:
-    """The cost split in force in the year (the latest one, where they follow each other)."""
-    in_force = [i for i in split_ids if _in_year(*periods[i], year)]
+def _split(split_ids, splits, periods, days) -> calc.Split | None:
+    """The cost split in force in the year of ``days`` (the latest one, where they follow
+    each other)."""
+    in_force = [i for i in split_ids if _in_year(*periods[i], days)]
     if not in_force:
         return None
     return splits[max(in_force, key=lambda i: (periods[i][0], i))]
