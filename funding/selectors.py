@@ -94,14 +94,20 @@ COST_COLUMNS = (
 )
 
 
+_UNKNOWN = object()
+
+
 def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
     """The rows of a ``values_list()`` queryset as the database sends them, and ``convert``,
     which turns one of them into the row the ORM would give.
 
     The same SQL in the same one query; only the conversion of each value (the backend's
     converters and ``from_db_value``: on SQLite every decimal arrives as a float and is rounded
-    to the field's decimal places) is left to the caller, for the rows it uses. Where most rows
-    lose to a better one, that conversion is most of the ORM's time per row."""
+    to the field's decimal places, every date as text) is left to the caller, for the rows it
+    uses. Where most rows lose to a better one, that conversion is most of the ORM's time per
+    row. A column's equal values (an FTE of 1.0, a town's levy share, a start date) are
+    converted once and share the result: for columns of immutable values (numbers, dates,
+    text)."""
     compiler = queryset.query.get_compiler(using=queryset.db)
     cursor = compiler.execute_sql(CURSOR)
     if cursor is None:  # nothing can match (an empty IN list): no query
@@ -111,20 +117,36 @@ def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
     finally:
         cursor.close()
     connection = compiler.connection
-    converters = list(
-        compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]).items()
-    )
+    converters = [
+        (pos, functions, expression, {})  # {(type, value as sent): value converted}
+        for pos, (functions, expression) in compiler.get_converters(
+            [s[0] for s in compiler.select[: compiler.col_count]]
+        ).items()
+    ]
 
     def convert(row: tuple) -> list:
         row = list(row)
-        for pos, (functions, expression) in converters:
-            value = row[pos]
-            for function in functions:
-                value = function(value, expression, connection)
+        for pos, functions, expression, known in converters:
+            sent = row[pos]
+            key = (sent.__class__, sent)
+            value = known.get(key, _UNKNOWN)
+            if value is _UNKNOWN:
+                value = sent
+                for function in functions:
+                    value = function(value, expression, connection)
+                if not (sent.__class__ is float and sent == 0):  # 0.0 and -0.0 are equal keys
+                    known[key] = value
             row[pos] = value
         return row
 
     return rows, convert
+
+
+def _converted(queryset) -> list[list]:
+    """The rows of a ``values_list()`` queryset as the ORM gives them, each distinct value of a
+    column converted once (``_unconverted``)."""
+    rows, convert = _unconverted(queryset)
+    return [convert(row) for row in rows]
 
 
 def _entered_costs(position_q, first: int | None, last: int) -> tuple[list, list, Callable]:
@@ -278,7 +300,7 @@ def multi_year_plans(
             for g in blocks
         )
         position_scope &= Q(block__number=block_number) if capped else Q(pk=position_id)
-    positions = list(
+    positions = _converted(
         Position.objects.filter(position_scope)
         .order_by("block__number", "title", "pk")
         .values_list(
@@ -304,7 +326,7 @@ def multi_year_plans(
 
     # Every period of the positions: a year carried forward also needs the known year's.
     occupancies = defaultdict(list)
-    for position_id, start, end, fte in (
+    for position_id, start, end, fte in _converted(
         Occupancy.objects.filter(position_id__in=position_q)
         .order_by("start", "pk")
         .values_list("position_id", "start", "end", "fte")
@@ -390,7 +412,7 @@ def multi_year_plans(
 
     org = _shared_orgs()
     served = defaultdict(list)
-    for position_id, share, *town in (
+    for position_id, share, *town in _converted(
         PositionTown.objects.filter(position_id__in=position_q)
         .order_by("town__name", "pk")
         .values_list("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
@@ -415,16 +437,18 @@ def multi_year_plans(
         valid_from,
         valid_to,
         *terms,
-    ) in ForwardingAgreement.positions.through.objects.filter(
-        forwardingagreement__in=ForwardingAgreement.objects.filter(agreement_scope),
-    ).values_list(
-        "position_id",
-        prefix + "valid_from",
-        prefix + "valid_to",
-        prefix + "coverage_policy",
-        prefix + "coverage_percent",
-        prefix + "coverage_flat_per_fte",
-        *(f"{prefix}payer__{f}" for f in ORG_FIELDS),
+    ) in _converted(
+        ForwardingAgreement.positions.through.objects.filter(
+            forwardingagreement__in=ForwardingAgreement.objects.filter(agreement_scope),
+        ).values_list(
+            "position_id",
+            prefix + "valid_from",
+            prefix + "valid_to",
+            prefix + "coverage_policy",
+            prefix + "coverage_percent",
+            prefix + "coverage_flat_per_fte",
+            *(f"{prefix}payer__{f}" for f in ORG_FIELDS),
+        )
     ):
         if position_id not in recipient_of:
             continue
