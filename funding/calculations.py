@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from funding import rules
 from funding.choices import (
@@ -221,6 +222,21 @@ class Amounts:
             self.funding_material + other.funding_material,
         )
 
+    @staticmethod
+    def total(amounts, start: Amounts | None = None) -> Amounts:
+        """``sum(amounts, start)``: the same additions in the same order, field by field, without
+        an ``Amounts`` for every step."""
+        if start is None:
+            start = Amounts()
+        personnel, material = start.personnel_cost, start.material_cost
+        funding_personnel, funding_material = start.funding_personnel, start.funding_material
+        for a in amounts:
+            personnel += a.personnel_cost
+            material += a.material_cost
+            funding_personnel += a.funding_personnel
+            funding_material += a.funding_material
+        return Amounts(personnel, material, funding_personnel, funding_material)
+
     def as_dict(self) -> dict[str, Decimal]:
         return {
             "personnel_cost": self.personnel_cost,
@@ -375,6 +391,16 @@ def planned_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
     return [position.fte * f for f in month_fractions(year, position.start, position.end)]
 
 
+def planned_fte_months_of(year: int, position: PositionPlan) -> Decimal:
+    """The sum of :func:`planned_fte_by_month` (from ``ZERO``, month by month). A position that
+    exists all year adds its FTE twelve times: one multiplication gives the same Decimal."""
+    if position.start <= date(year, 1, 1) and (
+        position.end is None or position.end >= date(year, 12, 31)
+    ):
+        return ZERO + position.fte * MONTHS
+    return sum(planned_fte_by_month(year, position), ZERO)
+
+
 def is_active(year: int, start: date, end: date | None) -> bool:
     """Whether a position exists (planned or filled) at some day of the year."""
     return start <= date(year, 12, 31) and (end is None or end >= date(year, 1, 1))
@@ -444,6 +470,22 @@ def describe_rate(
 # --- The year ---------------------------------------------------------------------------------
 
 
+class _Texts(dict):
+    """The warnings' texts of one :func:`compute_year` call, each translated once (the
+    language does not change within a call): ``texts[message]`` is ``gettext(message)`` of a
+    message marked with ``gettext_noop``, ``texts.source(source)`` a cost source's label."""
+
+    def __missing__(self, message: str) -> str:
+        text = self[message] = _(message)
+        return text
+
+    def source(self, source: str) -> str:
+        key = ("source", source)
+        if key not in self:
+            self[key] = str(CostSource(source).label)
+        return self[key]
+
+
 @dataclass(slots=True)
 class _Draft:
     """A position's figures before the block caps of the notice are applied."""
@@ -471,6 +513,7 @@ def compute_year(plan: YearPlan) -> YearOverview:
     rates_cache: dict[tuple[str, int], list[Rate | None]] = {}
     rule_cache: dict[tuple, str] = {}
     texts = rate_texts()
+    warning_texts = _Texts()
 
     def rates_of(kind: str, block: int) -> list[Rate | None]:
         key = (kind, block)
@@ -483,7 +526,7 @@ def compute_year(plan: YearPlan) -> YearOverview:
     for position in active:
         filled = filled_fte_by_month(year, position)
         filled_fte_months = sum(filled, ZERO)
-        planned_fte_months = sum(planned_fte_by_month(year, position), ZERO)
+        planned_fte_months = planned_fte_months_of(year, position)
         source, gross, material, overhead, one_off = rules.position_cost(
             position, filled_fte_months, planned_fte_months
         )
@@ -514,7 +557,9 @@ def compute_year(plan: YearPlan) -> YearOverview:
                 rule=rule,
             )
         )
-        _position_warnings(position, year, filled_fte_months, source, primary, warnings)
+        _position_warnings(
+            position, year, filled_fte_months, source, primary, warning_texts, warnings
+        )
         _occupancy_warnings(
             position,
             year,
@@ -522,6 +567,7 @@ def compute_year(plan: YearPlan) -> YearOverview:
             filled_fte_months,
             planned_fte_months,
             gross + material + overhead + one_off,
+            warning_texts,
             warnings,
         )
 
@@ -599,15 +645,25 @@ def compute_year(plan: YearPlan) -> YearOverview:
             programme_funding_total += funding
 
     # 5. Aggregates.
-    totals = sum((r.amounts for r in results), Amounts())
-    totals = sum(programme_by_block.values(), totals)
-    by_block = _by_block(plan, results, programme_by_block)
+    totals = Amounts.total(programme_by_block.values(), Amounts.total(r.amounts for r in results))
+    # The most FTE at one time per block: the block's row and the funder's limits both read it.
+    block_positions: dict[int, list[PositionPlan]] = defaultdict(list)
+    for position in active:
+        block_positions[position.block].append(position)
+    planned_by_block: dict[int, Decimal] = {}
+
+    def block_fte(block: int) -> Decimal:
+        if block not in planned_by_block:
+            planned_by_block[block] = planned_fte(block_positions.get(block, ()))
+        return planned_by_block[block]
+
+    by_block = _by_block(plan, results, programme_by_block, block_fte)
     by_employer = _by_employer(plan, results, programme_by_block)
     by_bearer = _by_bearer(
         plan, results, programme_by_block, orgs, pools, splits, split_positions, warnings
     )
     by_account = _by_account(plan, results, programme_by_block)
-    _programme_warnings(plan, active, warnings)
+    _programme_warnings(plan, active, drafts, block_fte, warnings)
 
     position_funding = sum((r.amounts.funding for r in results), ZERO)
     return YearOverview(
@@ -660,14 +716,18 @@ def _budget_blocks(rates: tuple[Rate, ...]) -> set[int]:
     return {r.block for r in rates if r.kind in PER_YEAR_KINDS}
 
 
-def _position_warnings(position, year, filled_fte_months, source, primary, warnings):
+def _position_warnings(position, year, filled_fte_months, source, primary, texts, warnings):
     periods = [(o.start, o.end, o.fte) for o in position.occupancies]
     peak = max_concurrent_fte(periods)
     if peak > position.fte:
         warnings.append(
             Warning(
                 "occupancy_above_fte",
-                _("„%(title)s“: besetzt mit %(peak)s VZ, die Stelle hat nur %(fte)s VZ.")
+                texts[
+                    gettext_noop(
+                        "„%(title)s“: besetzt mit %(peak)s VZ, die Stelle hat nur %(fte)s VZ."
+                    )
+                ]
                 % {"title": position.title, "peak": de_fte(peak), "fte": de_fte(position.fte)},
                 block=position.block,
                 position_id=position.id,
@@ -677,7 +737,7 @@ def _position_warnings(position, year, filled_fte_months, source, primary, warni
         warnings.append(
             Warning(
                 "no_rate",
-                _("„%(title)s“: für %(year)s ist kein Fördersatz hinterlegt.")
+                texts[gettext_noop("„%(title)s“: für %(year)s ist kein Fördersatz hinterlegt.")]
                 % {"title": position.title, "year": year},
                 block=position.block,
                 position_id=position.id,
@@ -687,10 +747,12 @@ def _position_warnings(position, year, filled_fte_months, source, primary, warni
         warnings.append(
             Warning(
                 "no_cost",
-                _(
-                    "„%(title)s“: für %(year)s sind weder Kosten erfasst noch ein "
-                    "Personalkostensatz für die Entgeltgruppe hinterlegt."
-                )
+                texts[
+                    gettext_noop(
+                        "„%(title)s“: für %(year)s sind weder Kosten erfasst noch ein "
+                        "Personalkostensatz für die Entgeltgruppe hinterlegt."
+                    )
+                ]
                 % {"title": position.title, "year": year},
                 block=position.block,
                 position_id=position.id,
@@ -699,7 +761,7 @@ def _position_warnings(position, year, filled_fte_months, source, primary, warni
 
 
 def _occupancy_warnings(
-    position, year, source, filled_fte_months, planned_fte_months, cost, warnings
+    position, year, source, filled_fte_months, planned_fte_months, cost, texts, warnings
 ) -> None:
     """What the position's figures rest on: provisional actual figures, a cost without
     occupancy, a forecast or actual beside a partial occupancy (``funding.rules``)."""
@@ -708,16 +770,18 @@ def _occupancy_warnings(
         warnings.append(
             Warning(
                 "provisional_actual",
-                _(
-                    "„%(title)s“: Ist-Kosten %(year)s von %(amount)s sind vorläufig – das Jahr "
-                    "ist nicht abgeschlossen; gerechnet wird bis zum Jahresabschluss mit: "
-                    "%(source)s."
-                )
+                texts[
+                    gettext_noop(
+                        "„%(title)s“: Ist-Kosten %(year)s von %(amount)s sind vorläufig – das "
+                        "Jahr ist nicht abgeschlossen; gerechnet wird bis zum Jahresabschluss "
+                        "mit: %(source)s."
+                    )
+                ]
                 % {
                     "title": position.title,
                     "year": year,
                     "amount": de_money(actual.employer_gross + actual.material),
-                    "source": CostSource(source).label,
+                    "source": texts.source(source),
                 },
                 block=position.block,
                 position_id=position.id,
@@ -727,15 +791,17 @@ def _occupancy_warnings(
         warnings.append(
             Warning(
                 "cost_without_occupancy",
-                _(
-                    "„%(title)s“: %(year)s sind Kosten von %(amount)s angesetzt (%(source)s), "
-                    "aber die Stelle ist das ganze Jahr unbesetzt."
-                )
+                texts[
+                    gettext_noop(
+                        "„%(title)s“: %(year)s sind Kosten von %(amount)s angesetzt "
+                        "(%(source)s), aber die Stelle ist das ganze Jahr unbesetzt."
+                    )
+                ]
                 % {
                     "title": position.title,
                     "year": year,
                     "amount": de_money(cost),
-                    "source": CostSource(source).label,
+                    "source": texts.source(source),
                 },
                 block=position.block,
                 position_id=position.id,
@@ -752,18 +818,21 @@ def _occupancy_warnings(
         warnings.append(
             Warning(
                 "cost_beside_occupancy",
-                _(
-                    "„%(title)s“: %(source)s %(year)s wie erfasst%(stated)s; laut Besetzung "
-                    "ist die Stelle %(filled)s von %(planned)s VZ-Monaten besetzt – bitte "
-                    "prüfen."
-                )
+                texts[
+                    gettext_noop(
+                        "„%(title)s“: %(source)s %(year)s wie erfasst%(stated)s; laut "
+                        "Besetzung ist die Stelle %(filled)s von %(planned)s VZ-Monaten "
+                        "besetzt – bitte prüfen."
+                    )
+                ]
                 % {
                     "title": position.title,
-                    "source": CostSource(source).label,
+                    "source": texts.source(source),
                     "year": year,
                     "stated": ""
                     if stated is None
-                    else _(" (für %(months)s besetzte Monate)") % {"months": de_fte(stated)},
+                    else texts[gettext_noop(" (für %(months)s besetzte Monate)")]
+                    % {"months": de_fte(stated)},
                     "filled": de_fte(filled_fte_months.quantize(Decimal("0.01"))),
                     "planned": de_fte(planned_fte_months.quantize(Decimal("0.01"))),
                 },
@@ -773,9 +842,12 @@ def _occupancy_warnings(
         )
 
 
-def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: list[Warning]):
+def _programme_warnings(plan: YearPlan, active: list[PositionPlan], drafts, block_fte, warnings):
     """The grant notice's limits and the funder's rules for case management
-    (``rules.below_one_third_at_municipality``, ``rules.filling_is_critical``)."""
+    (``rules.below_one_third_at_municipality``, ``rules.filling_is_critical``).
+
+    ``drafts``: the active positions' figures (their filled FTE-months); ``block_fte(block)``:
+    ``planned_fte`` of the block's active positions."""
     if plan.grant_blocks is None:
         warnings.append(
             Warning(
@@ -785,7 +857,7 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: li
         )
     grant = {g.block: g for g in plan.grant_blocks or ()}
     for block, grant_block in sorted(grant.items()):
-        planned = planned_fte([p for p in active if p.block == block])
+        planned = block_fte(block)
         if planned > grant_block.approved_fte:
             warnings.append(
                 Warning(
@@ -808,7 +880,7 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: li
     )
     for block in case_management_blocks:
         positions = [p for p in active if p.block == block]
-        planned = planned_fte(positions)
+        planned = block_fte(block)
         available = grant[block].approved_fte if block in grant else planned
         if not available:
             continue
@@ -831,9 +903,9 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: li
             )
         vacant = rules.municipal_case_management_vacant(
             [
-                (p.title, sum(filled_fte_by_month(plan.year, p), ZERO))
-                for p in positions
-                if p.employer.is_municipal
+                (d.position.title, d.filled_fte_months)
+                for d in drafts
+                if d.position.block == block and d.position.employer.is_municipal
             ]
         )
         if vacant:
@@ -873,18 +945,18 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], warnings: li
             )
 
 
-def _by_block(plan, results, programme_by_block) -> tuple[BlockResult, ...]:
+def _by_block(plan, results, programme_by_block, block_fte) -> tuple[BlockResult, ...]:
     blocks = sorted({r.position.block for r in results} | set(programme_by_block))
     out = []
     for block in blocks:
         rows = [r for r in results if r.position.block == block]
-        amounts = sum((r.amounts for r in rows), programme_by_block.get(block, Amounts()))
+        amounts = Amounts.total((r.amounts for r in rows), programme_by_block.get(block))
         out.append(
             BlockResult(
                 block=block,
                 name=plan.block_names.get(block, ""),
                 amounts=amounts,
-                fte=planned_fte([r.position for r in rows]),
+                fte=block_fte(block),
                 filled_fte_months=sum((r.filled_fte_months for r in rows), ZERO),
             )
         )
@@ -892,17 +964,22 @@ def _by_block(plan, results, programme_by_block) -> tuple[BlockResult, ...]:
 
 
 def _by_employer(plan, results, programme_by_block) -> tuple[GroupResult, ...]:
+    # key -> [label, the group's amounts]
     groups: dict[str, list] = {}
     for r in results:
         employer = r.position.employer
         key = employer.slug + (f"/{r.position.department}" if r.position.department else "")
-        label = employer.name + (f" – {r.position.department}" if r.position.department else "")
-        entry = groups.setdefault(key, [label, Amounts()])
-        entry[1] = entry[1] + r.amounts
+        entry = groups.get(key)
+        if entry is None:
+            label = employer.name + (f" – {r.position.department}" if r.position.department else "")
+            entry = groups[key] = [label, []]
+        entry[1].append(r.amounts)
+    for entry in groups.values():
+        entry[1] = Amounts.total(entry[1])
     if programme_by_block:
         key = f"{plan.recipient.slug}/programme"
         label = _("%(name)s – Sachkosten des Programms") % {"name": plan.recipient.name}
-        groups[key] = [label, sum(programme_by_block.values(), Amounts())]
+        groups[key] = [label, Amounts.total(programme_by_block.values())]
     return tuple(
         GroupResult(key=k, label=label, amounts=amounts)
         for k, (label, amounts) in sorted(groups.items(), key=lambda kv: kv[1][0])

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 
 from django.db.models import Q
+from django.db.models.sql.constants import CURSOR
 from django.utils.translation import gettext as _
 
 from carriers.choices import ForecastKind, ForecastState
@@ -80,27 +81,101 @@ def _figures(row: dict, source: str, detail: str = "") -> calc.CostFigures:
     )
 
 
-def _entered_costs(position_q, first: int | None, last: int) -> list:
-    """The cost rows and approved statements of the positions for the years first (None: any
-    earlier) to last, as (position id, year, status or ("statement", status), figures) —
-    two queries."""
-    years = Q(year__lte=last) if first is None else Q(year__gte=first, year__lte=last)
-    rows = [
-        (c["position_id"], c["year"], c["status"], _figures(c, c["status"]))
-        for c in PositionCost.objects.filter(years, position_id__in=position_q)
-        .order_by()
-        .values(
-            "position_id",
-            "year",
-            "status",
-            "employer_gross",
-            "material",
-            "overhead_rate",
-            "overhead_amount",
-            "one_off",
-        )
+# The columns of an entered cost row, as ``_entered_costs`` hands them on unconverted.
+COST_COLUMNS = (
+    "position_id",
+    "year",
+    "status",
+    "employer_gross",
+    "material",
+    "overhead_rate",
+    "overhead_amount",
+    "one_off",
+)
+
+
+_UNKNOWN = object()
+
+
+def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
+    """The rows of a ``values_list()`` queryset as the database sends them, and ``convert``,
+    which turns one of them into the row the ORM would give.
+
+    The same SQL in the same one query; only the conversion of each value (the backend's
+    converters and ``from_db_value``: on SQLite every decimal arrives as a float and is rounded
+    to the field's decimal places, every date as text) is left to the caller, for the rows it
+    uses. Where most rows lose to a better one, that conversion is most of the ORM's time per
+    row. A column's equal values (an FTE of 1.0, a town's levy share, a start date) are
+    converted once and share the result: for columns of immutable values (numbers, dates,
+    text)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    cursor = compiler.execute_sql(CURSOR)
+    if cursor is None:  # nothing can match (an empty IN list): no query
+        return [], list
+    try:
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    connection = compiler.connection
+    converters = [
+        (pos, functions, expression, {})  # {(type, value as sent): value converted}
+        for pos, (functions, expression) in compiler.get_converters(
+            [s[0] for s in compiler.select[: compiler.col_count]]
+        ).items()
     ]
-    return rows + _approved_statements(position_q, first, last)
+
+    def convert(row: tuple) -> list:
+        row = list(row)
+        for pos, functions, expression, known in converters:
+            sent = row[pos]
+            key = (sent.__class__, sent)
+            value = known.get(key, _UNKNOWN)
+            if value is _UNKNOWN:
+                value = sent
+                for function in functions:
+                    value = function(value, expression, connection)
+                if not (sent.__class__ is float and sent == 0):  # 0.0 and -0.0 are equal keys
+                    known[key] = value
+            row[pos] = value
+        return row
+
+    return rows, convert
+
+
+def _converted(queryset) -> list[list]:
+    """The rows of a ``values_list()`` queryset as the ORM gives them, each distinct value of a
+    column converted once (``_unconverted``)."""
+    rows, convert = _unconverted(queryset)
+    return [convert(row) for row in rows]
+
+
+def _entered_costs(position_q, first: int | None, last: int) -> tuple[list, list, Callable]:
+    """The cost rows and approved statements of the positions for the years first (None: any
+    earlier) to last — two queries.
+
+    Returns (rows, statements, figures): ``rows`` as the database sends them, in the order of
+    ``COST_COLUMNS`` (position id, year and status ready to rank; the amounts unconverted),
+    ``figures(row)`` their ``CostFigures`` (to be made for the rows used only), and
+    ``statements`` as (position id, year, ("statement", status), figures)."""
+    years = Q(year__lte=last) if first is None else Q(year__gte=first, year__lte=last)
+    rows, convert = _unconverted(
+        PositionCost.objects.filter(years, position_id__in=position_q)
+        .order_by()
+        .values_list(*COST_COLUMNS)
+    )
+
+    def figures(row: tuple) -> calc.CostFigures:
+        _position, _year, status, gross, material, rate, amount, one_off = convert(row)
+        return calc.CostFigures(
+            employer_gross=gross,
+            material=material,
+            overhead_rate=rate,
+            overhead_amount=amount,
+            one_off=one_off,
+            source=status,
+        )
+
+    return rows, _approved_statements(position_q, first, last), figures
 
 
 def _approved_statements(position_q, first: int | None, last: int) -> list:
@@ -150,6 +225,20 @@ def _org(row: dict, prefix: str = "") -> calc.Org:
     return calc.Org(*(row[prefix + f] for f in ORG_FIELDS))
 
 
+def _shared_orgs() -> Callable[[tuple], calc.Org]:
+    """``org(fields)``: the ``calc.Org`` of a row's ``ORG_FIELDS`` values, one object for all
+    the rows that name the same organisation (a carrier employs hundreds of positions)."""
+    made: dict[tuple, calc.Org] = {}
+
+    def org(fields: tuple) -> calc.Org:
+        found = made.get(fields)
+        if found is None:
+            found = made[fields] = calc.Org(*fields)
+        return found
+
+    return org
+
+
 def _overlaps(start_field: str, end_field: str, first: int, last: int) -> Q:
     """Rows whose period [start, end or open] touches the years first..last."""
     return Q(**{f"{start_field}__lte": date(last, 12, 31)}) & (
@@ -157,8 +246,13 @@ def _overlaps(start_field: str, end_field: str, first: int, last: int) -> Q:
     )
 
 
-def _in_year(start: date, end: date | None, year: int) -> bool:
-    return start <= date(year, 12, 31) and (end is None or end >= date(year, 1, 1))
+def _year_days(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _in_year(start: date, end: date | None, days: tuple[date, date]) -> bool:
+    """Whether the period [start, end or open] touches the year of ``days`` (``_year_days``)."""
+    return start <= days[1] and (end is None or end >= days[0])
 
 
 def year_plan(
@@ -206,10 +300,10 @@ def multi_year_plans(
             for g in blocks
         )
         position_scope &= Q(block__number=block_number) if capped else Q(pk=position_id)
-    positions = list(
+    positions = _converted(
         Position.objects.filter(position_scope)
         .order_by("block__number", "title", "pk")
-        .values(
+        .values_list(
             "id",
             "recipient_id",
             "title",
@@ -232,7 +326,7 @@ def multi_year_plans(
 
     # Every period of the positions: a year carried forward also needs the known year's.
     occupancies = defaultdict(list)
-    for position_id, start, end, fte in (
+    for position_id, start, end, fte in _converted(
         Occupancy.objects.filter(position_id__in=position_q)
         .order_by("start", "pk")
         .values_list("position_id", "start", "end", "fte")
@@ -244,24 +338,46 @@ def multi_year_plans(
             "recipient_id", "year"
         )
     )
-    recipient_of = {p["id"]: p["recipient_id"] for p in positions}
-    # (position id, year) -> (precedence, figures)
-    costs: dict[tuple[int, int], tuple[int, calc.CostFigures]] = {}
-    # (position id, year) -> actual figures of an open year (provisional: named, not counted)
-    provisional: dict[tuple[int, int], calc.CostFigures] = {}
-
-    def rank_entered(entered) -> None:
-        for position_id, year, kind, figures in entered:
-            rank = cost_rank(kind, (recipient_of[position_id], year) in closed)
+    recipient_of = {p[0]: p[1] for p in positions}
+    # (position id, year) -> (precedence, figures or the unconverted row they are made from)
+    costs: dict[tuple[int, int], tuple[int, object]] = {}
+    # (position id, year) -> actual figures of an open year (provisional: named, not counted),
+    # or their unconverted row
+    provisional: dict[tuple[int, int], object] = {}
+    # The earlier years' rows too: a year without figures is carried forward from the last
+    # year with some (in the same two queries, so the count stays fixed). Most rows lose to a
+    # better status or serve no year asked for: they are ranked on their keys, and only the
+    # figures used are made (``figures_of``).
+    rows, statements, make_figures = _entered_costs(position_q, None, last)
+    ranks = {
+        (kind, year_closed): cost_rank(kind, year_closed)
+        for kind in COST_PRECEDENCE
+        for year_closed in (False, True)
+    }
+    for entered in (rows, statements):
+        for row in entered:
+            position_id, year, kind = row[0], row[1], row[2]
+            rank = ranks[(kind, (recipient_of[position_id], year) in closed)]
             key = (position_id, year)
             if rank is None:
-                provisional[key] = figures
+                provisional[key] = row[3] if entered is statements else row
             elif key not in costs or costs[key][0] < rank:
-                costs[key] = (rank, figures)
+                costs[key] = (rank, row[3] if entered is statements else row)
 
-    # The earlier years' rows too: a year without figures is carried forward from the last
-    # year with some (in the same two queries, so the count stays fixed).
-    rank_entered(_entered_costs(position_q, None, last))
+    def figures_of(entry) -> calc.CostFigures:
+        return entry if isinstance(entry, calc.CostFigures) else make_figures(entry)
+
+    def cost_of(key: tuple[int, int]) -> calc.CostFigures | None:
+        """The figures that count for (position id, year), made once."""
+        entry = costs.get(key)
+        if entry is None:
+            return None
+        rank, figures = entry
+        if not isinstance(figures, calc.CostFigures):
+            figures = make_figures(figures)
+            costs[key] = (rank, figures)
+        return figures
+
     # position id -> the years with figures, ascending (what a later year is carried from)
     known_years: dict[int, list[int]] = defaultdict(list)
     for position_id, year in sorted(costs):
@@ -282,7 +398,7 @@ def multi_year_plans(
             position,
             tuple(occupancies[position.id]),
             known_year,
-            costs[(position.id, known_year)][1],
+            cost_of((position.id, known_year)),
             year,
             pay_rises[0],
         )
@@ -294,34 +410,61 @@ def multi_year_plans(
         .values_list("pay_grade_id", "year", "employer_gross_per_fte")
     }
 
+    org = _shared_orgs()
     served = defaultdict(list)
-    for row in (
+    for position_id, share, *town in _converted(
         PositionTown.objects.filter(position_id__in=position_q)
         .order_by("town__name", "pk")
-        .values("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
+        .values_list("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
     ):
-        served[row["position_id"]].append((_org(row, "town__"), row["share"]))
+        served[position_id].append((org(tuple(town)), share))
 
-    # position id -> [(valid_from, valid_to, policy row)]; in a year the latest agreement in
-    # force applies. Scoped by the agreements only: a second IN over the positions makes
-    # SQLite probe every (agreement, position) pair; rows of other positions are never used.
+    recipient_orgs = {
+        r.id: calc.Org(r.id, r.slug, r.name, r.kind, r.levy_share) for r in recipients
+    }
+    # position id -> [(valid_from, valid_to, coverage)]; in a year the latest agreement in
+    # force applies (``_coverage``). Scoped by the agreements only: a second IN over the
+    # positions makes SQLite probe every (agreement, position) pair; rows of other positions
+    # are never used. No payer named: the recipient covers (Leverkusen, seed 000).
     agreements = defaultdict(list)
+    coverages: dict[tuple, calc.Coverage] = {}  # one per agreement and recipient
     agreement_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
         "valid_from", "valid_to", first, last
     )
     prefix = "forwardingagreement__"
-    for row in ForwardingAgreement.positions.through.objects.filter(
-        forwardingagreement__in=ForwardingAgreement.objects.filter(agreement_scope),
-    ).values(
-        "position_id",
-        prefix + "valid_from",
-        prefix + "valid_to",
-        prefix + "coverage_policy",
-        prefix + "coverage_percent",
-        prefix + "coverage_flat_per_fte",
-        *(f"{prefix}payer__{f}" for f in ORG_FIELDS),
+    for (
+        position_id,
+        valid_from,
+        valid_to,
+        *terms,
+    ) in _converted(
+        ForwardingAgreement.positions.through.objects.filter(
+            forwardingagreement__in=ForwardingAgreement.objects.filter(agreement_scope),
+        ).values_list(
+            "position_id",
+            prefix + "valid_from",
+            prefix + "valid_to",
+            prefix + "coverage_policy",
+            prefix + "coverage_percent",
+            prefix + "coverage_flat_per_fte",
+            *(f"{prefix}payer__{f}" for f in ORG_FIELDS),
+        )
     ):
-        agreements[row["position_id"]].append(row)
+        if position_id not in recipient_of:
+            continue
+        key = (recipient_of[position_id], *terms)
+        coverage = coverages.get(key)
+        if coverage is None:
+            policy, percent, flat_per_fte, *payer = terms
+            coverage = coverages[key] = calc.Coverage(
+                policy=policy,
+                payer=org(tuple(payer))
+                if payer[0] is not None
+                else recipient_orgs[recipient_of[position_id]],
+                percent=percent,
+                flat_per_fte=flat_per_fte,
+            )
+        agreements[position_id].append((valid_from, valid_to, coverage))
 
     split_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
         "valid_from", "valid_to", first, last
@@ -371,45 +514,61 @@ def multi_year_plans(
     ).values_list("recipient_id", "category", "budget_product", "ledger_account"):
         revenue_accounts[rid][category] = (product, account)
 
-    recipient_orgs = {
-        r.id: calc.Org(r.id, r.slug, r.name, r.kind, r.levy_share) for r in recipients
-    }
     plans = {}
+    none = ()
     for year in years:
+        days = _year_days(year)
         by_recipient = defaultdict(list)
-        for p in positions:
-            if not _in_year(p["planned_start"], p["end_date"], year):
+        for (
+            position_id,
+            recipient_id,
+            title,
+            block,
+            funding_kind,
+            fte,
+            department,
+            unit_name,
+            pay_grade_id,
+            pay_grade_code,
+            budget_product,
+            ledger_account,
+            cost_centre,
+            start,
+            end,
+            *employer,
+        ) in positions:
+            if not _in_year(start, end, days):
                 continue
-            recipient = recipient_orgs[p["recipient_id"]]
+            key = (position_id, year)
             position = calc.PositionPlan(
-                id=p["id"],
-                title=p["title"],
-                block=p["block__number"],
-                funding_kind=p["funding_kind"],
-                fte=p["fte"],
-                employer=_org(p, "employer__"),
-                start=p["planned_start"],
-                end=p["end_date"],
+                id=position_id,
+                title=title,
+                block=block,
+                funding_kind=funding_kind,
+                fte=fte,
+                employer=org(tuple(employer)),
+                start=start,
+                end=end,
                 # Where the position sits: its organisational unit, else the free text
                 # (staffing.models.Position.unit_label).
-                department=p["unit__name"] or p["department"],
-                pay_grade=p["pay_grade__code"] or "",
-                budget_product=p["budget_product"],
-                ledger_account=p["ledger_account"],
-                cost_centre=p["cost_centre"],
+                department=unit_name or department,
+                pay_grade=pay_grade_code or "",
+                budget_product=budget_product,
+                ledger_account=ledger_account,
+                cost_centre=cost_centre,
                 occupancies=tuple(
-                    o for o in occupancies[p["id"]] if _in_year(o.start, o.end, year)
+                    o for o in occupancies.get(position_id, none) if _in_year(o.start, o.end, days)
                 ),
-                cost=costs[(p["id"], year)][1] if (p["id"], year) in costs else None,
-                cost_table_per_fte=cost_table.get((p["pay_grade_id"], year)),
-                served_towns=tuple(served[p["id"]]),
-                coverage=_coverage(agreements[p["id"]], year, recipient),
-                split=_split(position_splits[p["id"]], splits, split_periods, year),
-                provisional_actual=provisional.get((p["id"], year)),
+                cost=cost_of(key),
+                cost_table_per_fte=cost_table.get((pay_grade_id, year)),
+                served_towns=tuple(served.get(position_id, none)),
+                coverage=_coverage(agreements.get(position_id, none), days),
+                split=_split(position_splits.get(position_id, none), splits, split_periods, days),
+                provisional_actual=figures_of(provisional[key]) if key in provisional else None,
             )
             if position.cost is None and (figures := carried(position, year)) is not None:
                 position = replace(position, cost=figures)
-            by_recipient[p["recipient_id"]].append(position)
+            by_recipient[recipient_id].append(position)
         for r in recipients:
             plans[(r.id, year)] = calc.YearPlan(
                 recipient=recipient_orgs[r.id],
@@ -425,25 +584,19 @@ def multi_year_plans(
     return plans
 
 
-def _coverage(rows, year, recipient: calc.Org) -> calc.Coverage | None:
-    """The forwarding agreement in force in the year (the latest one, where they follow each
-    other within the year); no payer named: the recipient covers (Leverkusen, seed 000)."""
-    prefix = "forwardingagreement__"
-    in_force = [r for r in rows if _in_year(r[prefix + "valid_from"], r[prefix + "valid_to"], year)]
+def _coverage(agreements, days) -> calc.Coverage | None:
+    """The forwarding agreement in force in the year of ``days`` (the latest one, where they
+    follow each other within the year); ``agreements``: (valid from, valid to, coverage)."""
+    in_force = [a for a in agreements if _in_year(a[0], a[1], days)]
     if not in_force:
         return None
-    row = max(in_force, key=lambda r: r[prefix + "valid_from"])
-    return calc.Coverage(
-        policy=row[prefix + "coverage_policy"],
-        payer=_org(row, prefix + "payer__") if row[prefix + "payer__id"] else recipient,
-        percent=row[prefix + "coverage_percent"],
-        flat_per_fte=row[prefix + "coverage_flat_per_fte"],
-    )
+    return max(in_force, key=lambda a: a[0])[2]
 
 
-def _split(split_ids, splits, periods, year) -> calc.Split | None:
-    """The cost split in force in the year (the latest one, where they follow each other)."""
-    in_force = [i for i in split_ids if _in_year(*periods[i], year)]
+def _split(split_ids, splits, periods, days) -> calc.Split | None:
+    """The cost split in force in the year of ``days`` (the latest one, where they follow
+    each other)."""
+    in_force = [i for i in split_ids if _in_year(*periods[i], days)]
     if not in_force:
         return None
     return splits[max(in_force, key=lambda i: (periods[i][0], i))]
