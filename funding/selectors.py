@@ -373,9 +373,8 @@ def multi_year_plans(
         if entry is None:
             return None
         rank, figures = entry
-        if not isinstance(figures, calc.CostFigures):
-            figures = make_figures(figures)
-            costs[key] = (rank, figures)
+        figures = figures_of(figures)
+        costs[key] = (rank, figures)
         return figures
 
     # position id -> the years with figures, ascending (what a later year is carried from)

@@ -508,7 +508,7 @@ def _planned_fte_months(position: Position, periods, year: int) -> Decimal:
         end=position.end_date,
         occupancies=tuple(p for p in periods if calc.is_active(year, p.start, p.end)),
     )
-    return sum(calc.planned_fte_by_month(year, plan), calc.ZERO)
+    return calc.planned_fte_months_of(year, plan)
 
 
 def _reference_costs(scenario: Scenario, block_id: int) -> dict[tuple[int, int | None], dict]:
