@@ -81,10 +81,9 @@ def _rows() -> dict[str, tuple[list[str], list[str], list[tuple]]]:
 def _diff(before, after) -> list[TableChange]:
     changes = []
     for table, (columns, key, rows) in after.items():
-        originals = {}
-        for row in [*before.get(table, (columns, key, []))[2], *rows]:
-            originals[_hashable(row)] = row
-        old = Counter(_hashable(row) for row in before.get(table, (columns, key, []))[2])
+        earlier = before.get(table, (columns, key, []))[2]
+        originals = {_hashable(row): row for row in [*earlier, *rows]}
+        old = Counter(_hashable(row) for row in earlier)
         new = Counter(_hashable(row) for row in rows)
         added = [originals[row] for row in (new - old).elements()]
         removed = [originals[row] for row in (old - new).elements()]
