@@ -82,6 +82,17 @@ def pytest_generate_tests(metafunc):
     generate_role_parameters(metafunc)
 
 
+@pytest.fixture(autouse=True)
+def _factory_history(request):
+    """The factories write their rows without history records unless the test reads them
+    (``@pytest.mark.history``; tests/factories.py, ``ModelFactory``)."""
+    from tests.factories import HISTORY
+
+    HISTORY.record = request.node.get_closest_marker("history") is not None
+    yield
+    HISTORY.record = False
+
+
 # --- Demo data -----------------------------------------------------------------------------------
 
 

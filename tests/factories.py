@@ -42,7 +42,43 @@ from staffing.models import (
 )
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class _History:
+    record = False
+
+
+# Whether the factories write history records (see ModelFactory).
+HISTORY = _History()
+
+
+class ModelFactory(factory.django.DjangoModelFactory):
+    """A row the test starts from, written without a history record.
+
+    The history records what people and services change (``simple_history``); a test's
+    starting rows are nobody's change, and writing a history row beside each of them cost
+    about a twentieth of the suite's time. What a test then changes through a page, the API
+    or a service is recorded as always. A test that reads the history of its starting rows
+    carries ``@pytest.mark.history`` (``tests/conftest.py`` then sets ``HISTORY.record``).
+    Rows made by ``django_get_or_create`` keep the default path (and their history row).
+    """
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if HISTORY.record or cls._meta.django_get_or_create:
+            return super()._create(model_class, *args, **kwargs)
+        manager = cls._get_manager(model_class)
+        row = model_class(*args, **kwargs)
+        row.skip_history_when_saving = True
+        try:
+            row.save(force_insert=True, using=manager.db)
+        finally:
+            del row.skip_history_when_saving
+        return row
+
+
+class OrganisationFactory(ModelFactory):
     class Meta:
         model = Organisation
 
@@ -80,7 +116,7 @@ class CarrierFactory(OrganisationFactory):
             self.partner_recipients.add(*extracted)
 
 
-class ProgrammeFactory(factory.django.DjangoModelFactory):
+class ProgrammeFactory(ModelFactory):
     class Meta:
         model = Programme
         django_get_or_create = ("slug",)
@@ -89,7 +125,7 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     slug = "kim-nrw"
 
 
-class BuildingBlockFactory(factory.django.DjangoModelFactory):
+class BuildingBlockFactory(ModelFactory):
     class Meta:
         model = BuildingBlock
         django_get_or_create = ("programme", "number")
@@ -99,7 +135,7 @@ class BuildingBlockFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"Baustein {o.number}")
 
 
-class FundingRateFactory(factory.django.DjangoModelFactory):
+class FundingRateFactory(ModelFactory):
     class Meta:
         model = FundingRate
 
@@ -111,7 +147,7 @@ class FundingRateFactory(factory.django.DjangoModelFactory):
     capped_at_cost = True
 
 
-class ScenarioFactory(factory.django.DjangoModelFactory):
+class ScenarioFactory(ModelFactory):
     class Meta:
         model = Scenario
 
@@ -120,7 +156,7 @@ class ScenarioFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"szenario-{n}")
 
 
-class GrantNoticeFactory(factory.django.DjangoModelFactory):
+class GrantNoticeFactory(ModelFactory):
     class Meta:
         model = GrantNotice
 
@@ -131,7 +167,7 @@ class GrantNoticeFactory(factory.django.DjangoModelFactory):
     period_end = None
 
 
-class GrantNoticeBlockFactory(factory.django.DjangoModelFactory):
+class GrantNoticeBlockFactory(ModelFactory):
     class Meta:
         model = GrantNoticeBlock
 
@@ -140,7 +176,7 @@ class GrantNoticeBlockFactory(factory.django.DjangoModelFactory):
     approved_fte = Decimal("1")
 
 
-class PayGradeFactory(factory.django.DjangoModelFactory):
+class PayGradeFactory(ModelFactory):
     class Meta:
         model = PayGrade
         django_get_or_create = ("code",)
@@ -148,7 +184,7 @@ class PayGradeFactory(factory.django.DjangoModelFactory):
     code = "S 12"
 
 
-class PayGradeCostFactory(factory.django.DjangoModelFactory):
+class PayGradeCostFactory(ModelFactory):
     class Meta:
         model = PayGradeCost
 
@@ -157,7 +193,7 @@ class PayGradeCostFactory(factory.django.DjangoModelFactory):
     employer_gross_per_fte = Decimal("66000.00")
 
 
-class PositionFactory(factory.django.DjangoModelFactory):
+class PositionFactory(ModelFactory):
     class Meta:
         model = Position
         # The post-generation hook writes a relation only: no second save of the row.
@@ -178,7 +214,7 @@ class PositionFactory(factory.django.DjangoModelFactory):
             self.employer.partner_recipients.add(self.recipient)
 
 
-class PositionTownFactory(factory.django.DjangoModelFactory):
+class PositionTownFactory(ModelFactory):
     class Meta:
         model = PositionTown
 
@@ -187,7 +223,7 @@ class PositionTownFactory(factory.django.DjangoModelFactory):
     share = Decimal("100")
 
 
-class OccupancyFactory(factory.django.DjangoModelFactory):
+class OccupancyFactory(ModelFactory):
     class Meta:
         model = Occupancy
 
@@ -197,7 +233,7 @@ class OccupancyFactory(factory.django.DjangoModelFactory):
     fte = factory.SelfAttribute("position.fte")
 
 
-class PositionCostFactory(factory.django.DjangoModelFactory):
+class PositionCostFactory(ModelFactory):
     class Meta:
         model = PositionCost
 
@@ -207,7 +243,7 @@ class PositionCostFactory(factory.django.DjangoModelFactory):
     employer_gross = Decimal("60000.00")
 
 
-class ProgrammeCostFactory(factory.django.DjangoModelFactory):
+class ProgrammeCostFactory(ModelFactory):
     class Meta:
         model = ProgrammeCost
 
@@ -219,7 +255,7 @@ class ProgrammeCostFactory(factory.django.DjangoModelFactory):
     amount = Decimal("49000.00")
 
 
-class RevenueAccountFactory(factory.django.DjangoModelFactory):
+class RevenueAccountFactory(ModelFactory):
     class Meta:
         model = RevenueAccount
 
@@ -228,7 +264,7 @@ class RevenueAccountFactory(factory.django.DjangoModelFactory):
     ledger_account = "414101"
 
 
-class ForwardingAgreementFactory(factory.django.DjangoModelFactory):
+class ForwardingAgreementFactory(ModelFactory):
     class Meta:
         model = ForwardingAgreement
         # The post-generation hook writes a relation only: no second save of the row.
@@ -245,7 +281,7 @@ class ForwardingAgreementFactory(factory.django.DjangoModelFactory):
             self.carrier.partner_recipients.add(self.recipient)
 
 
-class CostSplitFactory(factory.django.DjangoModelFactory):
+class CostSplitFactory(ModelFactory):
     class Meta:
         model = CostSplit
 
@@ -255,7 +291,7 @@ class CostSplitFactory(factory.django.DjangoModelFactory):
     valid_from = date(2022, 1, 1)
 
 
-class CostSplitMemberFactory(factory.django.DjangoModelFactory):
+class CostSplitMemberFactory(ModelFactory):
     class Meta:
         model = CostSplitMember
 
@@ -263,7 +299,7 @@ class CostSplitMemberFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(TownFactory)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory):
     """``UserFactory(role="finance", organisation=org)`` puts the user in the role's group."""
 
     class Meta:
@@ -287,7 +323,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 # --- Carriers' cost statements (issue 4) ---------------------------------------------------------
 
 
-class CostForecastFactory(factory.django.DjangoModelFactory):
+class CostForecastFactory(ModelFactory):
     """A statement written straight to the table (no workflow): ``state`` as given. Versions of
     the same carrier, year and kind need distinct ``number``s."""
 
@@ -309,7 +345,7 @@ class CostForecastFactory(factory.django.DjangoModelFactory):
             self.carrier.partner_recipients.add(self.recipient)
 
 
-class ForecastLineFactory(factory.django.DjangoModelFactory):
+class ForecastLineFactory(ModelFactory):
     class Meta:
         model = ForecastLine
 
@@ -340,7 +376,7 @@ def _one_page_pdf() -> bytes:
 PDF_BYTES = _one_page_pdf()
 
 
-class ForecastAttachmentFactory(factory.django.DjangoModelFactory):
+class ForecastAttachmentFactory(ModelFactory):
     class Meta:
         model = ForecastAttachment
 
@@ -352,7 +388,7 @@ class ForecastAttachmentFactory(factory.django.DjangoModelFactory):
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
 
 
-class CarrierPaymentFactory(factory.django.DjangoModelFactory):
+class CarrierPaymentFactory(ModelFactory):
     class Meta:
         model = CarrierPayment
         # The post-generation hook writes a relation only: no second save of the row.
@@ -371,7 +407,7 @@ class CarrierPaymentFactory(factory.django.DjangoModelFactory):
             self.carrier.partner_recipients.add(self.recipient)
 
 
-class YearClosingFactory(factory.django.DjangoModelFactory):
+class YearClosingFactory(ModelFactory):
     class Meta:
         model = YearClosing
 
@@ -380,7 +416,7 @@ class YearClosingFactory(factory.django.DjangoModelFactory):
     closed_on = date(2025, 4, 30)
 
 
-class AdvancePaymentFactory(factory.django.DjangoModelFactory):
+class AdvancePaymentFactory(ModelFactory):
     """An advance of a member town of a split of a county (the split's employer town is
     another town); the recipient is the split's, as AdvancePayment.clean sets it."""
 
@@ -402,7 +438,7 @@ class AdvancePaymentFactory(factory.django.DjangoModelFactory):
             CostSplitMember.objects.create(split=self.split, organisation=self.town)
 
 
-class ProjectionFactory(factory.django.DjangoModelFactory):
+class ProjectionFactory(ModelFactory):
     class Meta:
         model = Projection
 

@@ -290,6 +290,7 @@ class EditPages(ModelPages):
     def form_data(self, recipient) -> dict:
         raise NotImplementedError
 
+    @pytest.mark.history
     def test_editor_changes_with_german_input_and_the_history_names_them(
         self, client, recipient, editing_role
     ):

@@ -517,6 +517,7 @@ def test_stale_agreement_is_refused_with_a_way_to_the_change(client, login_as, c
     )
 
 
+@pytest.mark.history
 def test_history_names_who_changed_the_policy_and_the_positions(client, login_as, city, caritas):
     login_as("finance", city, first_name="Frieda Finanz")
     one = PositionFactory(recipient=city, employer=caritas, title="CM 1")
@@ -701,6 +702,7 @@ def test_finance_is_offered_the_towns_of_its_county_only(client, login_as, count
     assert set(form.formset.forms[0].fields["organisation"].queryset) == set(towns)
 
 
+@pytest.mark.history
 def test_changing_the_towns_keeps_the_rows_and_the_history_shows_them(
     client, login_as, county, towns
 ):

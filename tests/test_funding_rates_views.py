@@ -136,6 +136,7 @@ def test_second_save_of_a_stale_form_is_refused(client, login_as, city):
     assert (rate.amount, rate.version) == (D("58000.00"), 2)
 
 
+@pytest.mark.history
 def test_history_names_who_changed_which_field(client, login_as, city):
     user = login_as("finance", city)
     user.first_name = "Frieda Finanz"

@@ -108,6 +108,7 @@ def test_a_fresh_copy_computes_the_baseline_and_leaves_it_alone(small):
     assert copy.history.first().history_user == actor
 
 
+@pytest.mark.history
 def test_carriers_lower_their_extra_cost_by_a_percentage(small):
     city, carrier, _block, actor = small
     scenario = scenario_copy(recipient=city, name="S2", slug="s2", actor=actor)

@@ -225,6 +225,7 @@ def test_list_queries_do_not_grow_with_rows(client, login_as):
     assert _list_queries(client) == ten
 
 
+@pytest.mark.history
 def test_the_scenario_page_says_how_often_the_plan_changed_since_the_copy(
     leverkusen, client, login_as
 ):

@@ -343,6 +343,7 @@ def test_bad_notice_input_is_answered_in_german_next_to_the_fields(client, login
     assert not GrantNotice.objects.exists()
 
 
+@pytest.mark.history
 def test_editing_rows_and_the_history_shows_them(client, login_as, city, blocks):
     user = login_as("finance", city, first_name="Frieda Finanz")
     notice = GrantNoticeFactory(recipient=city, programme=blocks[1].programme)
@@ -404,6 +405,7 @@ def test_second_save_of_a_stale_notice_is_refused_with_its_rows(client, login_as
     assert (row.approved_fte, notice.version) == (D("8"), 2)
 
 
+@pytest.mark.history
 def test_ending_a_notice(client, login_as, city, blocks):
     login_as("coordinator", city)
     notice = GrantNoticeFactory(recipient=city, period_start=date(2023, 1, 1))
@@ -538,6 +540,7 @@ def test_recipient_choices_are_recipients_only(client, login_as, city):
     assert {o.kind for o in choices} <= {"county", "county_free_city"}
 
 
+@pytest.mark.history
 def test_stale_programme_cost_and_its_history(client, login_as, city, blocks):
     login_as("finance", city, first_name="Frieda Finanz")
     cost = ProgrammeCostFactory(recipient=city, block=blocks[1], amount=D("49000"))

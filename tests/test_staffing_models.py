@@ -125,6 +125,7 @@ def test_database_refuses_what_bypasses_validation(model_factory, field, value):
         obj.save()
 
 
+@pytest.mark.history
 def test_position_history_records_changes():
     position = PositionFactory(title="Alt")
     position.title = "Neu"

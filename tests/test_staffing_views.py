@@ -595,6 +595,7 @@ def test_position_page_query_count_is_the_same_for_1_and_10_rows(
     assert len(response.context["occupancies"]) == n
 
 
+@pytest.mark.history
 @pytest.mark.parametrize("n", [1, 10])
 def test_history_page_query_count_is_the_same_for_1_and_10_rows(
     client, world, n, django_assert_num_queries
@@ -611,6 +612,7 @@ def test_history_page_query_count_is_the_same_for_1_and_10_rows(
     assert len(response.context["entries"]) == 1 + 4 * n
 
 
+@pytest.mark.history
 def test_history_names_who_changed_which_field_of_the_position_and_its_rows(client, world):
     user = login(client, world, "finance")
     user.first_name, user.last_name = "Frieda", "Finanz"
@@ -797,6 +799,7 @@ def test_a_position_form_read_before_an_occupancy_change_is_stale(client, world)
 # --- Ending and deleting ----------------------------------------------------------------------
 
 
+@pytest.mark.history
 def test_ending_a_position_ends_its_open_occupancy(client, world):
     user = login(client, world, "coordinator")
     position = world["position"]
