@@ -145,8 +145,7 @@ def leverkusen_caritas(demo_data):
     return caritas
 
 
-@pytest.fixture
-def coesfeld(demo_data):
+def coesfeld_for_settlements():
     """Kreis Coesfeld of the demo data (seed 003), ready for settlements: 2023 closed and the
     demo's advance payments removed (each test records its own)."""
     from carriers.models import AdvancePayment, Organisation
@@ -158,6 +157,12 @@ def coesfeld(demo_data):
         recipient=kreis, year=2023, defaults={"closed_on": date(2024, 3, 31)}
     )
     return kreis
+
+
+@pytest.fixture
+def coesfeld(demo_data):
+    """Kreis Coesfeld, ready for settlements (``coesfeld_for_settlements``)."""
+    return coesfeld_for_settlements()
 
 
 @pytest.fixture

@@ -5,11 +5,13 @@ the page with German messages next to the field, advances, and pinned query coun
 from decimal import Decimal as D
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from carriers.models import AdvancePayment, CostSplit, Organisation, SettlementStatement
 from carriers.settlements import services
 from tests.api_helpers import token_client
+from tests.conftest import coesfeld_for_settlements
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +25,28 @@ def org(slug):
     return Organisation.objects.get(slug=slug)
 
 
+@pytest.fixture(scope="class")
+def _nord_issued(_demo_data_module, django_db_blocker):
+    """Region Nord 2023 issued once for the tests of ``TestRegionNordIssued`` (four statements,
+    four PDFs rendered), in a savepoint of the module's demo data, rolled back after them."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        coesfeld = coesfeld_for_settlements()
+        split = CostSplit.objects.get(name="Region Nord", scenario__isnull=True)
+        issued = services.statements_issue_all(
+            recipient=coesfeld,
+            year=2023,
+            actor=UserFactory(role="finance", organisation=coesfeld),
+            split=split,
+        )
+        yield [statement.pk for statement in issued]
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def nord(coesfeld, coesfeld_finance):
+def nord(_nord_issued, demo_data):
     """Region Nord 2023 issued: Coesfeld (employer), Billerbeck, Havixbeck, Rosendahl."""
-    split = CostSplit.objects.get(name="Region Nord", scenario__isnull=True)
-    return services.statements_issue_all(
-        recipient=coesfeld, year=2023, actor=coesfeld_finance, split=split
-    )
+    statements = SettlementStatement.objects.in_bulk(_nord_issued)
+    return [statements[pk] for pk in _nord_issued]
 
 
 def login(client, role, organisation):
@@ -41,57 +58,56 @@ def statement_of(statements, slug):
     return next(s for s in statements if s.town.slug == slug)
 
 
-def test_town_sees_its_own_statement_not_another_towns(client, nord):
-    login(client, "town", org("billerbeck"))
-    own, other = statement_of(nord, "billerbeck"), statement_of(nord, "havixbeck")
-    assert client.get(f"{LIST}{own.pk}/").status_code == 200
-    assert client.get(f"{LIST}{own.pk}/pdf/").status_code == 200
-    assert client.get(f"{LIST}{other.pk}/").status_code == 404
-    assert client.get(f"{LIST}{other.pk}/pdf/").status_code == 404
-    page = client.get(LIST).content.decode()
-    assert org("billerbeck").name in page and org("havixbeck").name not in page
-    # A town issues nothing.
-    assert client.get(ISSUE).status_code == 403
+class TestRegionNordIssued:
+    """Who reads the four issued statements of Region Nord 2023."""
 
+    def test_town_sees_its_own_statement_not_another_towns(self, client, nord):
+        login(client, "town", org("billerbeck"))
+        own, other = statement_of(nord, "billerbeck"), statement_of(nord, "havixbeck")
+        assert client.get(f"{LIST}{own.pk}/").status_code == 200
+        assert client.get(f"{LIST}{own.pk}/pdf/").status_code == 200
+        assert client.get(f"{LIST}{other.pk}/").status_code == 404
+        assert client.get(f"{LIST}{other.pk}/pdf/").status_code == 404
+        page = client.get(LIST).content.decode()
+        assert org("billerbeck").name in page and org("havixbeck").name not in page
+        # A town issues nothing.
+        assert client.get(ISSUE).status_code == 403
 
-def test_employer_town_sees_its_splits_statements(client, nord):
-    login(client, "town", org("coesfeld"))
-    for s in nord:
+    def test_employer_town_sees_its_splits_statements(self, client, nord):
+        login(client, "town", org("coesfeld"))
+        for s in nord:
+            assert client.get(f"{LIST}{s.pk}/").status_code == 200
+
+    def test_carrier_sees_nothing(self, client, nord):
+        login(client, "carrier", org("caritas-leverkusen"))
+        assert client.get(f"{LIST}{nord[0].pk}/").status_code == 404
+        api = token_client(UserFactory(role="carrier", organisation=org("caritas-leverkusen")))
+        assert api.get(f"{API}{nord[0].pk}/").status_code == 404
+        assert api.get(API).json()["results"] == []
+
+    def test_council_reads_and_writes_nothing(self, client, coesfeld, nord):
+        login(client, "council", coesfeld)
+        s = statement_of(nord, "rosendahl")
         assert client.get(f"{LIST}{s.pk}/").status_code == 200
+        assert client.get(ISSUE).status_code == 403
+        assert client.get("/traeger/abrechnungen/abschlaege/neu/").status_code == 403
+        api = token_client(UserFactory(role="council", organisation=coesfeld))
+        response = api.post(
+            f"{API}issue/", {"split": s.split_id, "town": s.town_id, "year": 2023, "replaces": 1}
+        )
+        assert response.status_code == 403
+        assert SettlementStatement.objects.filter(town=s.town).count() == 1
 
-
-def test_carrier_sees_nothing(client, nord):
-    login(client, "carrier", org("caritas-leverkusen"))
-    assert client.get(f"{LIST}{nord[0].pk}/").status_code == 404
-    api = token_client(UserFactory(role="carrier", organisation=org("caritas-leverkusen")))
-    assert api.get(f"{API}{nord[0].pk}/").status_code == 404
-    assert api.get(API).json()["results"] == []
-
-
-def test_council_reads_and_writes_nothing(client, coesfeld, nord):
-    login(client, "council", coesfeld)
-    s = statement_of(nord, "rosendahl")
-    assert client.get(f"{LIST}{s.pk}/").status_code == 200
-    assert client.get(ISSUE).status_code == 403
-    assert client.get("/traeger/abrechnungen/abschlaege/neu/").status_code == 403
-    api = token_client(UserFactory(role="council", organisation=coesfeld))
-    response = api.post(
-        f"{API}issue/", {"split": s.split_id, "town": s.town_id, "year": 2023, "replaces": 1}
-    )
-    assert response.status_code == 403
-    assert SettlementStatement.objects.filter(town=s.town).count() == 1
-
-
-def test_detail_shows_figures_history_and_pdf(client, coesfeld_finance, nord):
-    client.force_login(coesfeld_finance)
-    s = statement_of(nord, "billerbeck")
-    page = client.get(f"{LIST}{s.pk}/").content.decode()
-    own = f"{s.own_share:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
-    assert f"{own}\u00a0€" in page
-    assert "PDF herunterladen" in page and "Änderungsverlauf" in page
-    assert client.get(f"{LIST}{s.pk}/verlauf/").status_code == 200
-    pdf = client.get(f"{LIST}{s.pk}/pdf/")
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content == bytes(s.pdf)
+    def test_detail_shows_figures_history_and_pdf(self, client, coesfeld_finance, nord):
+        client.force_login(coesfeld_finance)
+        s = statement_of(nord, "billerbeck")
+        page = client.get(f"{LIST}{s.pk}/").content.decode()
+        own = f"{s.own_share:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+        assert f"{own}\u00a0€" in page
+        assert "PDF herunterladen" in page and "Änderungsverlauf" in page
+        assert client.get(f"{LIST}{s.pk}/verlauf/").status_code == 200
+        pdf = client.get(f"{LIST}{s.pk}/pdf/")
+        assert pdf["Content-Type"] == "application/pdf" and pdf.content == bytes(s.pdf)
 
 
 def test_issue_page_preview_sum_row_is_the_engines_totals(client, coesfeld, coesfeld_finance):

@@ -1,6 +1,9 @@
 """``make backup`` and ``make restore``: a backup of the demo data restored into an empty
 database gives byte-identical cost-overview payloads for every recipient and year.
 
+The demo data come from ``tests/demo_snapshot.py`` (the rows of ``load_demo``, replayed where
+the process has loaded them before).
+
 The payloads of the restored database are computed by a second Python process pointed at it
 (``DATABASE_URL``), the app's code unchanged; PostgreSQL: pg_dump/pg_restore into a database
 made for the test and dropped after it; SQLite: the online backup API into a new file.
@@ -16,10 +19,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from kim_admin import backup
+from tests import demo_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -99,7 +102,7 @@ def empty_database(tmp_path):
 
 
 def test_a_restored_backup_gives_byte_identical_overviews(tmp_path, empty_database):
-    call_command("load_demo", "--no-users", verbosity=0)
+    demo_snapshot.load()
     expected = payloads_here()
     assert len(expected) >= 10  # five seeds, several years each
 
