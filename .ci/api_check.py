@@ -2,7 +2,7 @@
 
 A fresh database (PostgreSQL when API_CHECK_POSTGRES names a server, e.g.
 postgres://postgres@127.0.0.1:5432, else an SQLite file in a temporary directory), migrated,
-with the demo data; the app under gunicorn with DEBUG off on a free loopback port; API tokens
+with the demo data (on PostgreSQL a copy of CHECK_TEMPLATE_DB where that names one); the app under gunicorn with DEBUG off on a free loopback port; API tokens
 of two roles (``finanzen``: finance of Leverkusen, writes its plan; ``caritas``: a carrier,
 reads what it employs and writes its cost forecasts). For each role schemathesis sends
 generated requests (valid and invalid) to every operation of /api/schema/ and checks
@@ -44,6 +44,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("API_CHECK_POSTGRES", "")
 DB_NAME = os.environ.get("API_CHECK_DB", "kim_api_check")
+# A PostgreSQL database already migrated and holding the demo data (.ci/run makes one for
+# both checks): the check's database is a copy of it, else it is migrated and filled here.
+TEMPLATE = os.environ.get("CHECK_TEMPLATE_DB", "")
 PASSWORD = "kim-demo-2024"
 ROLES = {"finanzen": "finance of Leverkusen", "caritas": "carrier Caritas Leverkusen"}
 EXAMPLES = int(os.environ.get("API_CHECK_EXAMPLES", "5"))
@@ -192,7 +195,7 @@ def main() -> int:
     if PG:
         database_url = f"{PG}/{DB_NAME}"
         psql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        psql(f'CREATE DATABASE "{DB_NAME}"')
+        psql(f'CREATE DATABASE "{DB_NAME}"' + (f' TEMPLATE "{TEMPLATE}"' if TEMPLATE else ""))
     else:
         database_url = f"sqlite:///{workdir / 'api-check.sqlite3'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OIDC_"))}
@@ -214,10 +217,17 @@ def main() -> int:
     results = {}
     runs = {}
     try:
-        step(f"fresh database ({'PostgreSQL' if PG else 'SQLite'}), migrate, load the demo data")
+        if PG and TEMPLATE:
+            step(f"fresh database (PostgreSQL), a copy of {TEMPLATE}: migrated, the demo data")
+        else:
+            step(f"fresh database ({'PostgreSQL' if PG else 'SQLite'}), migrate, load demo data")
         for command in (
-            ["migrate", "--noinput", "-v0"],
-            ["load_demo", "-v0"],
+            []
+            if PG and TEMPLATE
+            else [
+                ["migrate", "--noinput", "-v0"],
+                ["load_demo", "-v0"],
+            ]
         ):
             step(" ".join(command))
             subprocess.run(

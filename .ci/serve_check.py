@@ -31,6 +31,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("SERVE_CHECK_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("SERVE_CHECK_DB", "kim_serve_check")
+# A database already migrated and holding the demo data (.ci/run makes one for both checks):
+# the check's database is a copy of it; else it is migrated and filled here. `make serve`
+# runs `migrate` either way.
+TEMPLATE = os.environ.get("CHECK_TEMPLATE_DB", "")
 STARTUP_SECONDS = 240
 JOB_SECONDS = 240
 PASSWORD = "kim-demo-2024"
@@ -178,7 +182,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     database_url = f"{PG}/{DB_NAME}"
     psql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{DB_NAME}"')
+    psql(f'CREATE DATABASE "{DB_NAME}"' + (f' TEMPLATE "{TEMPLATE}"' if TEMPLATE else ""))
     server = None
     try:
         with oidc_provider_mock.run_server_in_thread(port=0) as provider_server:
@@ -202,12 +206,15 @@ def main() -> int:
                 OIDC_OP_LOGOUT_ENDPOINT=f"{provider}/oauth2/end_session",
                 OIDC_VERIFY_KID="0",
             )
-            step("migrate and load the demo data (DEBUG=0, PostgreSQL)")
             python = str(ROOT / ".venv" / "bin" / "python")
-            for command in (["migrate", "--noinput", "-v0"], ["load_demo"]):
-                subprocess.run(
-                    [python, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=300
-                )
+            if TEMPLATE:
+                step(f"the database: a copy of {TEMPLATE} (migrated, with the demo data)")
+            else:
+                step("migrate and load the demo data (DEBUG=0, PostgreSQL)")
+                for command in (["migrate", "--noinput", "-v0"], ["load_demo"]):
+                    subprocess.run(
+                        [python, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=300
+                    )
             step(f"make serve on {base}")
             server = subprocess.Popen(["make", "serve"], cwd=ROOT, env=env, start_new_session=True)
 
