@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 
 from tests import databases, demo_snapshot
 from tests.api_helpers import token_client
@@ -70,6 +70,8 @@ def django_db_setup(
             old_config = databases.setup_worker_database(Path(shared))
         else:
             old_config = setup_databases(verbosity=verbosity, interactive=False)
+        databases.note_post_migrate_rows(connections["default"])
+    databases.install_quick_flush()
     yield
     with django_db_blocker.unblock():
         teardown_databases(old_config, verbosity=verbosity)
