@@ -119,7 +119,7 @@ def drop_template(shared: Path) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{template["name"]}"')
 
 
-# --- Emptying the database after a transactional test (PostgreSQL) -----------------------------
+# --- Emptying the database after a transactional test -------------------------------------------
 #
 # Django empties the database after each ``transaction=True`` test (the browser tests, the job
 # worker's, the backup's): ``flush`` truncates every table in one statement and then replays
@@ -128,8 +128,9 @@ def drop_template(shared: Path) -> None:
 # table a new file and its commit waits for them. Here the rows of the tables that hold any
 # are deleted in one transaction (10-20 ms after a job worker test), and the rows
 # post_migrate writes stay where the test left them untouched. Where a test changed those,
-# or on another database, Django's flush runs as before. Sequences are not reset, as with
-# Django's flush here.
+# Django's flush runs as before. SQLite takes the same way (its foreign keys are deferrable
+# too, and post_migrate cost there as well). Sequences are not reset, as with Django's flush
+# here.
 
 POST_MIGRATE_TABLES = (
     "django_content_type",
@@ -143,7 +144,8 @@ _post_migrate_rows: dict[str, tuple] = {}
 def _fingerprint(cursor, quote) -> tuple:
     """Count and id sum of each post_migrate table: a row added, removed or replaced shows."""
     parts = [
-        f"(SELECT (count(*), coalesce(sum(id), 0)) FROM {quote(t)})" for t in POST_MIGRATE_TABLES
+        f"(SELECT count(*) FROM {quote(t)}), (SELECT coalesce(sum(id), 0) FROM {quote(t)})"
+        for t in POST_MIGRATE_TABLES
     ]
     cursor.execute("SELECT " + ", ".join(parts))
     return tuple(cursor.fetchone())
@@ -151,7 +153,7 @@ def _fingerprint(cursor, quote) -> tuple:
 
 def note_post_migrate_rows(connection) -> None:
     """Remember the rows post_migrate wrote (of a database just set up or flushed)."""
-    if connection.vendor == "postgresql":
+    if connection.vendor in ("postgresql", "sqlite"):
         with connection.cursor() as cursor:
             _post_migrate_rows[connection.alias] = _fingerprint(cursor, connection.ops.quote_name)
 
@@ -161,7 +163,7 @@ def delete_what_the_test_wrote(connection) -> bool:
     from django.db import transaction
 
     expected = _post_migrate_rows.get(connection.alias)
-    if connection.vendor != "postgresql" or expected is None:
+    if expected is None:
         return False
     quote = connection.ops.quote_name
     tables = [
@@ -178,7 +180,8 @@ def delete_what_the_test_wrote(connection) -> bool:
         cursor.execute(" UNION ALL ".join(probes), tables)
         filled = [row[0] for row in cursor.fetchall()]
         # Django's foreign keys are deferrable: checked at the commit, when all rows are gone.
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for table in filled:
             cursor.execute(f"DELETE FROM {quote(table)}")
     return True
