@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
+from operator import itemgetter
 
 from django.db.models import Q
 from django.db.models.sql.constants import CURSOR
@@ -97,6 +98,26 @@ COST_COLUMNS = (
 _UNKNOWN = object()
 
 
+def _fetch(queryset):
+    """The rows of a ``values_list()`` queryset as the database sends them, with the column
+    converters the ORM would apply: (rows, [(column, functions, expression)], connection)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    cursor = compiler.execute_sql(CURSOR)
+    if cursor is None:  # nothing can match (an empty IN list): no query
+        return [], [], compiler.connection
+    try:
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    converters = [
+        (pos, functions, expression)
+        for pos, (functions, expression) in compiler.get_converters(
+            [s[0] for s in compiler.select[: compiler.col_count]]
+        ).items()
+    ]
+    return rows, converters, compiler.connection
+
+
 def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
     """The rows of a ``values_list()`` queryset as the database sends them, and ``convert``,
     which turns one of them into the row the ORM would give.
@@ -108,20 +129,10 @@ def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
     row. A column's equal values (an FTE of 1.0, a town's levy share, a start date) are
     converted once and share the result: for columns of immutable values (numbers, dates,
     text)."""
-    compiler = queryset.query.get_compiler(using=queryset.db)
-    cursor = compiler.execute_sql(CURSOR)
-    if cursor is None:  # nothing can match (an empty IN list): no query
-        return [], list
-    try:
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    connection = compiler.connection
+    rows, converters, connection = _fetch(queryset)
     converters = [
         (pos, functions, expression, {})  # {(type, value as sent): value converted}
-        for pos, (functions, expression) in compiler.get_converters(
-            [s[0] for s in compiler.select[: compiler.col_count]]
-        ).items()
+        for pos, functions, expression in converters
     ]
 
     def convert(row: tuple) -> list:
@@ -142,11 +153,38 @@ def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
     return rows, convert
 
 
-def _converted(queryset) -> list[list]:
-    """The rows of a ``values_list()`` queryset as the ORM gives them, each distinct value of a
-    column converted once (``_unconverted``)."""
-    rows, convert = _unconverted(queryset)
-    return [convert(row) for row in rows]
+def _convert_column(values: tuple, functions, expression, connection) -> tuple:
+    """One column's values converted as the ORM converts them, each distinct value once.
+
+    Values are the same where they are equal and of the same type (as ``_unconverted`` keys
+    them). Where a column mixes types (an integer and a float that compare equal) or holds a
+    float zero (0.0 and -0.0 are equal but convert differently), every value is converted on
+    its own."""
+
+    def apply(value):
+        for function in functions:
+            value = function(value, expression, connection)
+        return value
+
+    classes = set(map(type, values))
+    classes.discard(type(None))
+    if len(classes) > 1 or (float in classes and 0 in values):
+        return tuple(map(apply, values))
+    known = {value: apply(value) for value in dict.fromkeys(values)}
+    return tuple(map(known.__getitem__, values))
+
+
+def _converted(queryset) -> list[tuple]:
+    """The rows of a ``values_list()`` queryset as the ORM gives them (as tuples), converted
+    column by column, each distinct value of a column once (``_convert_column``)."""
+    rows, converters, connection = _fetch(queryset)
+    if not rows or not converters:
+        return rows
+    # Column by column (not ``zip(*rows)``: that holds an iterator per row).
+    columns = [tuple(map(itemgetter(i), rows)) for i in range(len(rows[0]))]
+    for pos, functions, expression in converters:
+        columns[pos] = _convert_column(columns[pos], functions, expression, connection)
+    return list(zip(*columns, strict=True))
 
 
 def _entered_costs(position_q, first: int | None, last: int) -> tuple[list, list, Callable]:
