@@ -510,39 +510,45 @@ def compute_year(plan: YearPlan) -> YearOverview:
     active = [p for p in plan.positions if is_active(year, p.start, p.end)]
     # Rates and their description depend on (kind, block) and the filled FTE-months only:
     # worked out once per recipient and year, not once per position.
-    rates_cache: dict[tuple[str, int], list[Rate | None]] = {}
+    # (kind, block) -> (monthly rates, whether capped, whether no rate is in force at all)
+    rates_cache: dict[tuple[str, int], tuple[list[Rate | None], bool, bool]] = {}
     rule_cache: dict[tuple, str] = {}
     texts = rate_texts()
     warning_texts = _Texts()
 
-    def rates_of(kind: str, block: int) -> list[Rate | None]:
+    def rates_of(kind: str, block: int) -> tuple[list[Rate | None], bool, bool]:
         key = (kind, block)
-        if key not in rates_cache:
-            rates_cache[key] = rules.monthly_rates(plan.rates, kind, block, year)
-        return rates_cache[key]
+        found = rates_cache.get(key)
+        if found is None:
+            monthly = rules.monthly_rates(plan.rates, kind, block, year)
+            found = rates_cache[key] = (
+                monthly,
+                rules.is_capped(monthly),
+                all(r is None for r in monthly),
+            )
+        return found
 
     # 1. Each position: filled FTE-months, cost, funding before the block caps.
     drafts: list[_Draft] = []
     for position in active:
         filled = filled_fte_by_month(year, position)
-        filled_fte_months = sum(filled, ZERO)
+        # Filled all year at one FTE: twelve additions of it to ZERO are one multiplication.
+        filled_fte_months = (
+            ZERO + filled[0] * MONTHS if rules.all_the_same(filled) else sum(filled, ZERO)
+        )
         planned_fte_months = planned_fte_months_of(year, position)
         source, gross, material, overhead, one_off = rules.position_cost(
             position, filled_fte_months, planned_fte_months
         )
-        primary = rates_of(position.funding_kind, position.block)
-        capped = rules.is_capped(primary)
+        primary, capped, no_rate = rates_of(position.funding_kind, position.block)
         rule_key = (position.funding_kind, position.block, filled_fte_months, capped)
         rule = rule_cache.get(rule_key)
         if rule is None:
             rule = rule_cache[rule_key] = describe_rate(primary, filled_fte_months, capped, texts)
-        allowance = sum(
-            (
-                rules.workplace_allowance(rates_of(kind, position.block), filled, material)
-                for kind in SUPPLEMENTARY_KINDS
-            ),
-            ZERO,
-        )
+        allowance = ZERO
+        for kind in SUPPLEMENTARY_KINDS:
+            monthly, kind_capped, _none = rates_of(kind, position.block)
+            allowance += rules.workplace_allowance(monthly, filled, material, kind_capped)
         drafts.append(
             _Draft(
                 position=position,
@@ -552,13 +558,13 @@ def compute_year(plan: YearPlan) -> YearOverview:
                 material=material,
                 overhead=overhead,
                 one_off=one_off,
-                personnel_funding=rules.personnel_funding(primary, filled, gross),
+                personnel_funding=rules.personnel_funding(primary, filled, gross, capped),
                 workplace_allowance=allowance,
                 rule=rule,
             )
         )
         _position_warnings(
-            position, year, filled_fte_months, source, primary, warning_texts, warnings
+            position, year, filled_fte_months, source, no_rate, warning_texts, warnings
         )
         _occupancy_warnings(
             position,
@@ -638,7 +644,8 @@ def compute_year(plan: YearPlan) -> YearOverview:
     for block in sorted({c.block for c in plan.programme_costs} | _budget_blocks(plan.rates)):
         cost = sum((c.amount for c in plan.programme_costs if c.block == block), ZERO)
         funding = sum(
-            (rules.events_budget(rates_of(kind, block), cost) for kind in PER_YEAR_KINDS), ZERO
+            (rules.events_budget(rates_of(kind, block)[0], cost) for kind in PER_YEAR_KINDS),
+            ZERO,
         )
         if cost or funding:
             programme_by_block[block] = Amounts(material_cost=cost, funding_material=funding)
@@ -716,7 +723,9 @@ def _budget_blocks(rates: tuple[Rate, ...]) -> set[int]:
     return {r.block for r in rates if r.kind in PER_YEAR_KINDS}
 
 
-def _position_warnings(position, year, filled_fte_months, source, primary, texts, warnings):
+def _position_warnings(position, year, filled_fte_months, source, no_rate, texts, warnings):
+    """Occupancy above the position's FTE, no rate in force (``no_rate``: none in any month),
+    no cost at all."""
     periods = [(o.start, o.end, o.fte) for o in position.occupancies]
     peak = max_concurrent_fte(periods)
     if peak > position.fte:
@@ -733,7 +742,7 @@ def _position_warnings(position, year, filled_fte_months, source, primary, texts
                 position_id=position.id,
             )
         )
-    if filled_fte_months and all(r is None for r in primary):
+    if filled_fte_months and no_rate:
         warnings.append(
             Warning(
                 "no_rate",
