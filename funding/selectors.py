@@ -377,8 +377,10 @@ def multi_year_plans(
         )
     )
     recipient_of = {p[0]: p[1] for p in positions}
-    # (position id, year) -> (precedence, figures or the unconverted row they are made from)
-    costs: dict[tuple[int, int], tuple[int, object]] = {}
+    # (position id, year) -> the precedence of the figures that count, and those figures or
+    # the unconverted row they are made from (two dicts: no pair made for every row)
+    rank_of: dict[tuple[int, int], int] = {}
+    costs: dict[tuple[int, int], object] = {}
     # (position id, year) -> actual figures of an open year (provisional: named, not counted),
     # or their unconverted row
     provisional: dict[tuple[int, int], object] = {}
@@ -393,14 +395,16 @@ def multi_year_plans(
         for year_closed in (False, True)
     }
     for entered in (rows, statements):
+        is_statement = entered is statements
         for row in entered:
-            position_id, year, kind = row[0], row[1], row[2]
-            rank = ranks[(kind, (recipient_of[position_id], year) in closed)]
+            position_id, year = row[0], row[1]
+            rank = ranks[(row[2], (recipient_of[position_id], year) in closed)]
             key = (position_id, year)
             if rank is None:
-                provisional[key] = row[3] if entered is statements else row
-            elif key not in costs or costs[key][0] < rank:
-                costs[key] = (rank, row[3] if entered is statements else row)
+                provisional[key] = row[3] if is_statement else row
+            elif rank_of.get(key, 0) < rank:  # precedences are positive: the first best wins
+                rank_of[key] = rank
+                costs[key] = row[3] if is_statement else row
 
     def figures_of(entry) -> calc.CostFigures:
         return entry if isinstance(entry, calc.CostFigures) else make_figures(entry)
@@ -408,27 +412,24 @@ def multi_year_plans(
     def cost_of(key: tuple[int, int]) -> calc.CostFigures | None:
         """The figures that count for (position id, year), made once."""
         entry = costs.get(key)
-        if entry is None:
-            return None
-        rank, figures = entry
-        figures = figures_of(figures)
-        costs[key] = (rank, figures)
+        if entry is None or isinstance(entry, calc.CostFigures):
+            return entry
+        figures = costs[key] = make_figures(entry)
         return figures
 
-    # position id -> the years with figures, ascending (what a later year is carried from)
-    known_years: dict[int, list[int]] = defaultdict(list)
-    for position_id, year in sorted(costs):
-        known_years[position_id].append(year)
+    # The earliest year with figures of any position: a year without figures is carried from
+    # the position's last year with some before it, looked for down to that year.
+    first_known = min(map(itemgetter(1), costs), default=None)
     pay_rises: list[tuple] = []  # loaded once, and only where a year is carried forward
 
     def carried(position: calc.PositionPlan, year: int) -> calc.CostFigures | None:
-        years_known = known_years.get(position.id)
-        if not years_known:
+        if first_known is None:
             return None
-        index = bisect_left(years_known, year)
-        if index == 0:
+        known_year = year - 1
+        while known_year >= first_known and (position.id, known_year) not in costs:
+            known_year -= 1
+        if known_year < first_known:
             return None
-        known_year = years_known[index - 1]
         if not pay_rises:
             pay_rises.append(_pay_rises())
         return carrying.carry_forward(
