@@ -98,17 +98,23 @@ COST_COLUMNS = (
 _UNKNOWN = object()
 
 
-def _fetch(queryset):
+def _fetch(queryset, stream: bool = False):
     """The rows of a ``values_list()`` queryset as the database sends them, with the column
-    converters the ORM would apply: (rows, [(column, functions, expression)], connection)."""
+    converters the ORM would apply: (rows, [(column, functions, expression)], connection).
+
+    ``stream``: the rows as an iterator over the cursor (to be read to the end once), so that
+    a row the caller does not keep is freed at once, not held in a list with all the others."""
     compiler = queryset.query.get_compiler(using=queryset.db)
     cursor = compiler.execute_sql(CURSOR)
     if cursor is None:  # nothing can match (an empty IN list): no query
         return [], [], compiler.connection
-    try:
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    if stream:
+        rows = _read_and_close(cursor)
+    else:
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
     converters = [
         (pos, functions, expression)
         for pos, (functions, expression) in compiler.get_converters(
@@ -118,7 +124,14 @@ def _fetch(queryset):
     return rows, converters, compiler.connection
 
 
-def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
+def _read_and_close(cursor):
+    try:
+        yield from cursor
+    finally:
+        cursor.close()
+
+
+def _unconverted(queryset, stream: bool = False) -> tuple[Iterable[tuple], Callable[[tuple], list]]:
     """The rows of a ``values_list()`` queryset as the database sends them, and ``convert``,
     which turns one of them into the row the ORM would give.
 
@@ -128,8 +141,8 @@ def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
     uses. Where most rows lose to a better one, that conversion is most of the ORM's time per
     row. A column's equal values (an FTE of 1.0, a town's levy share, a start date) are
     converted once and share the result: for columns of immutable values (numbers, dates,
-    text)."""
-    rows, converters, connection = _fetch(queryset)
+    text). ``stream``: as for ``_fetch``."""
+    rows, converters, connection = _fetch(queryset, stream)
     converters = [
         (pos, functions, expression, {})  # {(type, value as sent): value converted}
         for pos, functions, expression in converters
@@ -187,11 +200,12 @@ def _converted(queryset) -> list[tuple]:
     return list(zip(*columns, strict=True))
 
 
-def _entered_costs(position_q, first: int | None, last: int) -> tuple[list, list, Callable]:
+def _entered_costs(position_q, first: int | None, last: int) -> tuple[Iterable, list, Callable]:
     """The cost rows and approved statements of the positions for the years first (None: any
     earlier) to last — two queries.
 
-    Returns (rows, statements, figures): ``rows`` as the database sends them, in the order of
+    Returns (rows, statements, figures): ``rows`` as the database sends them (an iterator, to
+    be read once: a row not kept is freed at once), in the order of
     ``COST_COLUMNS`` (position id, year and status ready to rank; the amounts unconverted),
     ``figures(row)`` their ``CostFigures`` (to be made for the rows used only), and
     ``statements`` as (position id, year, ("statement", status), figures)."""
@@ -199,7 +213,8 @@ def _entered_costs(position_q, first: int | None, last: int) -> tuple[list, list
     rows, convert = _unconverted(
         PositionCost.objects.filter(years, position_id__in=position_q)
         .order_by()
-        .values_list(*COST_COLUMNS)
+        .values_list(*COST_COLUMNS),
+        stream=True,
     )
 
     def figures(row: tuple) -> calc.CostFigures:
