@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
+from itertools import chain
 from operator import itemgetter
 
 from django.db.models import Q
@@ -124,11 +125,17 @@ def _fetch(queryset, stream: bool = False):
     return rows, converters, compiler.connection
 
 
-def _read_and_close(cursor):
-    try:
-        yield from cursor
-    finally:
-        cursor.close()
+def _read_and_close(cursor, size: int = 500):
+    """The cursor's rows, fetched ``size`` at a time (iterated in C: no generator resumed per
+    row); the cursor is closed once they are read."""
+
+    def fetch() -> list:
+        rows = cursor.fetchmany(size)
+        if not rows:
+            cursor.close()
+        return rows
+
+    return chain.from_iterable(iter(fetch, []))
 
 
 def _unconverted(queryset, stream: bool = False) -> tuple[Iterable[tuple], Callable[[tuple], list]]:
@@ -274,10 +281,6 @@ def _approved_statements(position_q, first: int | None, last: int) -> list:
 ORG_FIELDS = ("id", "slug", "name", "kind", "levy_share")
 
 
-def _org(row: dict, prefix: str = "") -> calc.Org:
-    return calc.Org(*(row[prefix + f] for f in ORG_FIELDS))
-
-
 def _shared_orgs() -> Callable[[tuple], calc.Org]:
     """``org(fields)``: the ``calc.Org`` of a row's ``ORG_FIELDS`` values, one object for all
     the rows that name the same organisation (a carrier employs hundreds of positions)."""
@@ -387,8 +390,10 @@ def multi_year_plans(
         occupancies[position_id].append(calc.Period(start, end, fte))
 
     closed = set(
-        YearClosing.objects.filter(recipient_id__in=recipient_ids, year__lte=last).values_list(
-            "recipient_id", "year"
+        _converted(
+            YearClosing.objects.filter(recipient_id__in=recipient_ids, year__lte=last).values_list(
+                "recipient_id", "year"
+            )
         )
     )
     recipient_of = {p[0]: p[1] for p in positions}
@@ -458,9 +463,11 @@ def multi_year_plans(
 
     cost_table = {
         (grade, year): amount
-        for grade, year, amount in PayGradeCost.objects.filter(year__gte=first, year__lte=last)
-        .order_by()
-        .values_list("pay_grade_id", "year", "employer_gross_per_fte")
+        for grade, year, amount in _converted(
+            PayGradeCost.objects.filter(year__gte=first, year__lte=last)
+            .order_by()
+            .values_list("pay_grade_id", "year", "employer_gross_per_fte")
+        )
     }
 
     org = _shared_orgs()
@@ -522,10 +529,10 @@ def multi_year_plans(
     split_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
         "valid_from", "valid_to", first, last
     )
-    split_rows = list(
+    split_rows = _converted(
         CostSplit.objects.filter(split_scope)
         .order_by("valid_from", "pk")
-        .values(
+        .values_list(
             "id",
             "name",
             "method",
@@ -535,36 +542,40 @@ def multi_year_plans(
         )
     )
     members = defaultdict(list)
-    for row in (
-        CostSplitMember.objects.filter(split_id__in=[s["id"] for s in split_rows])
+    for split_id, percent, *member in _converted(
+        CostSplitMember.objects.filter(split_id__in=[s[0] for s in split_rows])
         .order_by("organisation__name", "pk")
-        .values("split_id", "percent", *(f"organisation__{f}" for f in ORG_FIELDS))
+        .values_list("split_id", "percent", *(f"organisation__{f}" for f in ORG_FIELDS))
     ):
-        members[row["split_id"]].append((_org(row, "organisation__"), row["percent"]))
-    splits = {
-        s["id"]: calc.Split(
-            id=s["id"],
-            name=s["name"],
-            method=s["method"],
-            members=tuple(members[s["id"]]),
-            employer_town=_org(s, "employer_town__") if s["employer_town__id"] else None,
+        members[split_id].append((org(tuple(member)), percent))
+    splits = {}
+    split_periods = {}
+    for split_id, name, method, valid_from, valid_to, *town in split_rows:
+        splits[split_id] = calc.Split(
+            id=split_id,
+            name=name,
+            method=method,
+            members=tuple(members[split_id]),
+            employer_town=org(tuple(town)) if town[0] else None,
         )
-        for s in split_rows
-    }
-    split_periods = {s["id"]: (s["valid_from"], s["valid_to"]) for s in split_rows}
+        split_periods[split_id] = (valid_from, valid_to)
     position_splits = defaultdict(list)
-    for position_id, split_id in CostSplit.positions.through.objects.filter(
-        costsplit_id__in=list(splits)
-    ).values_list("position_id", "costsplit_id"):
+    for position_id, split_id in _converted(
+        CostSplit.positions.through.objects.filter(costsplit_id__in=list(splits)).values_list(
+            "position_id", "costsplit_id"
+        )
+    ):
         position_splits[position_id].append(split_id)
 
-    blocks = dict(BuildingBlock.objects.values_list("number", "name"))
+    blocks = dict(_converted(BuildingBlock.objects.values_list("number", "name")))
     rates = _rates(recipient_ids, scenario_id)
     programme_costs = _programme_costs(recipient_ids, years, scenario_id, closed)
     revenue_accounts = defaultdict(dict)
-    for rid, category, product, account in RevenueAccount.objects.filter(
-        recipient_id__in=recipient_ids
-    ).values_list("recipient_id", "category", "budget_product", "ledger_account"):
+    for rid, category, product, account in _converted(
+        RevenueAccount.objects.filter(recipient_id__in=recipient_ids).values_list(
+            "recipient_id", "category", "budget_product", "ledger_account"
+        )
+    ):
         revenue_accounts[rid][category] = (product, account)
 
     plans = {}
@@ -662,7 +673,7 @@ def _rates(recipient_ids, scenario_id) -> dict[int | None, tuple[calc.Rate, ...]
     scenario_scope = Q(scenario__isnull=True)
     if scenario_id:
         scenario_scope |= Q(scenario_id=scenario_id)
-    for kind, number, amount, valid_from, capped, rid, sid in (
+    for kind, number, amount, valid_from, capped, rid, sid in _converted(
         FundingRate.objects.filter(scope & scenario_scope)
         .order_by()
         .values_list(
@@ -690,7 +701,7 @@ def _rates(recipient_ids, scenario_id) -> dict[int | None, tuple[calc.Rate, ...]
 def _notice_versions(recipient_ids, first, last) -> dict[int, list[calc.NoticeVersion]]:
     """Per recipient, the versions of its grant notices whose period touches the years
     first..last, with the blocks each lists (one query)."""
-    rows = (
+    rows = _converted(
         GrantNoticeBlock.objects.filter(
             _overlaps("notice__period_start", "notice__period_end", first, last),
             notice__recipient_id__in=recipient_ids,
@@ -748,8 +759,8 @@ def _pay_rises() -> tuple[carrying.PayRise, ...]:
     """The programme's pay rises (``funding.PayRise``), oldest first (one query)."""
     return tuple(
         carrying.PayRise(effective_from, percent)
-        for effective_from, percent in PayRise.objects.order_by("effective_from").values_list(
-            "effective_from", "percent"
+        for effective_from, percent in _converted(
+            PayRise.objects.order_by("effective_from").values_list("effective_from", "percent")
         )
     )
 
@@ -761,12 +772,12 @@ def _programme_costs(recipient_ids, years, scenario_id, closed):
     budget of 49,000 every year; material costs carry without pay rises)."""
     last = max(years)
     best: dict[tuple[int, int, int, str], tuple[int, list]] = {}
-    for row in (
+    for rid, year, block, category, status, amount, product, account, description in _converted(
         ProgrammeCost.objects.filter(
             recipient_id__in=recipient_ids, year__lte=last, scenario_id=scenario_id
         )
         .order_by("pk")
-        .values(
+        .values_list(
             "recipient_id",
             "year",
             "block__number",
@@ -778,8 +789,8 @@ def _programme_costs(recipient_ids, years, scenario_id, closed):
             "description",
         )
     ):
-        key = (row["recipient_id"], row["year"], row["block__number"], row["category"])
-        rank = cost_rank(row["status"], (row["recipient_id"], row["year"]) in closed)
+        key = (rid, year, block, category)
+        rank = cost_rank(status, (rid, year) in closed)
         if rank is None:
             continue
         if key not in best or best[key][0] < rank:
@@ -787,13 +798,13 @@ def _programme_costs(recipient_ids, years, scenario_id, closed):
         if best[key][0] == rank:
             best[key][1].append(
                 calc.ProgrammeCostItem(
-                    block=row["block__number"],
-                    category=row["category"],
-                    amount=row["amount"],
-                    source=row["status"],
-                    budget_product=row["budget_product"],
-                    ledger_account=row["ledger_account"],
-                    description=row["description"],
+                    block=block,
+                    category=category,
+                    amount=amount,
+                    source=status,
+                    budget_product=product,
+                    ledger_account=account,
+                    description=description,
                 )
             )
     result = defaultdict(list)
