@@ -381,13 +381,14 @@ def multi_year_plans(
     position_q = Position.objects.filter(position_scope).values("id")
 
     # Every period of the positions: a year carried forward also needs the known year's.
-    occupancies = defaultdict(list)
-    for position_id, start, end, fte in _converted(
-        Occupancy.objects.filter(position_id__in=position_q)
-        .order_by("start", "pk")
-        .values_list("position_id", "start", "end", "fte")
-    ):
-        occupancies[position_id].append(calc.Period(start, end, fte))
+    occupancies = _grouped(
+        (position_id, calc.Period(start, end, fte))
+        for position_id, start, end, fte in _converted(
+            Occupancy.objects.filter(position_id__in=position_q)
+            .order_by("start", "pk")
+            .values_list("position_id", "start", "end", "fte")
+        )
+    )
 
     closed = set(
         _converted(
@@ -409,16 +410,15 @@ def multi_year_plans(
     # better status or serve no year asked for: they are ranked on their keys, and only the
     # figures used are made (``figures_of``).
     rows, statements, make_figures = _entered_costs(position_q, None, last)
-    ranks = {
-        (kind, year_closed): cost_rank(kind, year_closed)
-        for kind in COST_PRECEDENCE
-        for year_closed in (False, True)
-    }
+    # kind -> its precedence in an open year, in a closed one
+    ranks_open = {kind: cost_rank(kind, False) for kind in COST_PRECEDENCE}
+    ranks_closed = {kind: cost_rank(kind, True) for kind in COST_PRECEDENCE}
     for entered in (rows, statements):
         is_statement = entered is statements
         for row in entered:
             position_id, year = row[0], row[1]
-            rank = ranks[(row[2], (recipient_of[position_id], year) in closed)]
+            year_closed = closed and (recipient_of[position_id], year) in closed
+            rank = (ranks_closed if year_closed else ranks_open)[row[2]]
             key = (position_id, year)
             if rank is None:
                 provisional[key] = row[3] if is_statement else row
@@ -454,7 +454,7 @@ def multi_year_plans(
             pay_rises.append(_pay_rises())
         return carrying.carry_forward(
             position,
-            tuple(occupancies[position.id]),
+            occupancies.get(position.id, ()),
             known_year,
             cost_of((position.id, known_year)),
             year,
@@ -471,13 +471,14 @@ def multi_year_plans(
     }
 
     org = _shared_orgs()
-    served = defaultdict(list)
-    for position_id, share, *town in _converted(
-        PositionTown.objects.filter(position_id__in=position_q)
-        .order_by("town__name", "pk")
-        .values_list("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
-    ):
-        served[position_id].append((org(tuple(town)), share))
+    served = _grouped(
+        (position_id, (org(tuple(town)), share))
+        for position_id, share, *town in _converted(
+            PositionTown.objects.filter(position_id__in=position_q)
+            .order_by("town__name", "pk")
+            .values_list("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
+        )
+    )
 
     recipient_orgs = {
         r.id: calc.Org(r.id, r.slug, r.name, r.kind, r.levy_share) for r in recipients
@@ -620,14 +621,14 @@ def multi_year_plans(
                 budget_product=budget_product,
                 ledger_account=ledger_account,
                 cost_centre=cost_centre,
-                occupancies=tuple(
-                    o for o in occupancies.get(position_id, none) if _in_year(o.start, o.end, days)
-                ),
+                occupancies=_within(occupancies.get(position_id, none), days),
                 cost=cost_of(key),
                 cost_table_per_fte=cost_table.get((pay_grade_id, year)),
-                served_towns=tuple(served.get(position_id, none)),
-                coverage=_coverage(agreements.get(position_id, none), days),
-                split=_split(position_splits.get(position_id, none), splits, split_periods, days),
+                served_towns=served.get(position_id, none),
+                coverage=_coverage(found, days) if (found := agreements.get(position_id)) else None,
+                split=_split(found, splits, split_periods, days)
+                if (found := position_splits.get(position_id))
+                else None,
                 provisional_actual=figures_of(provisional[key]) if key in provisional else None,
             )
             if position.cost is None and (figures := carried(position, year)) is not None:
@@ -646,6 +647,22 @@ def multi_year_plans(
                 scenario=scenario.slug if scenario else None,
             )
     return plans
+
+
+def _grouped(pairs: Iterable[tuple]) -> dict:
+    """(key, value) pairs as key -> the tuple of its values, in their order. One tuple per key,
+    made once, that the plans of every year share (not a list each, copied for each plan)."""
+    lists = defaultdict(list)
+    for key, value in pairs:
+        lists[key].append(value)
+    return {key: tuple(values) for key, values in lists.items()}
+
+
+def _within(periods: tuple[calc.Period, ...], days) -> tuple[calc.Period, ...]:
+    """The periods that touch the year of ``days`` (``_year_days``); all of them (the common
+    case): the same tuple."""
+    touching = [o for o in periods if o.start <= days[1] and (o.end is None or o.end >= days[0])]
+    return periods if len(touching) == len(periods) else tuple(touching)
 
 
 def _coverage(agreements, days) -> calc.Coverage | None:
