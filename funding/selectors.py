@@ -151,7 +151,9 @@ def _unconverted(queryset, stream: bool = False) -> tuple[Iterable[tuple], Calla
     text). ``stream``: as for ``_fetch``."""
     rows, converters, connection = _fetch(queryset, stream)
     converters = [
-        (pos, functions, expression, {})  # {(type, value as sent): value converted}
+        # {type: {value as sent: value converted}}: by type first (1 and 1.0 are equal keys),
+        # with no (type, value) pair made for each value
+        (pos, functions, expression, defaultdict(dict))
         for pos, functions, expression in converters
     ]
 
@@ -159,14 +161,14 @@ def _unconverted(queryset, stream: bool = False) -> tuple[Iterable[tuple], Calla
         row = list(row)
         for pos, functions, expression, known in converters:
             sent = row[pos]
-            key = (sent.__class__, sent)
-            value = known.get(key, _UNKNOWN)
+            of_type = known[sent.__class__]
+            value = of_type.get(sent, _UNKNOWN)
             if value is _UNKNOWN:
                 value = sent
                 for function in functions:
                     value = function(value, expression, connection)
                 if not (sent.__class__ is float and sent == 0):  # 0.0 and -0.0 are equal keys
-                    known[key] = value
+                    of_type[sent] = value
             row[pos] = value
         return row
 
@@ -398,13 +400,14 @@ def multi_year_plans(
         )
     )
     recipient_of = {p[0]: p[1] for p in positions}
-    # (position id, year) -> the precedence of the figures that count, and those figures or
-    # the unconverted row they are made from (two dicts: no pair made for every row)
-    rank_of: dict[tuple[int, int], int] = {}
-    costs: dict[tuple[int, int], object] = {}
-    # (position id, year) -> actual figures of an open year (provisional: named, not counted),
-    # or their unconverted row
-    provisional: dict[tuple[int, int], object] = {}
+    # year -> position id -> the precedence of the figures that count, and those figures or
+    # the unconverted row they are made from (keyed by year first and in two dicts: no key
+    # pair or value pair made for every row)
+    rank_of: dict[int, dict[int, int]] = defaultdict(dict)
+    costs: dict[int, dict[int, object]] = defaultdict(dict)
+    # year -> position id -> actual figures of an open year (provisional: named, not
+    # counted), or their unconverted row
+    provisional: dict[int, dict[int, object]] = defaultdict(dict)
     # The earlier years' rows too: a year without figures is carried forward from the last
     # year with some (in the same two queries, so the count stays fixed). Most rows lose to a
     # better status or serve no year asked for: they are ranked on their keys, and only the
@@ -419,34 +422,38 @@ def multi_year_plans(
             position_id, year = row[0], row[1]
             year_closed = closed and (recipient_of[position_id], year) in closed
             rank = (ranks_closed if year_closed else ranks_open)[row[2]]
-            key = (position_id, year)
             if rank is None:
-                provisional[key] = row[3] if is_statement else row
-            elif rank_of.get(key, 0) < rank:  # precedences are positive: the first best wins
-                rank_of[key] = rank
-                costs[key] = row[3] if is_statement else row
+                provisional[year][position_id] = row[3] if is_statement else row
+                continue
+            ranked = rank_of[year]
+            if ranked.get(position_id, 0) < rank:  # precedences are positive: first best wins
+                ranked[position_id] = rank
+                costs[year][position_id] = row[3] if is_statement else row
+    costs.default_factory = provisional.default_factory = None  # look-ups add no year
+    no_rows: dict = {}
 
     def figures_of(entry) -> calc.CostFigures:
         return entry if isinstance(entry, calc.CostFigures) else make_figures(entry)
 
-    def cost_of(key: tuple[int, int]) -> calc.CostFigures | None:
-        """The figures that count for (position id, year), made once."""
-        entry = costs.get(key)
+    def cost_of(position_id: int, year: int) -> calc.CostFigures | None:
+        """The figures that count for the position in the year, made once."""
+        of_year = costs.get(year, no_rows)
+        entry = of_year.get(position_id)
         if entry is None or isinstance(entry, calc.CostFigures):
             return entry
-        figures = costs[key] = make_figures(entry)
+        figures = of_year[position_id] = make_figures(entry)
         return figures
 
     # The earliest year with figures of any position: a year without figures is carried from
     # the position's last year with some before it, looked for down to that year.
-    first_known = min(map(itemgetter(1), costs), default=None)
+    first_known = min(costs, default=None)
     pay_rises: list[tuple] = []  # loaded once, and only where a year is carried forward
 
     def carried(position: calc.PositionPlan, year: int) -> calc.CostFigures | None:
         if first_known is None:
             return None
         known_year = year - 1
-        while known_year >= first_known and (position.id, known_year) not in costs:
+        while known_year >= first_known and position.id not in costs.get(known_year, no_rows):
             known_year -= 1
         if known_year < first_known:
             return None
@@ -456,7 +463,7 @@ def multi_year_plans(
             position,
             occupancies.get(position.id, ()),
             known_year,
-            cost_of((position.id, known_year)),
+            cost_of(position.id, known_year),
             year,
             pay_rises[0],
         )
@@ -583,6 +590,7 @@ def multi_year_plans(
     none = ()
     for year in years:
         days = _year_days(year)
+        provisional_of_year = provisional.get(year, no_rows)
         by_recipient = defaultdict(list)
         for (
             position_id,
@@ -604,7 +612,6 @@ def multi_year_plans(
         ) in positions:
             if not _in_year(start, end, days):
                 continue
-            key = (position_id, year)
             position = calc.PositionPlan(
                 id=position_id,
                 title=title,
@@ -622,14 +629,16 @@ def multi_year_plans(
                 ledger_account=ledger_account,
                 cost_centre=cost_centre,
                 occupancies=_within(occupancies.get(position_id, none), days),
-                cost=cost_of(key),
+                cost=cost_of(position_id, year),
                 cost_table_per_fte=cost_table.get((pay_grade_id, year)),
                 served_towns=served.get(position_id, none),
                 coverage=_coverage(found, days) if (found := agreements.get(position_id)) else None,
                 split=_split(found, splits, split_periods, days)
                 if (found := position_splits.get(position_id))
                 else None,
-                provisional_actual=figures_of(provisional[key]) if key in provisional else None,
+                provisional_actual=figures_of(entry)
+                if (entry := provisional_of_year.get(position_id)) is not None
+                else None,
             )
             if position.cost is None and (figures := carried(position, year)) is not None:
                 position = replace(position, cost=figures)
