@@ -38,6 +38,8 @@ from funding.money import ZERO
 from kim_admin.formatting import de_fte, de_money
 
 MONTHS = 12
+# Days of each month (index 1..12) in a common year; February gains one in a leap year.
+DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 # --- Inputs -----------------------------------------------------------------------------------
@@ -362,7 +364,7 @@ def month_fractions(year: int, start: date, end: date | None) -> list[Decimal]:
     if hi < lo:
         return fractions
     for month in range(lo.month, hi.month + 1):
-        days = calendar.monthrange(year, month)[1]
+        days = DAYS_IN_MONTH[month] + (month == 2 and calendar.isleap(year))
         m_lo = lo.day if month == lo.month else 1
         m_hi = hi.day if month == hi.month else days
         covered = m_hi - m_lo + 1

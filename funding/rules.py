@@ -104,6 +104,9 @@ def rate_in_force(rates: tuple[Rate, ...], kind: str, block: int, on: date) -> R
 def monthly_rates(rates: tuple[Rate, ...], kind: str, block: int, year: int) -> list[Rate | None]:
     """The rate in force on the first day of each month: a rate that changes on 1 July funds
     the first half of the year at the old amount."""
+    rates = tuple(r for r in rates if r.kind == kind and r.block == block)  # the candidates
+    if not rates:
+        return [None] * MONTHS
     return [rate_in_force(rates, kind, block, date(year, m, 1)) for m in range(1, MONTHS + 1)]
 
 
