@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -40,6 +41,7 @@ from kim_admin.formatting import de_fte, de_money
 MONTHS = 12
 # Days of each month (index 1..12) in a common year; February gains one in a leap year.
 DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+NO_FTE = Decimal("0")
 
 
 # --- Inputs -----------------------------------------------------------------------------------
@@ -353,9 +355,15 @@ class YearOverview:
 # --- Time -------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
+def year_bounds(year: int) -> tuple[date, date]:
+    """The first and the last day of the year (made once per year, not once per position)."""
+    return date(year, 1, 1), date(year, 12, 31)
+
+
 def month_fractions(year: int, start: date, end: date | None) -> list[Decimal]:
     """For each month of ``year``, the share of its days inside [start, end] (end inclusive)."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    first, last = year_bounds(year)
     if start <= first and (end is None or end >= last):
         return [Decimal(1)] * MONTHS  # the common case: the whole year
     fractions = [ZERO] * MONTHS
@@ -374,7 +382,7 @@ def month_fractions(year: int, start: date, end: date | None) -> list[Decimal]:
 
 def filled_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
     """FTE filled in each month of the year; never more than the position's FTE in a month."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    first, last = year_bounds(year)
     if len(position.occupancies) == 1:
         only = position.occupancies[0]
         if only.start <= first and (only.end is None or only.end >= last):
@@ -396,16 +404,16 @@ def planned_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
 def planned_fte_months_of(year: int, position: PositionPlan) -> Decimal:
     """The sum of :func:`planned_fte_by_month` (from ``ZERO``, month by month). A position that
     exists all year adds its FTE twelve times: one multiplication gives the same Decimal."""
-    if position.start <= date(year, 1, 1) and (
-        position.end is None or position.end >= date(year, 12, 31)
-    ):
+    first, last = year_bounds(year)
+    if position.start <= first and (position.end is None or position.end >= last):
         return ZERO + position.fte * MONTHS
     return sum(planned_fte_by_month(year, position), ZERO)
 
 
 def is_active(year: int, start: date, end: date | None) -> bool:
     """Whether a position exists (planned or filled) at some day of the year."""
-    return start <= date(year, 12, 31) and (end is None or end >= date(year, 1, 1))
+    first, last = year_bounds(year)
+    return start <= last and (end is None or end >= first)
 
 
 def max_concurrent_fte(periods) -> Decimal:
@@ -413,9 +421,10 @@ def max_concurrent_fte(periods) -> Decimal:
 
     End dates are inclusive: a period ending on 30.06. and one starting 01.07. never overlap.
     """
-    periods = list(periods)
+    if not isinstance(periods, list | tuple):
+        periods = list(periods)
     if len(periods) == 1:  # the common case: one period, its FTE is the peak
-        return max(Decimal("0"), periods[0][2])
+        return max(NO_FTE, periods[0][2])
     events: list[tuple[date, Decimal]] = []
     for start, end, fte in periods:
         events.append((start, fte))
@@ -423,7 +432,7 @@ def max_concurrent_fte(periods) -> Decimal:
             events.append((end + timedelta(days=1), -fte))
     # Ends (negative deltas) before starts on the same day.
     events.sort(key=lambda e: (e[0], e[1]))
-    level = peak = Decimal("0")
+    level = peak = NO_FTE
     for _day, delta in events:
         level += delta
         peak = max(peak, level)
