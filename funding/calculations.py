@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -38,6 +39,9 @@ from funding.money import ZERO
 from kim_admin.formatting import de_fte, de_money
 
 MONTHS = 12
+# Days of each month (index 1..12) in a common year; February gains one in a leap year.
+DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+NO_FTE = Decimal("0")
 
 
 # --- Inputs -----------------------------------------------------------------------------------
@@ -351,9 +355,15 @@ class YearOverview:
 # --- Time -------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
+def year_bounds(year: int) -> tuple[date, date]:
+    """The first and the last day of the year (made once per year, not once per position)."""
+    return date(year, 1, 1), date(year, 12, 31)
+
+
 def month_fractions(year: int, start: date, end: date | None) -> list[Decimal]:
     """For each month of ``year``, the share of its days inside [start, end] (end inclusive)."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    first, last = year_bounds(year)
     if start <= first and (end is None or end >= last):
         return [Decimal(1)] * MONTHS  # the common case: the whole year
     fractions = [ZERO] * MONTHS
@@ -362,7 +372,7 @@ def month_fractions(year: int, start: date, end: date | None) -> list[Decimal]:
     if hi < lo:
         return fractions
     for month in range(lo.month, hi.month + 1):
-        days = calendar.monthrange(year, month)[1]
+        days = DAYS_IN_MONTH[month] + (month == 2 and calendar.isleap(year))
         m_lo = lo.day if month == lo.month else 1
         m_hi = hi.day if month == hi.month else days
         covered = m_hi - m_lo + 1
@@ -372,7 +382,7 @@ def month_fractions(year: int, start: date, end: date | None) -> list[Decimal]:
 
 def filled_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
     """FTE filled in each month of the year; never more than the position's FTE in a month."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    first, last = year_bounds(year)
     if len(position.occupancies) == 1:
         only = position.occupancies[0]
         if only.start <= first and (only.end is None or only.end >= last):
@@ -394,16 +404,16 @@ def planned_fte_by_month(year: int, position: PositionPlan) -> list[Decimal]:
 def planned_fte_months_of(year: int, position: PositionPlan) -> Decimal:
     """The sum of :func:`planned_fte_by_month` (from ``ZERO``, month by month). A position that
     exists all year adds its FTE twelve times: one multiplication gives the same Decimal."""
-    if position.start <= date(year, 1, 1) and (
-        position.end is None or position.end >= date(year, 12, 31)
-    ):
+    first, last = year_bounds(year)
+    if position.start <= first and (position.end is None or position.end >= last):
         return ZERO + position.fte * MONTHS
     return sum(planned_fte_by_month(year, position), ZERO)
 
 
 def is_active(year: int, start: date, end: date | None) -> bool:
     """Whether a position exists (planned or filled) at some day of the year."""
-    return start <= date(year, 12, 31) and (end is None or end >= date(year, 1, 1))
+    first, last = year_bounds(year)
+    return start <= last and (end is None or end >= first)
 
 
 def max_concurrent_fte(periods) -> Decimal:
@@ -411,9 +421,10 @@ def max_concurrent_fte(periods) -> Decimal:
 
     End dates are inclusive: a period ending on 30.06. and one starting 01.07. never overlap.
     """
-    periods = list(periods)
+    if not isinstance(periods, list | tuple):
+        periods = list(periods)
     if len(periods) == 1:  # the common case: one period, its FTE is the peak
-        return max(Decimal("0"), periods[0][2])
+        return max(NO_FTE, periods[0][2])
     events: list[tuple[date, Decimal]] = []
     for start, end, fte in periods:
         events.append((start, fte))
@@ -421,7 +432,7 @@ def max_concurrent_fte(periods) -> Decimal:
             events.append((end + timedelta(days=1), -fte))
     # Ends (negative deltas) before starts on the same day.
     events.sort(key=lambda e: (e[0], e[1]))
-    level = peak = Decimal("0")
+    level = peak = NO_FTE
     for _day, delta in events:
         level += delta
         peak = max(peak, level)
@@ -510,39 +521,45 @@ def compute_year(plan: YearPlan) -> YearOverview:
     active = [p for p in plan.positions if is_active(year, p.start, p.end)]
     # Rates and their description depend on (kind, block) and the filled FTE-months only:
     # worked out once per recipient and year, not once per position.
-    rates_cache: dict[tuple[str, int], list[Rate | None]] = {}
+    # (kind, block) -> (monthly rates, whether capped, whether no rate is in force at all)
+    rates_cache: dict[tuple[str, int], tuple[list[Rate | None], bool, bool]] = {}
     rule_cache: dict[tuple, str] = {}
     texts = rate_texts()
     warning_texts = _Texts()
 
-    def rates_of(kind: str, block: int) -> list[Rate | None]:
+    def rates_of(kind: str, block: int) -> tuple[list[Rate | None], bool, bool]:
         key = (kind, block)
-        if key not in rates_cache:
-            rates_cache[key] = rules.monthly_rates(plan.rates, kind, block, year)
-        return rates_cache[key]
+        found = rates_cache.get(key)
+        if found is None:
+            monthly = rules.monthly_rates(plan.rates, kind, block, year)
+            found = rates_cache[key] = (
+                monthly,
+                rules.is_capped(monthly),
+                all(r is None for r in monthly),
+            )
+        return found
 
     # 1. Each position: filled FTE-months, cost, funding before the block caps.
     drafts: list[_Draft] = []
     for position in active:
         filled = filled_fte_by_month(year, position)
-        filled_fte_months = sum(filled, ZERO)
+        # Filled all year at one FTE: twelve additions of it to ZERO are one multiplication.
+        filled_fte_months = (
+            ZERO + filled[0] * MONTHS if rules.all_the_same(filled) else sum(filled, ZERO)
+        )
         planned_fte_months = planned_fte_months_of(year, position)
         source, gross, material, overhead, one_off = rules.position_cost(
             position, filled_fte_months, planned_fte_months
         )
-        primary = rates_of(position.funding_kind, position.block)
-        capped = rules.is_capped(primary)
+        primary, capped, no_rate = rates_of(position.funding_kind, position.block)
         rule_key = (position.funding_kind, position.block, filled_fte_months, capped)
         rule = rule_cache.get(rule_key)
         if rule is None:
             rule = rule_cache[rule_key] = describe_rate(primary, filled_fte_months, capped, texts)
-        allowance = sum(
-            (
-                rules.workplace_allowance(rates_of(kind, position.block), filled, material)
-                for kind in SUPPLEMENTARY_KINDS
-            ),
-            ZERO,
-        )
+        allowance = ZERO
+        for kind in SUPPLEMENTARY_KINDS:
+            monthly, kind_capped, _none = rates_of(kind, position.block)
+            allowance += rules.workplace_allowance(monthly, filled, material, kind_capped)
         drafts.append(
             _Draft(
                 position=position,
@@ -552,13 +569,13 @@ def compute_year(plan: YearPlan) -> YearOverview:
                 material=material,
                 overhead=overhead,
                 one_off=one_off,
-                personnel_funding=rules.personnel_funding(primary, filled, gross),
+                personnel_funding=rules.personnel_funding(primary, filled, gross, capped),
                 workplace_allowance=allowance,
                 rule=rule,
             )
         )
         _position_warnings(
-            position, year, filled_fte_months, source, primary, warning_texts, warnings
+            position, year, filled_fte_months, source, no_rate, warning_texts, warnings
         )
         _occupancy_warnings(
             position,
@@ -638,7 +655,8 @@ def compute_year(plan: YearPlan) -> YearOverview:
     for block in sorted({c.block for c in plan.programme_costs} | _budget_blocks(plan.rates)):
         cost = sum((c.amount for c in plan.programme_costs if c.block == block), ZERO)
         funding = sum(
-            (rules.events_budget(rates_of(kind, block), cost) for kind in PER_YEAR_KINDS), ZERO
+            (rules.events_budget(rates_of(kind, block)[0], cost) for kind in PER_YEAR_KINDS),
+            ZERO,
         )
         if cost or funding:
             programme_by_block[block] = Amounts(material_cost=cost, funding_material=funding)
@@ -716,7 +734,9 @@ def _budget_blocks(rates: tuple[Rate, ...]) -> set[int]:
     return {r.block for r in rates if r.kind in PER_YEAR_KINDS}
 
 
-def _position_warnings(position, year, filled_fte_months, source, primary, texts, warnings):
+def _position_warnings(position, year, filled_fte_months, source, no_rate, texts, warnings):
+    """Occupancy above the position's FTE, no rate in force (``no_rate``: none in any month),
+    no cost at all."""
     periods = [(o.start, o.end, o.fte) for o in position.occupancies]
     peak = max_concurrent_fte(periods)
     if peak > position.fte:
@@ -733,7 +753,7 @@ def _position_warnings(position, year, filled_fte_months, source, primary, texts
                 position_id=position.id,
             )
         )
-    if filled_fte_months and all(r is None for r in primary):
+    if filled_fte_months and no_rate:
         warnings.append(
             Warning(
                 "no_rate",

@@ -55,6 +55,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import repeat
+from operator import is_
 from typing import TYPE_CHECKING
 
 from funding.choices import POSITION_KINDS, CostSource, CoveragePolicy, FundingKind, SplitMethod
@@ -102,12 +104,33 @@ def rate_in_force(rates: tuple[Rate, ...], kind: str, block: int, on: date) -> R
 def monthly_rates(rates: tuple[Rate, ...], kind: str, block: int, year: int) -> list[Rate | None]:
     """The rate in force on the first day of each month: a rate that changes on 1 July funds
     the first half of the year at the old amount."""
+    rates = tuple(r for r in rates if r.kind == kind and r.block == block)  # the candidates
+    if not rates:
+        return [None] * MONTHS
     return [rate_in_force(rates, kind, block, date(year, m, 1)) for m in range(1, MONTHS + 1)]
+
+
+def all_the_same(values) -> bool:
+    """Whether every item is the first one: the same object, not only an equal value (equal
+    Decimals may differ in their exponent, and then so does a sum of them). Not a rule: the
+    test of the common case, one rate or one FTE all year, that one multiplication computes
+    as the twelve additions would."""
+    return bool(values) and all(map(is_, values, repeat(values[0])))
 
 
 def flat_amount(monthly: list[Rate | None], filled: list[Decimal]) -> Decimal:
     """Rate × FTE × filled months / 12, month by month with the rate in force then (unrounded)."""
     total = Decimal(0)
+    rate, fte = (monthly[0], filled[0]) if monthly and filled else (None, None)
+    if (
+        rate is not None
+        and fte
+        and len(monthly) == len(filled)
+        and all_the_same(monthly)
+        and all_the_same(filled)
+    ):
+        # The same product every month: added twelve times to 0 it is that product × 12.
+        return (total + rate.amount * fte * len(filled)) / TWELVE
     for rate, fte in zip(monthly, filled, strict=True):
         if rate is not None and fte:
             total += rate.amount * fte
@@ -132,7 +155,10 @@ def cap_at_eligible_cost(funding: Decimal, eligible_cost: Decimal) -> Decimal:
 
 
 def personnel_funding(
-    monthly: list[Rate | None], filled: list[Decimal], employer_gross: Decimal
+    monthly: list[Rate | None],
+    filled: list[Decimal],
+    employer_gross: Decimal,
+    capped: bool | None = None,
 ) -> Decimal:
     """A position's funding from its personnel rate (coordination, assistance, case
     management, immigration office), to the cent.
@@ -140,10 +166,11 @@ def personnel_funding(
     DOMAIN / seed 001: rate × FTE × the part of the year the position is filled, month by
     month with the rate in force then (Leverkusen 2022: 5 FTE case management × 55,000 =
     275,000); where the rate is "up to" the cost, capped at the employer gross
-    (:func:`cap_at_eligible_cost`).
+    (:func:`cap_at_eligible_cost`). ``capped``: :func:`is_capped` of ``monthly`` where the
+    caller has it already.
     """
     amount = flat_amount(monthly, filled)
-    if is_capped(monthly):
+    if is_capped(monthly) if capped is None else capped:
         amount = cap_at_eligible_cost(amount, employer_gross)
     return cents(amount)
 
@@ -163,7 +190,10 @@ def block_cap_cuts(cap: Decimal, fundings: list[Decimal]) -> list[Decimal]:
 
 
 def workplace_allowance(
-    monthly: list[Rate | None], filled: list[Decimal], material: Decimal
+    monthly: list[Rate | None],
+    filled: list[Decimal],
+    material: Decimal,
+    capped: bool | None = None,
 ) -> Decimal:
     """The workplace allowance (Sachausgabenpauschale) of a position, to the cent.
 
@@ -171,9 +201,10 @@ def workplace_allowance(
     (3 FTE × 9,700 = 29,100 "Sachausgaben für Personal"), prorated by filled FTE-months; where
     the rate is "up to" the cost, capped at the position's material cost. Booked as material
     revenue (414100), counted in the council's "state funding (personnel)" (576,600).
+    ``capped``: :func:`is_capped` of ``monthly`` where the caller has it already.
     """
     amount = flat_amount(monthly, filled)
-    if is_capped(monthly):
+    if is_capped(monthly) if capped is None else capped:
         amount = cap_at_eligible_cost(amount, material)
     return cents(amount)
 

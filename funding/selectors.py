@@ -15,9 +15,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
+from itertools import chain
+from operator import itemgetter
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Q
 from django.db.models.sql.constants import CURSOR
 from django.utils.translation import gettext as _
@@ -97,7 +101,217 @@ COST_COLUMNS = (
 _UNKNOWN = object()
 
 
-def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement of the loader, compiled once per process (``_statement``)."""
+
+    alias: str
+    sql: str
+    # Per parameter: (argument, item of a list argument or None, the type the backend wraps
+    # the value in or None), or ("constant", value, None).
+    slots: tuple
+    converters: list  # [(column, functions, expression)] as the compiler gives them
+
+    def params(self, args: tuple, connection) -> list:
+        out = []
+        for where, item, wrap in self.slots:
+            if where == "constant":
+                out.append(item)
+                continue
+            value = args[where] if item is None else args[where][item]
+            if _is_date(value):
+                value = connection.ops.adapt_datefield_value(value)
+            out.append(value if wrap is None else wrap(value))
+        return out
+
+
+def _is_date(value) -> bool:
+    return value.__class__ is date
+
+
+# (name, shape of the arguments) -> _Compiled, or None: that shape is compiled every time.
+_COMPILED: dict[tuple, _Compiled | None] = {}
+
+
+def _shape(args: tuple) -> tuple:
+    """What the SQL of a statement depends on besides the values: the length of each list
+    (an IN list has a placeholder per item), which arguments are None (IS NULL), constants."""
+    shape = []
+    for value in args:
+        if isinstance(value, list):
+            shape.append(("list", len(value)))
+        elif value is None:
+            shape.append(("none",))
+        elif _is_date(value):
+            shape.append(("date",))
+        elif value.__class__ is int:
+            shape.append(("int",))
+        else:
+            shape.append(("constant", value))
+    return tuple(shape)
+
+
+def _stand_ins(args: tuple, base: int) -> tuple[tuple, dict]:
+    """``args`` with every int and date (alone or in a list) replaced by a distinct stand-in,
+    and where each stand-in went: {(type, value as the database gets it): (argument, item)}.
+    """
+    counter = iter(range(base, base + 10_000))
+    out, where = [], {}
+
+    def stand_in(value, position, item):
+        if _is_date(value):
+            n = next(counter)
+            replaced = date(2000 + n // 12 % 900, n % 12 + 1, 2)
+        else:
+            replaced = next(counter)
+        where[(replaced.__class__, replaced)] = (position, item)
+        return replaced
+
+    for position, value in enumerate(args):
+        if isinstance(value, list):
+            out.append([stand_in(v, position, i) for i, v in enumerate(value)])
+        elif value is not None and (_is_date(value) or value.__class__ is int):
+            out.append(stand_in(value, position, None))
+        else:
+            out.append(value)
+    return tuple(out), where
+
+
+def _compile(queryset):
+    """(compiler, sql, params) of a queryset; sql None where nothing can match."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return compiler, None, None
+    return compiler, sql, list(params)
+
+
+def _statement(name: str, build: Callable, *args):
+    """``build(*args)`` (a ``values_list()`` queryset) for ``_fetch``: its SQL built and
+    compiled once per process and shape of the arguments (``_shape``), then only the
+    parameters filled in for each call — building and compiling the loader's querysets took
+    about as long as the database took to answer them.
+
+    The first time, the statement is compiled with two sets of stand-ins for the values
+    (``_stand_ins``) to learn which parameter holds which value, and with the values
+    themselves; only where all three give the same SQL and the filled-in parameters equal the
+    ORM's own is it kept. Otherwise (and for an IN list that is empty) the queryset is
+    built and compiled every time, as before."""
+    key = (name, _shape(args))
+    compiled = _COMPILED.get(key, _UNKNOWN)
+    if compiled is _UNKNOWN:
+        queryset = build(*args)
+        compiled = _COMPILED[key] = _learn(build, args, queryset)
+        return queryset
+    if compiled is None:
+        return build(*args)
+    return compiled, args
+
+
+def _learn(build: Callable, args: tuple, queryset) -> _Compiled | None:
+    if any(isinstance(value, list) and not value for value in args):
+        return None
+    compiler, sql, params = _compile(queryset)
+    if sql is None:
+        return None
+    learnt = []
+    for base in (20_000, 30_000):
+        stand_ins, where = _stand_ins(args, base)
+        stand_in_compiler, stand_in_sql, stand_in_params = _compile(build(*stand_ins))
+        if stand_in_sql != sql:
+            return None
+        connection = stand_in_compiler.connection
+        slots = []
+        for value in stand_in_params:
+            found = None
+            for candidate, slot in where.items():
+                prepared = (
+                    connection.ops.adapt_datefield_value(candidate[1])
+                    if candidate[0] is date
+                    else candidate[1]
+                )
+                if prepared == value and (
+                    prepared.__class__ is value.__class__
+                    # e.g. psycopg's Int2 for a small integer field on PostgreSQL
+                    or (prepared.__class__ is int and isinstance(value, int))
+                ):
+                    wrap = None if prepared.__class__ is value.__class__ else value.__class__
+                    found = (*slot, wrap)
+                    break
+            slots.append(found if found is not None else ("constant", value, None))
+        learnt.append(tuple(slots))
+    if learnt[0] != learnt[1]:
+        return None
+    compiled = _Compiled(
+        alias=queryset.db,
+        sql=sql,
+        slots=learnt[0],
+        converters=[
+            (pos, functions, expression)
+            for pos, (functions, expression) in compiler.get_converters(
+                [s[0] for s in compiler.select[: compiler.col_count]]
+            ).items()
+        ],
+    )
+    filled = compiled.params(args, compiler.connection)
+    if [(p.__class__, p) for p in filled] != [(p.__class__, p) for p in params]:
+        return None
+    return compiled
+
+
+def _fetch(queryset, stream: bool = False):
+    """The rows of a ``values_list()`` queryset (or a ``_statement``) as the database sends
+    them, with the column converters the ORM would apply: (rows, [(column, functions,
+    expression)], connection).
+
+    ``stream``: the rows as an iterator over the cursor (to be read to the end once), so that
+    a row the caller does not keep is freed at once, not held in a list with all the others."""
+    if isinstance(queryset, tuple):  # a compiled statement and its arguments
+        compiled, args = queryset
+        connection = connections[compiled.alias]
+        cursor = connection.cursor()
+        cursor.execute(compiled.sql, compiled.params(args, connection))
+        if stream:
+            return _read_and_close(cursor), compiled.converters, connection
+        try:
+            return cursor.fetchall(), compiled.converters, connection
+        finally:
+            cursor.close()
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    cursor = compiler.execute_sql(CURSOR)
+    if cursor is None:  # nothing can match (an empty IN list): no query
+        return [], [], compiler.connection
+    if stream:
+        rows = _read_and_close(cursor)
+    else:
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    converters = [
+        (pos, functions, expression)
+        for pos, (functions, expression) in compiler.get_converters(
+            [s[0] for s in compiler.select[: compiler.col_count]]
+        ).items()
+    ]
+    return rows, converters, compiler.connection
+
+
+def _read_and_close(cursor, size: int = 500):
+    """The cursor's rows, fetched ``size`` at a time (iterated in C: no generator resumed per
+    row); the cursor is closed once they are read."""
+
+    def fetch() -> list:
+        rows = cursor.fetchmany(size)
+        if not rows:
+            cursor.close()
+        return rows
+
+    return chain.from_iterable(iter(fetch, []))
+
+
+def _unconverted(queryset, stream: bool = False) -> tuple[Iterable[tuple], Callable[[tuple], list]]:
     """The rows of a ``values_list()`` queryset as the database sends them, and ``convert``,
     which turns one of them into the row the ORM would give.
 
@@ -107,62 +321,77 @@ def _unconverted(queryset) -> tuple[list[tuple], Callable[[tuple], list]]:
     uses. Where most rows lose to a better one, that conversion is most of the ORM's time per
     row. A column's equal values (an FTE of 1.0, a town's levy share, a start date) are
     converted once and share the result: for columns of immutable values (numbers, dates,
-    text)."""
-    compiler = queryset.query.get_compiler(using=queryset.db)
-    cursor = compiler.execute_sql(CURSOR)
-    if cursor is None:  # nothing can match (an empty IN list): no query
-        return [], list
-    try:
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    connection = compiler.connection
+    text). ``stream``: as for ``_fetch``."""
+    rows, converters, connection = _fetch(queryset, stream)
     converters = [
-        (pos, functions, expression, {})  # {(type, value as sent): value converted}
-        for pos, (functions, expression) in compiler.get_converters(
-            [s[0] for s in compiler.select[: compiler.col_count]]
-        ).items()
+        # {type: {value as sent: value converted}}: by type first (1 and 1.0 are equal keys),
+        # with no (type, value) pair made for each value
+        (pos, functions, expression, defaultdict(dict))
+        for pos, functions, expression in converters
     ]
 
     def convert(row: tuple) -> list:
         row = list(row)
         for pos, functions, expression, known in converters:
             sent = row[pos]
-            key = (sent.__class__, sent)
-            value = known.get(key, _UNKNOWN)
+            of_type = known[sent.__class__]
+            value = of_type.get(sent, _UNKNOWN)
             if value is _UNKNOWN:
                 value = sent
                 for function in functions:
                     value = function(value, expression, connection)
                 if not (sent.__class__ is float and sent == 0):  # 0.0 and -0.0 are equal keys
-                    known[key] = value
+                    of_type[sent] = value
             row[pos] = value
         return row
 
     return rows, convert
 
 
-def _converted(queryset) -> list[list]:
-    """The rows of a ``values_list()`` queryset as the ORM gives them, each distinct value of a
-    column converted once (``_unconverted``)."""
-    rows, convert = _unconverted(queryset)
-    return [convert(row) for row in rows]
+def _convert_column(values: tuple, functions, expression, connection) -> tuple:
+    """One column's values converted as the ORM converts them, each distinct value once.
+
+    Values are the same where they are equal and of the same type (as ``_unconverted`` keys
+    them). Where a column mixes types (an integer and a float that compare equal) or holds a
+    float zero (0.0 and -0.0 are equal but convert differently), every value is converted on
+    its own."""
+
+    def apply(value):
+        for function in functions:
+            value = function(value, expression, connection)
+        return value
+
+    classes = set(map(type, values))
+    classes.discard(type(None))
+    if len(classes) > 1 or (float in classes and 0 in values):
+        return tuple(map(apply, values))
+    known = {value: apply(value) for value in dict.fromkeys(values)}
+    return tuple(map(known.__getitem__, values))
 
 
-def _entered_costs(position_q, first: int | None, last: int) -> tuple[list, list, Callable]:
-    """The cost rows and approved statements of the positions for the years first (None: any
-    earlier) to last — two queries.
+def _converted(queryset) -> list[tuple]:
+    """The rows of a ``values_list()`` queryset as the ORM gives them (as tuples), converted
+    column by column, each distinct value of a column once (``_convert_column``)."""
+    rows, converters, connection = _fetch(queryset)
+    if not rows or not converters:
+        return rows
+    # Column by column (not ``zip(*rows)``: that holds an iterator per row).
+    columns = [tuple(map(itemgetter(i), rows)) for i in range(len(rows[0]))]
+    for pos, functions, expression in converters:
+        columns[pos] = _convert_column(columns[pos], functions, expression, connection)
+    return list(zip(*columns, strict=True))
 
-    Returns (rows, statements, figures): ``rows`` as the database sends them, in the order of
+
+def _entered_costs(scope: tuple, last: int) -> tuple[Iterable, list, Callable]:
+    """The cost rows and approved statements of the positions (``_position_scope(*scope)``)
+    for the years up to last — two queries.
+
+    Returns (rows, statements, figures): ``rows`` as the database sends them (an iterator, to
+    be read once: a row not kept is freed at once), in the order of
     ``COST_COLUMNS`` (position id, year and status ready to rank; the amounts unconverted),
     ``figures(row)`` their ``CostFigures`` (to be made for the rows used only), and
     ``statements`` as (position id, year, ("statement", status), figures)."""
-    years = Q(year__lte=last) if first is None else Q(year__gte=first, year__lte=last)
-    rows, convert = _unconverted(
-        PositionCost.objects.filter(years, position_id__in=position_q)
-        .order_by()
-        .values_list(*COST_COLUMNS)
-    )
+    rows, convert = _unconverted(_statement("costs", _costs_query, last, *scope), stream=True)
 
     def figures(row: tuple) -> calc.CostFigures:
         _position, _year, status, gross, material, rate, amount, one_off = convert(row)
@@ -175,7 +404,7 @@ def _entered_costs(position_q, first: int | None, last: int) -> tuple[list, list
             source=status,
         )
 
-    return rows, _approved_statements(position_q, first, last), figures
+    return rows, _approved_statements(_position_ids(*scope), None, last), figures
 
 
 def _approved_statements(position_q, first: int | None, last: int) -> list:
@@ -221,10 +450,6 @@ def _approved_statements(position_q, first: int | None, last: int) -> list:
 ORG_FIELDS = ("id", "slug", "name", "kind", "levy_share")
 
 
-def _org(row: dict, prefix: str = "") -> calc.Org:
-    return calc.Org(*(row[prefix + f] for f in ORG_FIELDS))
-
-
 def _shared_orgs() -> Callable[[tuple], calc.Org]:
     """``org(fields)``: the ``calc.Org`` of a row's ``ORG_FIELDS`` values, one object for all
     the rows that name the same organisation (a carrier employs hundreds of positions)."""
@@ -239,10 +464,213 @@ def _shared_orgs() -> Callable[[tuple], calc.Org]:
     return org
 
 
-def _overlaps(start_field: str, end_field: str, first: int, last: int) -> Q:
-    """Rows whose period [start, end or open] touches the years first..last."""
-    return Q(**{f"{start_field}__lte": date(last, 12, 31)}) & (
-        Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": date(first, 1, 1)})
+def _overlaps(start_field: str, end_field: str, first_day: date, last_day: date) -> Q:
+    """Rows whose period [start, end or open] touches the days first_day..last_day."""
+    return Q(**{f"{start_field}__lte": last_day}) & (
+        Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": first_day})
+    )
+
+
+def _position_scope(recipient_ids, scenario_id, first_day, last_day, focus_kind, focus) -> Q:
+    """The positions of a plan; ``focus_kind`` "block" or "pk": only those of block ``focus``,
+    or the position ``focus`` (``multi_year_plans``)."""
+    scope = Q(recipient_id__in=recipient_ids, scenario_id=scenario_id) & _overlaps(
+        "planned_start", "end_date", first_day, last_day
+    )
+    if focus_kind == "block":
+        scope &= Q(block__number=focus)
+    elif focus_kind == "pk":
+        scope &= Q(pk=focus)
+    return scope
+
+
+def _agreements_query(scenario_id, recipient_ids, first_day, last_day):
+    """The positions of the forwarding agreements in force in the days (``multi_year_plans``)."""
+    agreement_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
+        "valid_from", "valid_to", first_day, last_day
+    )
+    prefix = "forwardingagreement__"
+    return ForwardingAgreement.positions.through.objects.filter(
+        forwardingagreement__in=ForwardingAgreement.objects.filter(agreement_scope),
+    ).values_list(
+        "position_id",
+        prefix + "valid_from",
+        prefix + "valid_to",
+        prefix + "coverage_policy",
+        prefix + "coverage_percent",
+        prefix + "coverage_flat_per_fte",
+        *(f"{prefix}payer__{f}" for f in ORG_FIELDS),
+    )
+
+
+def _splits_query(scenario_id, recipient_ids, first_day, last_day):
+    split_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
+        "valid_from", "valid_to", first_day, last_day
+    )
+    return (
+        CostSplit.objects.filter(split_scope)
+        .order_by("valid_from", "pk")
+        .values_list(
+            "id",
+            "name",
+            "method",
+            "valid_from",
+            "valid_to",
+            *(f"employer_town__{f}" for f in ORG_FIELDS),
+        )
+    )
+
+
+def _split_members_query(split_ids):
+    return (
+        CostSplitMember.objects.filter(split_id__in=split_ids)
+        .order_by("organisation__name", "pk")
+        .values_list("split_id", "percent", *(f"organisation__{f}" for f in ORG_FIELDS))
+    )
+
+
+def _split_positions_query(split_ids):
+    return CostSplit.positions.through.objects.filter(costsplit_id__in=split_ids).values_list(
+        "position_id", "costsplit_id"
+    )
+
+
+def _notices_query(recipient_ids, first_day, last_day):
+    return (
+        GrantNoticeBlock.objects.filter(
+            _overlaps("notice__period_start", "notice__period_end", first_day, last_day),
+            notice__recipient_id__in=recipient_ids,
+        )
+        .order_by("notice_id", "block__number")
+        .values_list(
+            "notice__recipient_id",
+            "notice_id",
+            "notice__amends_id",
+            "notice__issued_on",
+            "notice__effective_from",
+            "notice__period_start",
+            "notice__period_end",
+            "block__number",
+            "approved_fte",
+            "max_personnel_funding",
+        )
+    )
+
+
+def _closings_query(recipient_ids, last):
+    return YearClosing.objects.filter(recipient_id__in=recipient_ids, year__lte=last).values_list(
+        "recipient_id", "year"
+    )
+
+
+def _pay_grades_query(first, last):
+    return (
+        PayGradeCost.objects.filter(year__gte=first, year__lte=last)
+        .order_by()
+        .values_list("pay_grade_id", "year", "employer_gross_per_fte")
+    )
+
+
+def _blocks_query():
+    return BuildingBlock.objects.values_list("number", "name")
+
+
+def _revenue_accounts_query(recipient_ids):
+    return RevenueAccount.objects.filter(recipient_id__in=recipient_ids).values_list(
+        "recipient_id", "category", "budget_product", "ledger_account"
+    )
+
+
+def _rates_query(recipient_ids, scenario_id):
+    scope = Q(recipient__isnull=True) | Q(recipient_id__in=recipient_ids)
+    scenario_scope = Q(scenario__isnull=True)
+    if scenario_id:
+        scenario_scope |= Q(scenario_id=scenario_id)
+    return (
+        FundingRate.objects.filter(scope & scenario_scope)
+        .order_by()
+        .values_list(
+            "kind",
+            "block__number",
+            "amount",
+            "valid_from",
+            "capped_at_cost",
+            "recipient_id",
+            "scenario_id",
+        )
+    )
+
+
+def _programme_costs_query(recipient_ids, last, scenario_id):
+    return (
+        ProgrammeCost.objects.filter(
+            recipient_id__in=recipient_ids, year__lte=last, scenario_id=scenario_id
+        )
+        .order_by("pk")
+        .values_list(
+            "recipient_id",
+            "year",
+            "block__number",
+            "category",
+            "status",
+            "amount",
+            "budget_product",
+            "ledger_account",
+            "description",
+        )
+    )
+
+
+def _position_ids(*scope):
+    return Position.objects.filter(_position_scope(*scope)).values("id")
+
+
+def _positions_query(*scope):
+    return (
+        Position.objects.filter(_position_scope(*scope))
+        .order_by("block__number", "title", "pk")
+        .values_list(
+            "id",
+            "recipient_id",
+            "title",
+            "block__number",
+            "funding_kind",
+            "fte",
+            "department",
+            "unit__name",
+            "pay_grade_id",
+            "pay_grade__code",
+            "budget_product",
+            "ledger_account",
+            "cost_centre",
+            "planned_start",
+            "end_date",
+            *(f"employer__{f}" for f in ORG_FIELDS),
+        )
+    )
+
+
+def _occupancies_query(*scope):
+    return (
+        Occupancy.objects.filter(position_id__in=_position_ids(*scope))
+        .order_by("start", "pk")
+        .values_list("position_id", "start", "end", "fte")
+    )
+
+
+def _costs_query(last, *scope):
+    return (
+        PositionCost.objects.filter(Q(year__lte=last), position_id__in=_position_ids(*scope))
+        .order_by()
+        .values_list(*COST_COLUMNS)
+    )
+
+
+def _towns_query(*scope):
+    return (
+        PositionTown.objects.filter(position_id__in=_position_ids(*scope))
+        .order_by("town__name", "pk")
+        .values_list("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
     )
 
 
@@ -289,9 +717,9 @@ def multi_year_plans(
     scenario_id = scenario.id if scenario else None
     grants = _grant_blocks(recipient_ids, first, last)
 
-    position_scope = Q(recipient_id__in=recipient_ids, scenario_id=scenario_id) & _overlaps(
-        "planned_start", "end_date", first, last
-    )
+    first_day, last_day = date(first, 1, 1), date(last, 12, 31)
+    # What selects the positions (``_position_scope``), for the statements that use it.
+    scope = (recipient_ids, scenario_id, first_day, last_day, None, None)
     if focus is not None:
         position_id, block_number = focus
         capped = any(
@@ -299,124 +727,99 @@ def multi_year_plans(
             for blocks in grants.values()
             for g in blocks
         )
-        position_scope &= Q(block__number=block_number) if capped else Q(pk=position_id)
-    positions = _converted(
-        Position.objects.filter(position_scope)
-        .order_by("block__number", "title", "pk")
-        .values_list(
-            "id",
-            "recipient_id",
-            "title",
-            "block__number",
-            "funding_kind",
-            "fte",
-            "department",
-            "unit__name",
-            "pay_grade_id",
-            "pay_grade__code",
-            "budget_product",
-            "ledger_account",
-            "cost_centre",
-            "planned_start",
-            "end_date",
-            *(f"employer__{f}" for f in ORG_FIELDS),
-        )
-    )
-    position_q = Position.objects.filter(position_scope).values("id")
+        scope = scope[:4] + (("block", block_number) if capped else ("pk", position_id))
+    positions = _converted(_statement("positions", _positions_query, *scope))
 
     # Every period of the positions: a year carried forward also needs the known year's.
-    occupancies = defaultdict(list)
-    for position_id, start, end, fte in _converted(
-        Occupancy.objects.filter(position_id__in=position_q)
-        .order_by("start", "pk")
-        .values_list("position_id", "start", "end", "fte")
-    ):
-        occupancies[position_id].append(calc.Period(start, end, fte))
-
-    closed = set(
-        YearClosing.objects.filter(recipient_id__in=recipient_ids, year__lte=last).values_list(
-            "recipient_id", "year"
+    occupancies = _grouped(
+        (position_id, calc.Period(start, end, fte))
+        for position_id, start, end, fte in _converted(
+            _statement("occupancies", _occupancies_query, *scope)
         )
     )
+
+    closed = set(_converted(_statement("closings", _closings_query, recipient_ids, last)))
     recipient_of = {p[0]: p[1] for p in positions}
-    # (position id, year) -> (precedence, figures or the unconverted row they are made from)
-    costs: dict[tuple[int, int], tuple[int, object]] = {}
-    # (position id, year) -> actual figures of an open year (provisional: named, not counted),
-    # or their unconverted row
-    provisional: dict[tuple[int, int], object] = {}
+    # year -> position id -> the precedence of the figures that count, and those figures or
+    # the unconverted row they are made from (keyed by year first and in two dicts: no key
+    # pair or value pair made for every row)
+    rank_of: dict[int, dict[int, int]] = defaultdict(dict)
+    costs: dict[int, dict[int, object]] = defaultdict(dict)
+    # year -> position id -> actual figures of an open year (provisional: named, not
+    # counted), or their unconverted row
+    provisional: dict[int, dict[int, object]] = defaultdict(dict)
     # The earlier years' rows too: a year without figures is carried forward from the last
     # year with some (in the same two queries, so the count stays fixed). Most rows lose to a
     # better status or serve no year asked for: they are ranked on their keys, and only the
     # figures used are made (``figures_of``).
-    rows, statements, make_figures = _entered_costs(position_q, None, last)
-    ranks = {
-        (kind, year_closed): cost_rank(kind, year_closed)
-        for kind in COST_PRECEDENCE
-        for year_closed in (False, True)
-    }
+    rows, statements, make_figures = _entered_costs(scope, last)
+    # kind -> its precedence in an open year, in a closed one
+    ranks_open = {kind: cost_rank(kind, False) for kind in COST_PRECEDENCE}
+    ranks_closed = {kind: cost_rank(kind, True) for kind in COST_PRECEDENCE}
     for entered in (rows, statements):
+        is_statement = entered is statements
         for row in entered:
-            position_id, year, kind = row[0], row[1], row[2]
-            rank = ranks[(kind, (recipient_of[position_id], year) in closed)]
-            key = (position_id, year)
+            position_id, year = row[0], row[1]
+            year_closed = closed and (recipient_of[position_id], year) in closed
+            rank = (ranks_closed if year_closed else ranks_open)[row[2]]
             if rank is None:
-                provisional[key] = row[3] if entered is statements else row
-            elif key not in costs or costs[key][0] < rank:
-                costs[key] = (rank, row[3] if entered is statements else row)
+                provisional[year][position_id] = row[3] if is_statement else row
+                continue
+            ranked = rank_of[year]
+            if ranked.get(position_id, 0) < rank:  # precedences are positive: first best wins
+                ranked[position_id] = rank
+                costs[year][position_id] = row[3] if is_statement else row
+    costs.default_factory = provisional.default_factory = None  # look-ups add no year
+    no_rows: dict = {}
 
     def figures_of(entry) -> calc.CostFigures:
         return entry if isinstance(entry, calc.CostFigures) else make_figures(entry)
 
-    def cost_of(key: tuple[int, int]) -> calc.CostFigures | None:
-        """The figures that count for (position id, year), made once."""
-        entry = costs.get(key)
-        if entry is None:
-            return None
-        rank, figures = entry
-        figures = figures_of(figures)
-        costs[key] = (rank, figures)
+    def cost_of(position_id: int, year: int) -> calc.CostFigures | None:
+        """The figures that count for the position in the year, made once."""
+        of_year = costs.get(year, no_rows)
+        entry = of_year.get(position_id)
+        if entry is None or isinstance(entry, calc.CostFigures):
+            return entry
+        figures = of_year[position_id] = make_figures(entry)
         return figures
 
-    # position id -> the years with figures, ascending (what a later year is carried from)
-    known_years: dict[int, list[int]] = defaultdict(list)
-    for position_id, year in sorted(costs):
-        known_years[position_id].append(year)
+    # The earliest year with figures of any position: a year without figures is carried from
+    # the position's last year with some before it, looked for down to that year.
+    first_known = min(costs, default=None)
     pay_rises: list[tuple] = []  # loaded once, and only where a year is carried forward
 
     def carried(position: calc.PositionPlan, year: int) -> calc.CostFigures | None:
-        years_known = known_years.get(position.id)
-        if not years_known:
+        if first_known is None:
             return None
-        index = bisect_left(years_known, year)
-        if index == 0:
+        known_year = year - 1
+        while known_year >= first_known and position.id not in costs.get(known_year, no_rows):
+            known_year -= 1
+        if known_year < first_known:
             return None
-        known_year = years_known[index - 1]
         if not pay_rises:
             pay_rises.append(_pay_rises())
         return carrying.carry_forward(
             position,
-            tuple(occupancies[position.id]),
+            occupancies.get(position.id, ()),
             known_year,
-            cost_of((position.id, known_year)),
+            cost_of(position.id, known_year),
             year,
             pay_rises[0],
         )
 
     cost_table = {
         (grade, year): amount
-        for grade, year, amount in PayGradeCost.objects.filter(year__gte=first, year__lte=last)
-        .order_by()
-        .values_list("pay_grade_id", "year", "employer_gross_per_fte")
+        for grade, year, amount in _converted(
+            _statement("pay grades", _pay_grades_query, first, last)
+        )
     }
 
     org = _shared_orgs()
-    served = defaultdict(list)
-    for position_id, share, *town in _converted(
-        PositionTown.objects.filter(position_id__in=position_q)
-        .order_by("town__name", "pk")
-        .values_list("position_id", "share", *(f"town__{f}" for f in ORG_FIELDS))
-    ):
-        served[position_id].append((org(tuple(town)), share))
+    served = _grouped(
+        (position_id, (org(tuple(town)), share))
+        for position_id, share, *town in _converted(_statement("towns", _towns_query, *scope))
+    )
 
     recipient_orgs = {
         r.id: calc.Org(r.id, r.slug, r.name, r.kind, r.levy_share) for r in recipients
@@ -427,27 +830,13 @@ def multi_year_plans(
     # are never used. No payer named: the recipient covers (Leverkusen, seed 000).
     agreements = defaultdict(list)
     coverages: dict[tuple, calc.Coverage] = {}  # one per agreement and recipient
-    agreement_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
-        "valid_from", "valid_to", first, last
-    )
-    prefix = "forwardingagreement__"
     for (
         position_id,
         valid_from,
         valid_to,
         *terms,
     ) in _converted(
-        ForwardingAgreement.positions.through.objects.filter(
-            forwardingagreement__in=ForwardingAgreement.objects.filter(agreement_scope),
-        ).values_list(
-            "position_id",
-            prefix + "valid_from",
-            prefix + "valid_to",
-            prefix + "coverage_policy",
-            prefix + "coverage_percent",
-            prefix + "coverage_flat_per_fte",
-            *(f"{prefix}payer__{f}" for f in ORG_FIELDS),
-        )
+        _statement("agreements", _agreements_query, scenario_id, recipient_ids, first_day, last_day)
     ):
         if position_id not in recipient_of:
             continue
@@ -465,58 +854,45 @@ def multi_year_plans(
             )
         agreements[position_id].append((valid_from, valid_to, coverage))
 
-    split_scope = Q(scenario_id=scenario_id, recipient_id__in=recipient_ids) & _overlaps(
-        "valid_from", "valid_to", first, last
-    )
-    split_rows = list(
-        CostSplit.objects.filter(split_scope)
-        .order_by("valid_from", "pk")
-        .values(
-            "id",
-            "name",
-            "method",
-            "valid_from",
-            "valid_to",
-            *(f"employer_town__{f}" for f in ORG_FIELDS),
-        )
+    split_rows = _converted(
+        _statement("splits", _splits_query, scenario_id, recipient_ids, first_day, last_day)
     )
     members = defaultdict(list)
-    for row in (
-        CostSplitMember.objects.filter(split_id__in=[s["id"] for s in split_rows])
-        .order_by("organisation__name", "pk")
-        .values("split_id", "percent", *(f"organisation__{f}" for f in ORG_FIELDS))
+    for split_id, percent, *member in _converted(
+        _statement("split members", _split_members_query, [s[0] for s in split_rows])
     ):
-        members[row["split_id"]].append((_org(row, "organisation__"), row["percent"]))
-    splits = {
-        s["id"]: calc.Split(
-            id=s["id"],
-            name=s["name"],
-            method=s["method"],
-            members=tuple(members[s["id"]]),
-            employer_town=_org(s, "employer_town__") if s["employer_town__id"] else None,
+        members[split_id].append((org(tuple(member)), percent))
+    splits = {}
+    split_periods = {}
+    for split_id, name, method, valid_from, valid_to, *town in split_rows:
+        splits[split_id] = calc.Split(
+            id=split_id,
+            name=name,
+            method=method,
+            members=tuple(members[split_id]),
+            employer_town=org(tuple(town)) if town[0] else None,
         )
-        for s in split_rows
-    }
-    split_periods = {s["id"]: (s["valid_from"], s["valid_to"]) for s in split_rows}
+        split_periods[split_id] = (valid_from, valid_to)
     position_splits = defaultdict(list)
-    for position_id, split_id in CostSplit.positions.through.objects.filter(
-        costsplit_id__in=list(splits)
-    ).values_list("position_id", "costsplit_id"):
+    for position_id, split_id in _converted(
+        _statement("split positions", _split_positions_query, list(splits))
+    ):
         position_splits[position_id].append(split_id)
 
-    blocks = dict(BuildingBlock.objects.values_list("number", "name"))
+    blocks = dict(_converted(_statement("blocks", _blocks_query)))
     rates = _rates(recipient_ids, scenario_id)
     programme_costs = _programme_costs(recipient_ids, years, scenario_id, closed)
     revenue_accounts = defaultdict(dict)
-    for rid, category, product, account in RevenueAccount.objects.filter(
-        recipient_id__in=recipient_ids
-    ).values_list("recipient_id", "category", "budget_product", "ledger_account"):
+    for rid, category, product, account in _converted(
+        _statement("revenue accounts", _revenue_accounts_query, recipient_ids)
+    ):
         revenue_accounts[rid][category] = (product, account)
 
     plans = {}
     none = ()
     for year in years:
         days = _year_days(year)
+        provisional_of_year = provisional.get(year, no_rows)
         by_recipient = defaultdict(list)
         for (
             position_id,
@@ -538,7 +914,6 @@ def multi_year_plans(
         ) in positions:
             if not _in_year(start, end, days):
                 continue
-            key = (position_id, year)
             position = calc.PositionPlan(
                 id=position_id,
                 title=title,
@@ -555,15 +930,17 @@ def multi_year_plans(
                 budget_product=budget_product,
                 ledger_account=ledger_account,
                 cost_centre=cost_centre,
-                occupancies=tuple(
-                    o for o in occupancies.get(position_id, none) if _in_year(o.start, o.end, days)
-                ),
-                cost=cost_of(key),
+                occupancies=_within(occupancies.get(position_id, none), days),
+                cost=cost_of(position_id, year),
                 cost_table_per_fte=cost_table.get((pay_grade_id, year)),
-                served_towns=tuple(served.get(position_id, none)),
-                coverage=_coverage(agreements.get(position_id, none), days),
-                split=_split(position_splits.get(position_id, none), splits, split_periods, days),
-                provisional_actual=figures_of(provisional[key]) if key in provisional else None,
+                served_towns=served.get(position_id, none),
+                coverage=_coverage(found, days) if (found := agreements.get(position_id)) else None,
+                split=_split(found, splits, split_periods, days)
+                if (found := position_splits.get(position_id))
+                else None,
+                provisional_actual=figures_of(entry)
+                if (entry := provisional_of_year.get(position_id)) is not None
+                else None,
             )
             if position.cost is None and (figures := carried(position, year)) is not None:
                 position = replace(position, cost=figures)
@@ -581,6 +958,22 @@ def multi_year_plans(
                 scenario=scenario.slug if scenario else None,
             )
     return plans
+
+
+def _grouped(pairs: Iterable[tuple]) -> dict:
+    """(key, value) pairs as key -> the tuple of its values, in their order. One tuple per key,
+    made once, that the plans of every year share (not a list each, copied for each plan)."""
+    lists = defaultdict(list)
+    for key, value in pairs:
+        lists[key].append(value)
+    return {key: tuple(values) for key, values in lists.items()}
+
+
+def _within(periods: tuple[calc.Period, ...], days) -> tuple[calc.Period, ...]:
+    """The periods that touch the year of ``days`` (``_year_days``); all of them (the common
+    case): the same tuple."""
+    touching = [o for o in periods if o.start <= days[1] and (o.end is None or o.end >= days[0])]
+    return periods if len(touching) == len(periods) else tuple(touching)
 
 
 def _coverage(agreements, days) -> calc.Coverage | None:
@@ -604,22 +997,8 @@ def _split(split_ids, splits, periods, days) -> calc.Split | None:
 def _rates(recipient_ids, scenario_id) -> dict[int | None, tuple[calc.Rate, ...]]:
     """Programme-wide rates, plus each recipient's own and the scenario's (more specific)."""
     common, own = [], defaultdict(list)
-    scope = Q(recipient__isnull=True) | Q(recipient_id__in=recipient_ids)
-    scenario_scope = Q(scenario__isnull=True)
-    if scenario_id:
-        scenario_scope |= Q(scenario_id=scenario_id)
-    for kind, number, amount, valid_from, capped, rid, sid in (
-        FundingRate.objects.filter(scope & scenario_scope)
-        .order_by()
-        .values_list(
-            "kind",
-            "block__number",
-            "amount",
-            "valid_from",
-            "capped_at_cost",
-            "recipient_id",
-            "scenario_id",
-        )
+    for kind, number, amount, valid_from, capped, rid, sid in _converted(
+        _statement("rates", _rates_query, recipient_ids, scenario_id)
     ):
         specificity = 2 if sid else 1 if rid else 0
         rate = calc.Rate(kind, number, amount, valid_from, capped, specificity)
@@ -636,24 +1015,8 @@ def _rates(recipient_ids, scenario_id) -> dict[int | None, tuple[calc.Rate, ...]
 def _notice_versions(recipient_ids, first, last) -> dict[int, list[calc.NoticeVersion]]:
     """Per recipient, the versions of its grant notices whose period touches the years
     first..last, with the blocks each lists (one query)."""
-    rows = (
-        GrantNoticeBlock.objects.filter(
-            _overlaps("notice__period_start", "notice__period_end", first, last),
-            notice__recipient_id__in=recipient_ids,
-        )
-        .order_by("notice_id", "block__number")
-        .values_list(
-            "notice__recipient_id",
-            "notice_id",
-            "notice__amends_id",
-            "notice__issued_on",
-            "notice__effective_from",
-            "notice__period_start",
-            "notice__period_end",
-            "block__number",
-            "approved_fte",
-            "max_personnel_funding",
-        )
+    rows = _converted(
+        _statement("notices", _notices_query, recipient_ids, date(first, 1, 1), date(last, 12, 31))
     )
     heads: dict[int, tuple] = {}
     blocks = defaultdict(list)
@@ -694,8 +1057,8 @@ def _pay_rises() -> tuple[carrying.PayRise, ...]:
     """The programme's pay rises (``funding.PayRise``), oldest first (one query)."""
     return tuple(
         carrying.PayRise(effective_from, percent)
-        for effective_from, percent in PayRise.objects.order_by("effective_from").values_list(
-            "effective_from", "percent"
+        for effective_from, percent in _converted(
+            PayRise.objects.order_by("effective_from").values_list("effective_from", "percent")
         )
     )
 
@@ -707,25 +1070,11 @@ def _programme_costs(recipient_ids, years, scenario_id, closed):
     budget of 49,000 every year; material costs carry without pay rises)."""
     last = max(years)
     best: dict[tuple[int, int, int, str], tuple[int, list]] = {}
-    for row in (
-        ProgrammeCost.objects.filter(
-            recipient_id__in=recipient_ids, year__lte=last, scenario_id=scenario_id
-        )
-        .order_by("pk")
-        .values(
-            "recipient_id",
-            "year",
-            "block__number",
-            "category",
-            "status",
-            "amount",
-            "budget_product",
-            "ledger_account",
-            "description",
-        )
+    for rid, year, block, category, status, amount, product, account, description in _converted(
+        _statement("programme costs", _programme_costs_query, recipient_ids, last, scenario_id)
     ):
-        key = (row["recipient_id"], row["year"], row["block__number"], row["category"])
-        rank = cost_rank(row["status"], (row["recipient_id"], row["year"]) in closed)
+        key = (rid, year, block, category)
+        rank = cost_rank(status, (rid, year) in closed)
         if rank is None:
             continue
         if key not in best or best[key][0] < rank:
@@ -733,13 +1082,13 @@ def _programme_costs(recipient_ids, years, scenario_id, closed):
         if best[key][0] == rank:
             best[key][1].append(
                 calc.ProgrammeCostItem(
-                    block=row["block__number"],
-                    category=row["category"],
-                    amount=row["amount"],
-                    source=row["status"],
-                    budget_product=row["budget_product"],
-                    ledger_account=row["ledger_account"],
-                    description=row["description"],
+                    block=block,
+                    category=category,
+                    amount=amount,
+                    source=status,
+                    budget_product=product,
+                    ledger_account=account,
+                    description=description,
                 )
             )
     result = defaultdict(list)

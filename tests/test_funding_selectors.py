@@ -118,3 +118,25 @@ def test_several_years_cost_the_same_queries_and_give_the_same_plans():
         assert plans[(county.id, year)] == year_plan(county, year)
     # Positions start 2023: none in 2022.
     assert plans[(county.id, 2022)].positions == ()
+
+
+def test_statements_compiled_once_take_each_calls_values():
+    """The loader compiles each statement once per shape (``selectors._statement``) and then
+    only fills in the values: other years get their own rows, the same plans as the ORM's own
+    compilation gives."""
+    from funding import selectors
+
+    county = build_recipient(4)
+    selectors._COMPILED.clear()
+    year_plan(county, 2024)  # compiles through the ORM and keeps the statements
+    assert all(compiled is not None for compiled in selectors._COMPILED.values())
+    with CaptureQueriesContext(connection) as queries:
+        reused = [repr(year_plan(county, 2023))]
+    assert len(queries) == EXPECTED_QUERIES
+    reused.append(repr(year_plan(county, 2025)))  # carried forward from 2024
+    fresh = []
+    for year in (2023, 2025):
+        selectors._COMPILED.clear()  # compiled through the ORM again
+        fresh.append(repr(year_plan(county, year)))
+    assert reused == fresh
+    assert "year=2025" in reused[1] and "Stelle 3" in reused[1]
