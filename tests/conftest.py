@@ -74,6 +74,7 @@ def django_db_setup(
     databases.install_quick_flush()
     yield
     with django_db_blocker.unblock():
+        databases.end_other_sessions(connections["default"])
         teardown_databases(old_config, verbosity=verbosity)
 
 

@@ -103,6 +103,34 @@ def _copy(connection, template: dict, target: str) -> None:
     connection.ensure_connection()
 
 
+def end_other_sessions(connection) -> None:
+    """Before the test database is dropped: end every other session still connected to it
+    (PostgreSQL refuses to drop a database in use), and say which they were on stderr.
+
+    Seen once in CI: the drop failed at the end of a worker's run, "1 other session using
+    the database"; a connection a test's thread opened and never closed is the likely
+    cause (Django closes a thread's connection only when asked)."""
+    import sys
+
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 200), "
+            "pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        for pid, application, state, query, _ended in cursor.fetchall():
+            print(
+                f"tests: session {pid} ({application or '-'}, {state}) was still connected "
+                f"to {name}, ended; its last statement: {query}",
+                file=sys.__stderr__,  # past pytest's capture: a session fixture's teardown
+            )
+
+
 def drop_template(shared: Path) -> None:
     """The controller's last step: the PostgreSQL template goes (a SQLite one is a file in the
     shared folder, removed with it)."""
