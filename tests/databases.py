@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 
 ALIAS = "default"
 
@@ -188,8 +188,6 @@ def note_post_migrate_rows(connection) -> None:
 
 def delete_what_the_test_wrote(connection) -> bool:
     """Empty what a transactional test left; False where Django's flush has to do it."""
-    from django.db import transaction
-
     expected = _post_migrate_rows.get(connection.alias)
     if expected is None:
         return False

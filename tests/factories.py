@@ -68,13 +68,11 @@ class ModelFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         if HISTORY.record or cls._meta.django_get_or_create:
             return super()._create(model_class, *args, **kwargs)
-        manager = cls._get_manager(model_class)
         row = model_class(*args, **kwargs)
-        row.skip_history_when_saving = True
-        try:
-            row.save(force_insert=True, using=manager.db)
-        finally:
-            del row.skip_history_when_saving
+        # simple_history's own way past its post_save (every model here has a history).
+        row.save_without_historical_record(
+            force_insert=True, using=cls._get_manager(model_class).db
+        )
         return row
 
 
