@@ -236,11 +236,13 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
 
     # --- the workflow's steps --------------------------------------------------------------
 
-    def step(self, service, **kwargs):
-        forecast = self.get_object()
+    def step(self, service, forecast=None, **kwargs):
+        """A workflow step on the forecast; a step with a body loads the forecast before
+        reading it, so that one outside the user's scope answers 404, not a complaint about
+        the body."""
         result = run_service(
             service,
-            forecast=forecast,
+            forecast=forecast or self.get_object(),
             actor=self.request.user,
             expected_version=expected_version(self.request),
             **kwargs,
@@ -255,9 +257,12 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
     @extend_schema(request=serializers.CheckWriteSerializer)
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
+        forecast = self.get_object()
         body = serializers.CheckWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self.shown(self.step(services.forecast_check, check=body.validated_data["check"]))
+        return self.shown(
+            self.step(services.forecast_check, forecast, check=body.validated_data["check"])
+        )
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
@@ -267,10 +272,11 @@ class CostForecastViewSet(RestrictedReadOnlyViewSet):
     @extend_schema(request=serializers.ReturnWriteSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
+        forecast = self.get_object()
         body = serializers.ReturnWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self.shown(
-            self.step(services.forecast_return, comment=body.validated_data["comment"])
+            self.step(services.forecast_return, forecast, comment=body.validated_data["comment"])
         )
 
     @extend_schema(

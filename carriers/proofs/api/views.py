@@ -133,10 +133,12 @@ class CarrierProofViewSet(RestrictedReadOnlyViewSet):
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
-    def step(self, service, **kwargs):
+    def step(self, service, proof=None, **kwargs):
+        """A workflow step on the proof; a step with a body loads the proof before reading it,
+        so that a proof outside the user's scope answers 404, not a complaint about the body."""
         return run_service(
             service,
-            proof=self.get_object(),
+            proof=proof or self.get_object(),
             actor=self.request.user,
             expected_version=expected_version(self.request),
             **kwargs,
@@ -150,26 +152,34 @@ class CarrierProofViewSet(RestrictedReadOnlyViewSet):
     @extend_schema(request=serializers.ProofCheckWriteSerializer)
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
+        proof = self.get_object()
         body = serializers.ProofCheckWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self.shown(self.step(services.proof_check, check=body.validated_data["check"]))
+        return self.shown(
+            self.step(services.proof_check, proof, check=body.validated_data["check"])
+        )
 
     @extend_schema(request=serializers.ProofReturnWriteSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
+        proof = self.get_object()
         body = serializers.ProofReturnWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self.shown(self.step(services.proof_return, comment=body.validated_data["comment"]))
+        return self.shown(
+            self.step(services.proof_return, proof, comment=body.validated_data["comment"])
+        )
 
     @extend_schema(request=serializers.ReviewWriteSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
+        proof = self.get_object()
         body = serializers.ReviewWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         return self.shown(
             self.step(
                 services.proof_review,
+                proof,
                 result=data["review_result"],
                 findings=data["findings"],
                 reviewed_on=data["reviewed_on"],
