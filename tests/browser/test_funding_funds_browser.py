@@ -1,7 +1,7 @@
 """The funder's year in a real browser (issue 15): the coordinator calls funds, is refused a
 call beyond the approval at the amount, records the payment, sees the year's funds and opens
 the proof of use with its drafted factual report; axe finds no serious barrier on the new
-pages. Screenshots go to ``$KIM_SCREENSHOTS`` (else the test's tmp_path)."""
+pages. Screenshots go to ``$KIM_SCREENSHOTS`` (if set)."""
 
 import re
 from datetime import date

@@ -2,7 +2,7 @@
 history on the notice page, and opens the application for a year; both pages without
 serious accessibility barriers (axe-core).
 
-Screenshots go to ``$KIM_SCREENSHOTS`` (else the test's tmp_path)."""
+Screenshots go to ``$KIM_SCREENSHOTS`` (if set)."""
 
 import re
 from datetime import date

@@ -1,7 +1,7 @@
 """The proof of use with its carriers in a real browser (issue 15): the coordinator opens the
 proof, sees the checked carrier's figures and review note and that two carriers' proofs are
 missing or unchecked; an administrator chooses the recipient on the funds overview from the
-select. axe finds no serious barrier. Screenshots go to ``$KIM_SCREENSHOTS`` (else tmp_path)."""
+select. axe finds no serious barrier. Screenshots go to ``$KIM_SCREENSHOTS`` (if set)."""
 
 import pytest
 

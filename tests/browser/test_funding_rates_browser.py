@@ -1,7 +1,7 @@
 """The funding rates in a real browser: German input through the form, what a council member
 does not get to see, and the list's layout on a desktop and on a tablet.
 
-Screenshots of every step go to ``$KIM_SCREENSHOTS`` (else the test's tmp_path)."""
+Screenshots of every step go to ``$KIM_SCREENSHOTS`` (if set)."""
 
 import re
 from datetime import date

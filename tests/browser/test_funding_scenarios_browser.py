@@ -1,7 +1,7 @@
 """Scenarios in a real browser: finance copies the real plan, moves the carriers' positions to
 the city in one click and sees the difference on the comparison page.
 
-Screenshots of every step go to ``$KIM_SCREENSHOTS`` (else the test's tmp_path)."""
+Screenshots of every step go to ``$KIM_SCREENSHOTS`` (if set)."""
 
 import pytest
 

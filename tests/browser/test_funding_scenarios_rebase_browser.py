@@ -2,7 +2,7 @@
 coordinator follows "Plan seit der Kopie geändert" to the list of changes, sets the scenario
 up again from the current plan and reads the result. Every new page passes axe-core.
 
-Screenshots of every step go to ``$KIM_SCREENSHOTS`` (else the test's tmp_path)."""
+Screenshots of every step go to ``$KIM_SCREENSHOTS`` (if set)."""
 
 from datetime import date
 from decimal import Decimal as D
