@@ -13,6 +13,10 @@ The copies are the migrated database exactly (the role groups of the post_migrat
 included), so what a test sees does not change. The controller process owns the shared
 folder (``pytest_configure`` in ``tests/conftest.py``) and drops the template when the run
 ends. A run without xdist migrates its one database as before.
+
+``KIM_TEST_TEMPLATE_DB`` names a PostgreSQL database that is migrated already (CI migrates one
+and starts both the suite's and its live-server checks' databases from it): the workers copy
+that one instead of migrating their own, and leave it in place when the run ends.
 """
 
 from __future__ import annotations
@@ -51,7 +55,13 @@ def setup_worker_database(shared: Path) -> list:
     with _locked(shared / "template.lock"):
         marker = shared / "template.json"
         if not marker.exists():
-            marker.write_text(json.dumps(_build_template(connection, shared, old_name)))
+            given = os.environ.get("KIM_TEST_TEMPLATE_DB")
+            template = (
+                _given_template(connection, given)
+                if given
+                else _build_template(connection, shared, old_name)
+            )
+            marker.write_text(json.dumps(template))
         template = json.loads(marker.read_text())
         _copy(connection, template, target)
     return [(connection, old_name, True)]
@@ -73,6 +83,18 @@ def _build_template(connection, shared: Path, old_name: str) -> dict:
         connection.settings_dict["NAME"] = old_name
         settings.DATABASES[ALIAS]["NAME"] = old_name
     return {"vendor": connection.vendor, "name": name, "settings": _server(connection)}
+
+
+def _given_template(connection, name: str) -> dict:
+    """A PostgreSQL database migrated by someone else (``KIM_TEST_TEMPLATE_DB``)."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("KIM_TEST_TEMPLATE_DB names a PostgreSQL database; this run uses SQLite")
+    return {
+        "vendor": connection.vendor,
+        "name": name,
+        "settings": _server(connection),
+        "given": True,
+    }
 
 
 def _server(connection) -> dict:
@@ -133,12 +155,12 @@ def end_other_sessions(connection) -> None:
 
 def drop_template(shared: Path) -> None:
     """The controller's last step: the PostgreSQL template goes (a SQLite one is a file in the
-    shared folder, removed with it)."""
+    shared folder, removed with it; a given one stays with whoever gave it)."""
     marker = shared / "template.json"
     if not marker.exists():
         return
     template = json.loads(marker.read_text())
-    if template["vendor"] != "postgresql":
+    if template["vendor"] != "postgresql" or template.get("given"):
         return
     import psycopg
 
