@@ -216,7 +216,11 @@ class Amounts:
 
     @property
     def own_share(self) -> Decimal:
-        return self.total_cost - self.funding
+        # total_cost - funding, the same two sums spelled out (read for every position: not
+        # through two more properties)
+        return (self.personnel_cost + self.material_cost) - (
+            self.funding_personnel + self.funding_material
+        )
 
     def __add__(self, other: Amounts) -> Amounts:
         return Amounts(
@@ -464,11 +468,26 @@ def describe_rate(
 ) -> str:
     """The funding rule of a position as people read it: "57.000,00 € je VZ × 12 VZ-Monate /
     12, höchstens die förderfähigen Kosten"."""
-    none_text, template, capped_text = texts or rate_texts()
+    return _rule_text(rate_amounts(monthly), filled_fte_months, capped, texts or rate_texts())
+
+
+def rate_amounts(monthly: list[Rate | None]) -> str | None:
+    """The amounts of the rates in force in the year as :func:`describe_rate` names them
+    ("55.000,00 € / 57.000,00 €"); None: no rate in force."""
     used = sorted({r.amount for r in monthly if r is not None})
     if not used:
+        return None
+    return " / ".join(de_money(a) for a in used)
+
+
+def _rule_text(
+    amounts: str | None, filled_fte_months: Decimal, capped: bool, texts: tuple[str, str, str]
+) -> str:
+    """:func:`describe_rate` from the rates' amounts (``rate_amounts``): the amounts depend
+    on the rates only, so :func:`compute_year` names them once per kind and block."""
+    none_text, template, capped_text = texts
+    if amounts is None:
         return none_text
-    amounts = " / ".join(de_money(a) for a in used)
     text = template % {
         "rate": amounts,
         "ftem": de_fte(filled_fte_months.quantize(Decimal("0.001"))),
@@ -521,13 +540,16 @@ def compute_year(plan: YearPlan) -> YearOverview:
     active = [p for p in plan.positions if is_active(year, p.start, p.end)]
     # Rates and their description depend on (kind, block) and the filled FTE-months only:
     # worked out once per recipient and year, not once per position.
-    # (kind, block) -> (monthly rates, whether capped, whether no rate is in force at all)
-    rates_cache: dict[tuple[str, int], tuple[list[Rate | None], bool, bool]] = {}
+    # (kind, block) -> (monthly rates, whether capped, whether no rate is in force at all,
+    # the rates' amounts as the funding rule names them)
+    rates_cache: dict[tuple[str, int], tuple[list[Rate | None], bool, bool, str | None]] = {}
+    # block -> ((monthly rates, whether capped) of each of SUPPLEMENTARY_KINDS)
+    supplementary_cache: dict[int, tuple[tuple[list[Rate | None], bool], ...]] = {}
     rule_cache: dict[tuple, str] = {}
     texts = rate_texts()
     warning_texts = _Texts()
 
-    def rates_of(kind: str, block: int) -> tuple[list[Rate | None], bool, bool]:
+    def rates_of(kind: str, block: int) -> tuple[list[Rate | None], bool, bool, str | None]:
         key = (kind, block)
         found = rates_cache.get(key)
         if found is None:
@@ -536,6 +558,15 @@ def compute_year(plan: YearPlan) -> YearOverview:
                 monthly,
                 rules.is_capped(monthly),
                 all(r is None for r in monthly),
+                rate_amounts(monthly),
+            )
+        return found
+
+    def supplementary_of(block: int) -> tuple[tuple[list[Rate | None], bool], ...]:
+        found = supplementary_cache.get(block)
+        if found is None:
+            found = supplementary_cache[block] = tuple(
+                rates_of(kind, block)[:2] for kind in SUPPLEMENTARY_KINDS
             )
         return found
 
@@ -551,14 +582,13 @@ def compute_year(plan: YearPlan) -> YearOverview:
         source, gross, material, overhead, one_off = rules.position_cost(
             position, filled_fte_months, planned_fte_months
         )
-        primary, capped, no_rate = rates_of(position.funding_kind, position.block)
-        rule_key = (position.funding_kind, position.block, filled_fte_months, capped)
+        primary, capped, no_rate, amounts = rates_of(position.funding_kind, position.block)
+        rule_key = (amounts, filled_fte_months, capped)
         rule = rule_cache.get(rule_key)
         if rule is None:
-            rule = rule_cache[rule_key] = describe_rate(primary, filled_fte_months, capped, texts)
+            rule = rule_cache[rule_key] = _rule_text(amounts, filled_fte_months, capped, texts)
         allowance = ZERO
-        for kind in SUPPLEMENTARY_KINDS:
-            monthly, kind_capped, _none = rates_of(kind, position.block)
+        for monthly, kind_capped in supplementary_of(position.block):
             allowance += rules.workplace_allowance(monthly, filled, material, kind_capped)
         drafts.append(
             _Draft(

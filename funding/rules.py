@@ -121,6 +121,8 @@ def all_the_same(values) -> bool:
 def flat_amount(monthly: list[Rate | None], filled: list[Decimal]) -> Decimal:
     """Rate × FTE × filled months / 12, month by month with the rate in force then (unrounded)."""
     total = Decimal(0)
+    if not any(monthly) and len(monthly) == len(filled):
+        return total / TWELVE  # no rate in force all year (a block without this kind of rate)
     rate, fte = (monthly[0], filled[0]) if monthly and filled else (None, None)
     if (
         rate is not None
@@ -371,7 +373,13 @@ def position_cost(
         overhead = cents(gross * figures.overhead_rate / HUNDRED)
     else:
         overhead = ZERO
-    return (CostSource(figures.source), gross, material, overhead, figures.one_off)
+    source = _COST_SOURCES.get(figures.source) or CostSource(figures.source)
+    return (source, gross, material, overhead, figures.one_off)
+
+
+# A cost status -> its ``CostSource`` (as ``CostSource(status)`` gives it, without an enum
+# call for every position).
+_COST_SOURCES = {source.value: source for source in CostSource}
 
 
 # --- Who carries the own share ----------------------------------------------------------------
