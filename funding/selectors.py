@@ -311,9 +311,11 @@ def _read_and_close(cursor, size: int = 500):
     return chain.from_iterable(iter(fetch, []))
 
 
-def _unconverted(queryset, stream: bool = False) -> tuple[Iterable[tuple], Callable[[tuple], list]]:
+def _unconverted(
+    queryset, stream: bool = False
+) -> tuple[Iterable[tuple], Callable[[list[tuple]], list[tuple]]]:
     """The rows of a ``values_list()`` queryset as the database sends them, and ``convert``,
-    which turns one of them into the row the ORM would give.
+    which turns a list of them into the rows the ORM would give (as tuples).
 
     The same SQL in the same one query; only the conversion of each value (the backend's
     converters and ``from_db_value``: on SQLite every decimal arrives as a float and is rounded
@@ -321,7 +323,8 @@ def _unconverted(queryset, stream: bool = False) -> tuple[Iterable[tuple], Calla
     uses. Where most rows lose to a better one, that conversion is most of the ORM's time per
     row. A column's equal values (an FTE of 1.0, a town's levy share, a start date) are
     converted once and share the result: for columns of immutable values (numbers, dates,
-    text). ``stream``: as for ``_fetch``."""
+    text). ``convert`` goes column by column (the rows a year uses at once: no loop over the
+    converters for every row). ``stream``: as for ``_fetch``."""
     rows, converters, connection = _fetch(queryset, stream)
     converters = [
         # {type: {value as sent: value converted}}: by type first (1 and 1.0 are equal keys),
@@ -330,20 +333,24 @@ def _unconverted(queryset, stream: bool = False) -> tuple[Iterable[tuple], Calla
         for pos, functions, expression in converters
     ]
 
-    def convert(row: tuple) -> list:
-        row = list(row)
+    def convert(rows: list[tuple]) -> list[tuple]:
+        if not rows:
+            return []
+        columns = list(zip(*rows, strict=True))
         for pos, functions, expression, known in converters:
-            sent = row[pos]
-            of_type = known[sent.__class__]
-            value = of_type.get(sent, _UNKNOWN)
-            if value is _UNKNOWN:
-                value = sent
-                for function in functions:
-                    value = function(value, expression, connection)
-                if not (sent.__class__ is float and sent == 0):  # 0.0 and -0.0 are equal keys
-                    of_type[sent] = value
-            row[pos] = value
-        return row
+            column = list(columns[pos])
+            for i, sent in enumerate(column):
+                of_type = known[sent.__class__]
+                value = of_type.get(sent, _UNKNOWN)
+                if value is _UNKNOWN:
+                    value = sent
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    if not (sent.__class__ is float and sent == 0):  # 0.0 and -0.0 are equal
+                        of_type[sent] = value
+                column[i] = value
+            columns[pos] = column
+        return list(zip(*columns, strict=True))
 
     return rows, convert
 
@@ -389,20 +396,23 @@ def _entered_costs(scope: tuple, last: int) -> tuple[Iterable, list, Callable]:
     Returns (rows, statements, figures): ``rows`` as the database sends them (an iterator, to
     be read once: a row not kept is freed at once), in the order of
     ``COST_COLUMNS`` (position id, year and status ready to rank; the amounts unconverted),
-    ``figures(row)`` their ``CostFigures`` (to be made for the rows used only), and
-    ``statements`` as (position id, year, ("statement", status), figures)."""
+    ``figures(rows)`` their ``CostFigures`` (to be made for the rows used only, as many at
+    once as the caller can), and ``statements`` as (position id, year, ("statement", status),
+    figures)."""
     rows, convert = _unconverted(_statement("costs", _costs_query, last, *scope), stream=True)
 
-    def figures(row: tuple) -> calc.CostFigures:
-        _position, _year, status, gross, material, rate, amount, one_off = convert(row)
-        return calc.CostFigures(
-            employer_gross=gross,
-            material=material,
-            overhead_rate=rate,
-            overhead_amount=amount,
-            one_off=one_off,
-            source=status,
-        )
+    def figures(rows: list[tuple]) -> list[calc.CostFigures]:
+        return [
+            calc.CostFigures(
+                employer_gross=gross,
+                material=material,
+                overhead_rate=rate,
+                overhead_amount=amount,
+                one_off=one_off,
+                source=status,
+            )
+            for _position, _year, status, gross, material, rate, amount, one_off in convert(rows)
+        ]
 
     return rows, _approved_statements(_position_ids(*scope), None, last), figures
 
@@ -625,28 +635,31 @@ def _position_ids(*scope):
     return Position.objects.filter(_position_scope(*scope)).values("id")
 
 
+# The columns of a position row, followed by its employer's ``ORG_FIELDS``.
+POSITION_COLUMNS = (
+    "id",
+    "recipient_id",
+    "title",
+    "block__number",
+    "funding_kind",
+    "fte",
+    "department",
+    "unit__name",
+    "pay_grade_id",
+    "pay_grade__code",
+    "budget_product",
+    "ledger_account",
+    "cost_centre",
+    "planned_start",
+    "end_date",
+)
+
+
 def _positions_query(*scope):
     return (
         Position.objects.filter(_position_scope(*scope))
         .order_by("block__number", "title", "pk")
-        .values_list(
-            "id",
-            "recipient_id",
-            "title",
-            "block__number",
-            "funding_kind",
-            "fte",
-            "department",
-            "unit__name",
-            "pay_grade_id",
-            "pay_grade__code",
-            "budget_product",
-            "ledger_account",
-            "cost_centre",
-            "planned_start",
-            "end_date",
-            *(f"employer__{f}" for f in ORG_FIELDS),
-        )
+        .values_list(*POSITION_COLUMNS, *(f"employer__{f}" for f in ORG_FIELDS))
     )
 
 
@@ -751,7 +764,7 @@ def multi_year_plans(
     # The earlier years' rows too: a year without figures is carried forward from the last
     # year with some (in the same two queries, so the count stays fixed). Most rows lose to a
     # better status or serve no year asked for: they are ranked on their keys, and only the
-    # figures used are made (``figures_of``).
+    # figures of the years asked for and of those carried from are made.
     rows, statements, make_figures = _entered_costs(scope, last)
     # kind -> its precedence in an open year, in a closed one
     ranks_open = {kind: cost_rank(kind, False) for kind in COST_PRECEDENCE}
@@ -771,9 +784,18 @@ def multi_year_plans(
                 costs[year][position_id] = row[3] if is_statement else row
     costs.default_factory = provisional.default_factory = None  # look-ups add no year
     no_rows: dict = {}
-
-    def figures_of(entry) -> calc.CostFigures:
-        return entry if isinstance(entry, calc.CostFigures) else make_figures(entry)
+    # The figures of the years asked for, made at once (most of them are used); an earlier
+    # year's only where a year is carried forward from it (``cost_of``).
+    for year in years:
+        for entries in (costs.get(year), provisional.get(year)):
+            unmade = [
+                (position_id, entry)
+                for position_id, entry in (entries or no_rows).items()
+                if not isinstance(entry, calc.CostFigures)
+            ]
+            made = make_figures([entry for _position_id, entry in unmade])
+            for (position_id, _entry), figures in zip(unmade, made, strict=True):
+                entries[position_id] = figures
 
     def cost_of(position_id: int, year: int) -> calc.CostFigures | None:
         """The figures that count for the position in the year, made once."""
@@ -781,7 +803,7 @@ def multi_year_plans(
         entry = of_year.get(position_id)
         if entry is None or isinstance(entry, calc.CostFigures):
             return entry
-        figures = of_year[position_id] = make_figures(entry)
+        figures = of_year[position_id] = make_figures([entry])[0]
         return figures
 
     # The earliest year with figures of any position: a year without figures is carried from
@@ -890,6 +912,9 @@ def multi_year_plans(
 
     plans = {}
     none = ()
+    # Each position's employer, made once for all the years (the columns after the position's
+    # own are ``ORG_FIELDS``).
+    employers = [org(row[len(POSITION_COLUMNS) :]) for row in positions]
     for year in years:
         days = _year_days(year)
         provisional_of_year = provisional.get(year, no_rows)
@@ -910,8 +935,8 @@ def multi_year_plans(
             cost_centre,
             start,
             end,
-            *employer,
-        ) in positions:
+            *_employer,
+        ), employer in zip(positions, employers, strict=True):
             if not _in_year(start, end, days):
                 continue
             position = calc.PositionPlan(
@@ -920,7 +945,7 @@ def multi_year_plans(
                 block=block,
                 funding_kind=funding_kind,
                 fte=fte,
-                employer=org(tuple(employer)),
+                employer=employer,
                 start=start,
                 end=end,
                 # Where the position sits: its organisational unit, else the free text
@@ -938,9 +963,7 @@ def multi_year_plans(
                 split=_split(found, splits, split_periods, days)
                 if (found := position_splits.get(position_id))
                 else None,
-                provisional_actual=figures_of(entry)
-                if (entry := provisional_of_year.get(position_id)) is not None
-                else None,
+                provisional_actual=provisional_of_year.get(position_id),
             )
             if position.cost is None and (figures := carried(position, year)) is not None:
                 position = replace(position, cost=figures)
@@ -972,6 +995,9 @@ def _grouped(pairs: Iterable[tuple]) -> dict:
 def _within(periods: tuple[calc.Period, ...], days) -> tuple[calc.Period, ...]:
     """The periods that touch the year of ``days`` (``_year_days``); all of them (the common
     case): the same tuple."""
+    if len(periods) == 1:  # the common case, without a list
+        only = periods[0]
+        return periods if _in_year(only.start, only.end, days) else ()
     touching = [o for o in periods if o.start <= days[1] and (o.end is None or o.end >= days[0])]
     return periods if len(touching) == len(periods) else tuple(touching)
 
@@ -979,6 +1005,9 @@ def _within(periods: tuple[calc.Period, ...], days) -> tuple[calc.Period, ...]:
 def _coverage(agreements, days) -> calc.Coverage | None:
     """The forwarding agreement in force in the year of ``days`` (the latest one, where they
     follow each other within the year); ``agreements``: (valid from, valid to, coverage)."""
+    if len(agreements) == 1:  # the common case: one agreement, in force or not
+        valid_from, valid_to, coverage = agreements[0]
+        return coverage if _in_year(valid_from, valid_to, days) else None
     in_force = [a for a in agreements if _in_year(a[0], a[1], days)]
     if not in_force:
         return None
