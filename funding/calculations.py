@@ -434,12 +434,13 @@ def max_concurrent_fte(periods) -> Decimal:
         events.append((start, fte))
         if end is not None:
             events.append((end + timedelta(days=1), -fte))
-    # Ends (negative deltas) before starts on the same day.
-    events.sort(key=lambda e: (e[0], e[1]))
+    # Ends (negative deltas) before starts on the same day: (day, delta) pairs sort so.
+    events.sort()
     level = peak = NO_FTE
     for _day, delta in events:
         level += delta
-        peak = max(peak, level)
+        if level > peak:  # as max(peak, level): an equal level keeps the peak
+            peak = level
     return peak
 
 
@@ -996,10 +997,12 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], drafts, bloc
 
 
 def _by_block(plan, results, programme_by_block, block_fte) -> tuple[BlockResult, ...]:
-    blocks = sorted({r.position.block for r in results} | set(programme_by_block))
+    results_of: dict[int, list[PositionResult]] = defaultdict(list)  # in one pass, in order
+    for r in results:
+        results_of[r.position.block].append(r)
     out = []
-    for block in blocks:
-        rows = [r for r in results if r.position.block == block]
+    for block in sorted(results_of.keys() | programme_by_block.keys()):
+        rows = results_of.get(block, ())
         amounts = Amounts.total((r.amounts for r in rows), programme_by_block.get(block))
         out.append(
             BlockResult(
@@ -1016,13 +1019,21 @@ def _by_block(plan, results, programme_by_block, block_fte) -> tuple[BlockResult
 def _by_employer(plan, results, programme_by_block) -> tuple[GroupResult, ...]:
     # key -> [label, the group's amounts]
     groups: dict[str, list] = {}
+    # (employer slug, department) -> its group: the key and label made once per pair, not
+    # once per position
+    by_pair: dict[tuple[str, str], list] = {}
     for r in results:
-        employer = r.position.employer
-        key = employer.slug + (f"/{r.position.department}" if r.position.department else "")
-        entry = groups.get(key)
+        position = r.position
+        employer = position.employer
+        entry = by_pair.get((employer.slug, position.department))
         if entry is None:
-            label = employer.name + (f" – {r.position.department}" if r.position.department else "")
-            entry = groups[key] = [label, []]
+            department = position.department
+            key = employer.slug + (f"/{department}" if department else "")
+            entry = groups.get(key)
+            if entry is None:
+                label = employer.name + (f" – {department}" if department else "")
+                entry = groups[key] = [label, []]
+            by_pair[(employer.slug, department)] = entry
         entry[1].append(r.amounts)
     for entry in groups.values():
         entry[1] = Amounts.total(entry[1])
