@@ -359,9 +359,10 @@ def _convert_column(values: tuple, functions, expression, connection) -> tuple:
     """One column's values converted as the ORM converts them, each distinct value once.
 
     Values are the same where they are equal and of the same type (as ``_unconverted`` keys
-    them). Where a column mixes types (an integer and a float that compare equal) or holds a
-    float zero (0.0 and -0.0 are equal but convert differently), every value is converted on
-    its own."""
+    them). Where a column mixes types (an integer and a float that compare equal: SQLite
+    stores a whole decimal such as an FTE of 1.0 as an integer, 0.5 as a float) or holds a
+    float zero (0.0 and -0.0 are equal but convert differently), the values are looked up by
+    type and value, and a float zero is converted each time."""
 
     def apply(value):
         for function in functions:
@@ -373,7 +374,17 @@ def _convert_column(values: tuple, functions, expression, connection) -> tuple:
     if classes <= {date} and _keeps_dates(functions, connection):
         return values  # what the converter would return: the same dates and Nones
     if len(classes) > 1 or (float in classes and 0 in values):
-        return tuple(map(apply, values))
+        by_type: dict[type, dict] = defaultdict(dict)  # as ``_unconverted``'s ``convert``
+        converted = []
+        for value in values:
+            of_type = by_type[value.__class__]
+            result = of_type.get(value, _UNKNOWN)
+            if result is _UNKNOWN:
+                result = apply(value)
+                if not (value.__class__ is float and value == 0):
+                    of_type[value] = result
+            converted.append(result)
+        return tuple(converted)
     known = {value: apply(value) for value in dict.fromkeys(values)}
     return tuple(map(known.__getitem__, values))
 

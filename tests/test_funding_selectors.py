@@ -160,3 +160,26 @@ def test_a_column_of_dates_is_handed_on_as_the_driver_gives_it():
     [(functions, expression)] = compiler.get_converters([compiler.select[0][0]]).values()
     assert selectors._keeps_dates(functions, connection)
     assert selectors._convert_column(column, functions, expression, connection) is column
+
+
+def test_a_column_of_mixed_numbers_converts_as_value_by_value():
+    """``selectors._convert_column`` converts each (type, value) of a column once: SQLite
+    sends a whole decimal as an integer and others as floats, and 0.0 and -0.0 (equal keys)
+    convert differently; the result is what converting every value on its own gives."""
+    from funding import selectors
+
+    compiler = Occupancy.objects.values_list("fte").query.get_compiler(connection=connection)
+    compiler.as_sql()
+    converters = compiler.get_converters([compiler.select[0][0]])
+    if not converters:
+        pytest.skip("this backend sends decimals as they are")
+    [(functions, expression)] = converters.values()
+
+    def one_by_one(value):
+        for function in functions:
+            value = function(value, expression, connection)
+        return value
+
+    column = (1, 0.5, 1, 0.0, -0.0, None, 0.5, 0, 1.0, -0.0, 0.0)
+    converted = selectors._convert_column(column, functions, expression, connection)
+    assert repr(converted) == repr(tuple(map(one_by_one, column)))
