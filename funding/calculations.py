@@ -481,11 +481,17 @@ def rate_amounts(monthly: list[Rate | None]) -> str | None:
     return " / ".join(de_money(a) for a in used)
 
 
+@lru_cache(maxsize=1024)
 def _rule_text(
     amounts: str | None, filled_fte_months: Decimal, capped: bool, texts: tuple[str, str, str]
 ) -> str:
     """:func:`describe_rate` from the rates' amounts (``rate_amounts``): the amounts depend
-    on the rates only, so :func:`compute_year` names them once per kind and block."""
+    on the rates only, so :func:`compute_year` names them once per kind and block.
+
+    Kept for the last 1,024 inputs: a text of small immutable values (the translated texts
+    among them), and the same few recur across recipients and years ("57.000,00 € je VZ ×
+    12 VZ-Monate / 12"). Equal FTE-months (12 and 12.000) give the same text: they are
+    rounded to three places before they are written."""
     none_text, template, capped_text = texts
     if amounts is None:
         return none_text
@@ -539,14 +545,13 @@ def compute_year(plan: YearPlan) -> YearOverview:
     year = plan.year
     warnings: list[Warning] = []
     active = [p for p in plan.positions if is_active(year, p.start, p.end)]
-    # Rates and their description depend on (kind, block) and the filled FTE-months only:
-    # worked out once per recipient and year, not once per position.
+    # Rates depend on (kind, block) only: worked out once per recipient and year, not once
+    # per position; their description adds the filled FTE-months (``_rule_text``).
     # (kind, block) -> (monthly rates, whether capped, whether no rate is in force at all,
     # the rates' amounts as the funding rule names them)
     rates_cache: dict[tuple[str, int], tuple[list[Rate | None], bool, bool, str | None]] = {}
     # block -> ((monthly rates, whether capped) of each of SUPPLEMENTARY_KINDS)
     supplementary_cache: dict[int, tuple[tuple[list[Rate | None], bool], ...]] = {}
-    rule_cache: dict[tuple, str] = {}
     texts = rate_texts()
     warning_texts = _Texts()
 
@@ -584,10 +589,7 @@ def compute_year(plan: YearPlan) -> YearOverview:
             position, filled_fte_months, planned_fte_months
         )
         primary, capped, no_rate, amounts = rates_of(position.funding_kind, position.block)
-        rule_key = (amounts, filled_fte_months, capped)
-        rule = rule_cache.get(rule_key)
-        if rule is None:
-            rule = rule_cache[rule_key] = _rule_text(amounts, filled_fte_months, capped, texts)
+        rule = _rule_text(amounts, filled_fte_months, capped, texts)
         allowance = ZERO
         for monthly, kind_capped in supplementary_of(position.block):
             allowance += rules.workplace_allowance(monthly, filled, material, kind_capped)
