@@ -117,7 +117,8 @@ MIDDLEWARE = [
 # address, that combination is locked until an admin unlocks it or the cool-off has passed.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with its permission lookup in one statement (kim_admin/backends.py).
+    "kim_admin.backends.PermissionBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

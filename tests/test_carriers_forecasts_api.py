@@ -1117,13 +1117,13 @@ LISTS = {
     "forecasts as carrier": (setup_forecasts, LIST, {}, "carrier", lambda n: n, 6),
     # token + user, group, COUNT, page.
     "attachments": (setup_attachments, ATTACHMENTS, {}, "coordinator", lambda n: n, 4),
-    # token + user, group, permissions (user's and group's), COUNT, page.
-    "payments": (setup_payments, PAYMENTS, {}, "coordinator", lambda n: n, 6),
-    "inbox": (setup_inbox, INBOX, {}, "coordinator", lambda n: n, 6),
-    # token + user, group, permissions (2); the carrier's returned and unsent statements,
+    # token + user, group, permissions (user's and group's, one statement), COUNT, page.
+    "payments": (setup_payments, PAYMENTS, {}, "coordinator", lambda n: n, 5),
+    "inbox": (setup_inbox, INBOX, {}, "coordinator", lambda n: n, 5),
+    # token + user, group, permissions (1); the carrier's returned and unsent statements,
     # those that cover a year, and its recipients in this and next year (2). Rows: the n
     # drafts and this and next year's missing forecast at the position's recipient.
-    "inbox as carrier": (setup_due, INBOX, {}, "carrier", lambda n: min(n + 2, 1000), 9),
+    "inbox as carrier": (setup_due, INBOX, {}, "carrier", lambda n: min(n + 2, 1000), 8),
     # token + user (an admin has no group to load), COUNT, page.
     "closings": (setup_closings, CLOSINGS, {"year": CLOSED_YEAR}, "admin", lambda n: n, 3),
     # One carrier at one recipient, whatever its number of positions and payments: token +

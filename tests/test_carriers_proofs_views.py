@@ -303,8 +303,8 @@ def many_proofs(orgs, n):
 
 
 # session, user, groups, permissions, count, rows, filter choices, header, tabs' checks …
-LIST_QUERIES = 10
-INBOX_QUERIES = 8
+LIST_QUERIES = 9
+INBOX_QUERIES = 7
 
 
 @pytest.mark.parametrize("n", [10, 1000])

@@ -274,6 +274,6 @@ def test_list_endpoint_query_count_is_constant(
 
 
 # Session, user, groups, permissions, count, totals, rows, filter choices (splits, towns).
-LIST_PAGE_QUERIES = 11
+LIST_PAGE_QUERIES = 10
 # Token, user, groups, count, rows (joined), permissions.
-LIST_API_QUERIES = 6
+LIST_API_QUERIES = 5

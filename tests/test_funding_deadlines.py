@@ -390,10 +390,10 @@ def bulk_agreements(recipient, count):
     )
 
 
-# Session, user, groups, organisation (4), the permissions of the navigation (2), the
+# Session, user, groups, organisation (4), the permissions of the navigation (1), the
 # deadlines: due date, submissions, notices, proofs of use, agreements, carrier proofs,
 # positions, forecasts (8).
-PAGE_QUERIES = 14
+PAGE_QUERIES = 13
 API_QUERIES = 11
 
 

@@ -471,9 +471,9 @@ def test_notice_page_with_its_history_query_count_is_constant(client, login_as, 
     assert response.status_code == 200
     assert len(response.context["notice_history"].entries) == n + 1
     # The same for 1 and for 20 amendments: session, user, groups, the notice, permissions
-    # (2), the scope check, the history's versions with their blocks (2), the menu's count,
+    # (1), the scope check, the history's versions with their blocks (2), the menu's count,
     # the organisation (page header), the notice's own blocks.
-    assert len(queries) == 12
+    assert len(queries) == 11
 
 
 def test_the_list_total_does_not_add_an_amendment_to_its_notice(client, login_as, city, blocks):

@@ -177,3 +177,53 @@ class TestRestrict:
     def test_inactive_user_sees_nothing(self, plan):
         user = UserFactory(role="finance", organisation=plan["leverkusen"], is_active=False)
         assert visible(user) == set()
+
+
+class TestPermissionBackend:
+    """kim_admin.backends.PermissionBackend gives each user exactly the permissions Django's
+    own ModelBackend gives, in one statement."""
+
+    def django_says(self, user) -> set[str]:
+        from django.contrib.auth.backends import ModelBackend
+
+        return ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+
+    def ours(self, user) -> set[str]:
+        from kim_admin.backends import PermissionBackend
+
+        return PermissionBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+
+    @pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN])
+    def test_each_role_as_django_says(self, role):
+        user = UserFactory(role=role.value)
+        assert self.ours(user) == self.django_says(user)
+        assert "staffing.view_position" in self.ours(user)
+
+    def test_own_permissions_and_two_groups_together(self):
+        from django.contrib.auth.models import Permission
+
+        user = UserFactory(role=Role.COUNCIL.value)
+        user.groups.add(Group.objects.get(name=Role.FINANCE.value))
+        user.user_permissions.add(Permission.objects.get(codename="change_user"))
+        ours = self.ours(user)
+        assert ours == self.django_says(user)
+        assert {"kim_admin.change_user", "staffing.change_position"} <= ours
+
+    def test_no_group_nothing_inactive_nothing_superuser_everything(self):
+        from django.contrib.auth.models import Permission
+
+        nobody = UserFactory()
+        assert self.ours(nobody) == self.django_says(nobody) == set()
+        inactive = UserFactory(role=Role.FINANCE.value, is_active=False)
+        assert self.ours(inactive) == set()
+        boss = UserFactory(is_superuser=True)
+        assert len(self.ours(boss)) == Permission.objects.count()
+
+    def test_a_request_asks_once_with_one_statement(self, django_assert_num_queries):
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.get(pk=UserFactory(role=Role.FINANCE.value).pk)
+        with django_assert_num_queries(1):
+            assert user.has_perm("staffing.change_position")
+            assert not user.has_perm("kim_admin.change_user")
+            assert user.has_perm("funding.view_scenario")

@@ -141,7 +141,7 @@ def test_bad_input_answers_400_in_german(finance, overrides, field, message):
 
 # The token with its user, the user's role, its permissions, the count and the page of rows
 # with recipient, scenario, publisher and latest version. No query per row.
-API_LIST_QUERIES = 6
+API_LIST_QUERIES = 5
 
 
 @pytest.mark.parametrize("n", [10, 1000])

@@ -956,11 +956,11 @@ def many_positions(city, block, n: int) -> bytes:
     )
 
 
-# Both: session, user, role (groups), permissions (2), the recipient, load_state (6: positions,
+# Both: session, user, role (groups), permissions (1), the recipient, load_state (6: positions,
 # occupancies, costs, organisations, blocks, pay grades), the session's save (3 with its
-# savepoint). Upload: the same 15 for 10 or 200 positions; preview: the same.
-UPLOAD_QUERIES = 15
-PREVIEW_QUERIES = 15
+# savepoint). Upload: the same 14 for 10 or 200 positions; preview: the same.
+UPLOAD_QUERIES = 14
+PREVIEW_QUERIES = 14
 
 
 @pytest.mark.parametrize("n", [10, 200])
