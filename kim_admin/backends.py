@@ -16,17 +16,17 @@ backend, superusers and inactive users as there (``tests/test_kim_admin_roles.py
 
 from __future__ import annotations
 
-from functools import cache
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
 
+# The statement of each database vendor (its quoting), written at its first use.
+_statements: dict[str, str] = {}
 
-@cache
-def _statement(vendor: str, quote) -> str:
+
+def _statement(quote) -> str:
     """The user's own and the user's groups' permissions, as (app label, codename) rows."""
     user_model = get_user_model()
     own = user_model._meta.get_field("user_permissions")
@@ -58,7 +58,9 @@ class PermissionBackend(ModelBackend):
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
             connection = connections[router.db_for_read(Permission)]
-            sql = _statement(connection.vendor, connection.ops.quote_name)
+            sql = _statements.get(connection.vendor)
+            if sql is None:
+                sql = _statements[connection.vendor] = _statement(connection.ops.quote_name)
             with connection.cursor() as cursor:
                 cursor.execute(sql, [user_obj.pk, user_obj.pk])
                 user_obj._perm_cache = {f"{app}.{codename}" for app, codename in cursor}
