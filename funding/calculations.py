@@ -216,11 +216,7 @@ class Amounts:
 
     @property
     def own_share(self) -> Decimal:
-        # total_cost - funding, the same two sums spelled out (read for every position: not
-        # through two more properties)
-        return (self.personnel_cost + self.material_cost) - (
-            self.funding_personnel + self.funding_material
-        )
+        return self.total_cost - self.funding
 
     def __add__(self, other: Amounts) -> Amounts:
         return Amounts(
@@ -1021,21 +1017,13 @@ def _by_block(plan, results, programme_by_block, block_fte) -> tuple[BlockResult
 def _by_employer(plan, results, programme_by_block) -> tuple[GroupResult, ...]:
     # key -> [label, the group's amounts]
     groups: dict[str, list] = {}
-    # (employer slug, department) -> its group: the key and label made once per pair, not
-    # once per position
-    by_pair: dict[tuple[str, str], list] = {}
     for r in results:
-        position = r.position
-        employer = position.employer
-        entry = by_pair.get((employer.slug, position.department))
+        employer = r.position.employer
+        key = employer.slug + (f"/{r.position.department}" if r.position.department else "")
+        entry = groups.get(key)
         if entry is None:
-            department = position.department
-            key = employer.slug + (f"/{department}" if department else "")
-            entry = groups.get(key)
-            if entry is None:
-                label = employer.name + (f" – {department}" if department else "")
-                entry = groups[key] = [label, []]
-            by_pair[(employer.slug, department)] = entry
+            label = employer.name + (f" – {r.position.department}" if r.position.department else "")
+            entry = groups[key] = [label, []]
         entry[1].append(r.amounts)
     for entry in groups.values():
         entry[1] = Amounts.total(entry[1])

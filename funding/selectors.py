@@ -338,21 +338,29 @@ def _unconverted(
             return []
         columns = list(zip(*rows, strict=True))
         for pos, functions, expression, known in converters:
-            column = list(columns[pos])
-            for i, sent in enumerate(column):
-                of_type = known[sent.__class__]
-                value = of_type.get(sent, _UNKNOWN)
-                if value is _UNKNOWN:
-                    value = sent
-                    for function in functions:
-                        value = function(value, expression, connection)
-                    if not (sent.__class__ is float and sent == 0):  # 0.0 and -0.0 are equal
-                        of_type[sent] = value
-                column[i] = value
-            columns[pos] = column
+            columns[pos] = _convert_by_type(columns[pos], functions, expression, connection, known)
         return list(zip(*columns, strict=True))
 
     return rows, convert
+
+
+def _convert_by_type(values, functions, expression, connection, known: dict) -> list:
+    """``values`` converted as the ORM converts them, each (type, value) once: ``known`` is
+    {type: {value as sent: value converted}} (by type first: 1 and 1.0 are equal keys), kept
+    by the caller across calls. A float zero is converted each time: 0.0 and -0.0 are equal
+    keys but convert differently."""
+    converted = []
+    for sent in values:
+        of_type = known[sent.__class__]
+        value = of_type.get(sent, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = sent
+            for function in functions:
+                value = function(value, expression, connection)
+            if not (sent.__class__ is float and sent == 0):
+                of_type[sent] = value
+        converted.append(value)
+    return converted
 
 
 def _convert_column(values: tuple, functions, expression, connection) -> tuple:
@@ -374,17 +382,7 @@ def _convert_column(values: tuple, functions, expression, connection) -> tuple:
     if classes <= {date} and _keeps_dates(functions, connection):
         return values  # what the converter would return: the same dates and Nones
     if len(classes) > 1 or (float in classes and 0 in values):
-        by_type: dict[type, dict] = defaultdict(dict)  # as ``_unconverted``'s ``convert``
-        converted = []
-        for value in values:
-            of_type = by_type[value.__class__]
-            result = of_type.get(value, _UNKNOWN)
-            if result is _UNKNOWN:
-                result = apply(value)
-                if not (value.__class__ is float and value == 0):
-                    of_type[value] = result
-            converted.append(result)
-        return tuple(converted)
+        return tuple(_convert_by_type(values, functions, expression, connection, defaultdict(dict)))
     known = {value: apply(value) for value in dict.fromkeys(values)}
     return tuple(map(known.__getitem__, values))
 
