@@ -78,6 +78,22 @@ def django_db_setup(
         teardown_databases(old_config, verbosity=verbosity)
 
 
+# What gives a test the database: pytest-django refuses every query of a test without one of
+# these (or the ``django_db`` mark), so a test without them cannot touch a database.
+DATABASE_FIXTURES = {"_django_db_helper", "db", "transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that use no database ``database_free``: they give the same result on
+    SQLite and on PostgreSQL, so CI runs them once, in its SQLite run (its PostgreSQL run
+    passes ``-m "not database_free"``). The engine's and the rules' tests, about 120."""
+    for item in items:
+        if not item.get_closest_marker("django_db") and not DATABASE_FIXTURES.intersection(
+            item.fixturenames
+        ):
+            item.add_marker(pytest.mark.database_free)
+
+
 def pytest_generate_tests(metafunc):
     """Role arguments of the generic page tests come from their class's declaration."""
     from tests.generic import generate_role_parameters
