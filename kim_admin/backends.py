@@ -1,5 +1,5 @@
 """The sign-in backend for local accounts: Django's ``ModelBackend`` with its permission
-lookup in one prepared statement.
+lookup in one prepared statement, and the user of each request loaded with its role.
 
 Every page and endpoint asks ``user.has_perm`` at least once, and the user object is new with
 every request, so Django's backend loads the user's permissions anew each time: two ORM
@@ -12,6 +12,11 @@ changed by an administrator counts at the next request, in every process).
 
 What a user may do is unchanged: the same ``"app_label.codename"`` strings as Django's
 backend, superusers and inactive users as there (``tests/test_kim_admin_roles.py``).
+
+Every page reads the user's role too (the navigation, the scoping of every query), which cost
+a query of its own on every request. The user a request starts with (``get_user`` of the
+session's backend, the API token's user) now brings the name of its role group along, in the
+query that loads it (``with_role``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,12 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
+from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from kim_admin.roles import Role
 
 # The statement of each database vendor (its quoting), written at its first use.
 _statements: dict[str, str] = {}
@@ -50,7 +61,30 @@ def _statement(quote) -> str:
     )
 
 
+def role_group(user_ref: str = "pk") -> Subquery:
+    """The name of the user's role group that ``User.role`` takes (the first of ``Role``'s
+    order that the user holds; None without one), for the user ``user_ref`` refers to."""
+    roles = [role.value for role in Role]
+    order = Case(*(When(name=name, then=Value(rank)) for rank, name in enumerate(roles)))
+    held = Group.objects.filter(user=OuterRef(user_ref), name__in=roles)
+    return Subquery(held.order_by(order).values("name")[:1])
+
+
+def with_role(users):
+    """The users of the queryset with their role group's name (``role_group``)."""
+    return users.annotate(role_group=role_group())
+
+
 class PermissionBackend(ModelBackend):
+    def get_user(self, user_id):
+        """The session's user, with its role (Django's ``ModelBackend.get_user`` otherwise)."""
+        user_model = get_user_model()
+        try:
+            user = with_role(user_model._default_manager).get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
@@ -65,3 +99,23 @@ class PermissionBackend(ModelBackend):
                 cursor.execute(sql, [user_obj.pk, user_obj.pk])
                 user_obj._perm_cache = {f"{app}.{codename}" for app, codename in cursor}
         return user_obj._perm_cache
+
+
+class RoleTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, the token's user loaded with its role (``with_role``);
+    DRF's own answers (its texts, translated by its catalogue)."""
+
+    def authenticate_credentials(self, key):
+        model = self.get_model()
+        try:
+            token = (
+                model.objects.select_related("user")
+                .annotate(role_group=role_group("user_id"))
+                .get(key=key)
+            )
+        except model.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        token.user.role_group = token.role_group
+        return (token.user, token)

@@ -35,10 +35,16 @@ class User(AbstractUser):
 
     @cached_property
     def role(self) -> Role | None:
-        """The user's role: admin for superusers, else the first role group held."""
+        """The user's role: admin for superusers, else the first role group held.
+
+        A user loaded for a request (``kim_admin.backends.with_role``) brings the name of
+        that group along (``role_group``); any other user asks for its groups."""
         if self.is_superuser:
             return Role.ADMIN
-        names = set(self.groups.values_list("name", flat=True))
+        if "role_group" in self.__dict__:
+            names = {self.role_group}
+        else:
+            names = set(self.groups.values_list("name", flat=True))
         for role in Role:
             if role.value in names:
                 return role

@@ -222,7 +222,8 @@ MEDIA_URL = "media/"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, the user loaded with its role (kim_admin/backends.py).
+        "kim_admin.backends.RoleTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["kim_admin.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

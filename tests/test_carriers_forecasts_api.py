@@ -969,7 +969,7 @@ def test_users_without_a_role_or_login_get_nothing(caritas_data):
 # --- Query counts --------------------------------------------------------------------------------
 #
 # Each list answers in the same number of queries for 10 and 1,000 rows. Token requests:
-# token + user (1), then per role the group (1) for ``role``; the rest is per endpoint.
+# token + user with its role (1); the rest is per endpoint.
 
 
 @pytest.fixture
@@ -1112,24 +1112,24 @@ CLOSED_YEAR = 2099
 
 # name -> (setup, path, query, role, rows expected for n, queries)
 LISTS = {
-    # token + user, group, COUNT, page, lines, attachments (the scope is the permission).
-    "forecasts": (setup_forecasts, LIST, {}, "coordinator", lambda n: n, 6),
-    "forecasts as carrier": (setup_forecasts, LIST, {}, "carrier", lambda n: n, 6),
-    # token + user, group, COUNT, page.
-    "attachments": (setup_attachments, ATTACHMENTS, {}, "coordinator", lambda n: n, 4),
-    # token + user, group, permissions (user's and group's, one statement), COUNT, page.
-    "payments": (setup_payments, PAYMENTS, {}, "coordinator", lambda n: n, 5),
-    "inbox": (setup_inbox, INBOX, {}, "coordinator", lambda n: n, 5),
-    # token + user, group, permissions (1); the carrier's returned and unsent statements,
+    # token + user with its role, COUNT, page, lines, attachments (the scope is the permission).
+    "forecasts": (setup_forecasts, LIST, {}, "coordinator", lambda n: n, 5),
+    "forecasts as carrier": (setup_forecasts, LIST, {}, "carrier", lambda n: n, 5),
+    # token + user with its role, COUNT, page.
+    "attachments": (setup_attachments, ATTACHMENTS, {}, "coordinator", lambda n: n, 3),
+    # token + user with its role, permissions (user's and group's, one statement), COUNT, page.
+    "payments": (setup_payments, PAYMENTS, {}, "coordinator", lambda n: n, 4),
+    "inbox": (setup_inbox, INBOX, {}, "coordinator", lambda n: n, 4),
+    # token + user with its role, permissions (1); the carrier's returned and unsent statements,
     # those that cover a year, and its recipients in this and next year (2). Rows: the n
     # drafts and this and next year's missing forecast at the position's recipient.
-    "inbox as carrier": (setup_due, INBOX, {}, "carrier", lambda n: min(n + 2, 1000), 8),
+    "inbox as carrier": (setup_due, INBOX, {}, "carrier", lambda n: min(n + 2, 1000), 7),
     # token + user (an admin has no group to load), COUNT, page.
     "closings": (setup_closings, CLOSINGS, {"year": CLOSED_YEAR}, "admin", lambda n: n, 3),
     # One carrier at one recipient, whatever its number of positions and payments: token +
-    # user, group, the pairs, the organisations, the two approved statements, their lines,
-    # the payments, the carrier's positions, and the engine's year (14) for the effect.
-    "actuals": (setup_actuals, ACTUALS, {"year": YEAR}, "coordinator", lambda n: 1, 24),
+    # user with its role, the pairs, the organisations, the two approved statements, their
+    # lines, the payments, the carrier's positions, and the engine's year (14) for the effect.
+    "actuals": (setup_actuals, ACTUALS, {"year": YEAR}, "coordinator", lambda n: 1, 23),
 }
 
 

@@ -502,7 +502,7 @@ def test_forecast_list_query_count_is_the_same_for_10_and_1000_rows(
 ):
     _many_forecasts(orgs, n)
     as_user(client, people["coordinator"])
-    # session, user, groups (role), permissions, count, rows, totals-free table, filter choices,
+    # session, user with its role, permissions, count, rows, totals-free table, filter choices,
     # the header's organisation, tabs' permission checks.
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(LIST)
@@ -544,9 +544,9 @@ def test_inbox_query_count_is_the_same_for_10_and_1000_rows(
 
 
 # +1 each for a coordinator: the forecasts waiting for them, counted in the navigation.
-LIST_QUERIES = 9
-PAYMENT_QUERIES = 9
-INBOX_QUERIES = 7
+LIST_QUERIES = 8
+PAYMENT_QUERIES = 8
+INBOX_QUERIES = 6
 
 
 def test_the_home_page_names_the_approved_forecasts_its_figures_come_from(client, people):

@@ -302,9 +302,9 @@ def many_proofs(orgs, n):
     )
 
 
-# session, user, groups, permissions, count, rows, filter choices, header, tabs' checks …
-LIST_QUERIES = 9
-INBOX_QUERIES = 7
+# session, user with its role, permissions, count, rows, filter choices, header, tabs' checks …
+LIST_QUERIES = 8
+INBOX_QUERIES = 6
 
 
 @pytest.mark.parametrize("n", [10, 1000])

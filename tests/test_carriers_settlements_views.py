@@ -273,7 +273,7 @@ def test_list_endpoint_query_count_is_constant(
     assert len(response.json()["results"]) == n
 
 
-# Session, user, groups, permissions, count, totals, rows, filter choices (splits, towns).
-LIST_PAGE_QUERIES = 10
-# Token, user, groups, count, rows (joined), permissions.
-LIST_API_QUERIES = 5
+# Session, user with its role, permissions, count, totals, rows, filter choices (splits, towns).
+LIST_PAGE_QUERIES = 9
+# Token and user with its role, count, rows (joined), permissions.
+LIST_API_QUERIES = 4

@@ -883,10 +883,10 @@ def test_agreement_list_query_count_is_constant(
         through(forwardingagreement=a, position=p)
         for a, p in zip(agreements, positions, strict=True)
     )
-    # session, user, permissions (1), role, organisation (page header), count, totals, page
+    # session, user with its role, permissions (1), organisation (page header), count, totals, page
     # rows with their carriers, payers and position figures.
     # +2 for the filter selects (carrier, payer), queried once per page.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(AGREEMENTS)
     assert response.context["table"].totals == {"positions_fte": D(n)}
 
@@ -905,10 +905,10 @@ def test_split_list_query_count_is_constant(client, login_as, county, n, django_
     CostSplitMember.objects.bulk_create(
         CostSplitMember(split=s, organisation=t) for s, t in zip(splits, towns, strict=True)
     )
-    # session, user, permissions (1), role, organisation (page header), count, totals, page
+    # session, user with its role, permissions (1), organisation (page header), count, totals, page
     # rows, their towns, the forecasts waiting for the coordinator (navigation).
     # +2 for the filter selects (employer town, member town), queried once per page.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(SPLITS)
     assert response.status_code == 200
 
@@ -923,9 +923,9 @@ def test_organisation_list_query_count_is_constant(
         Organisation(name=f"Gemeinde {i}", slug=f"g-{i}", kind="town", parent=county)
         for i in range(n)
     )
-    # session, user, permissions (1), role, organisation (page header), count, page rows with
+    # session, user with its role, permissions (1), organisation (page header), count, page rows with
     # their counties.
     # +1 for the filter selects (county), queried once per page.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(ORGANISATIONS)
     assert response.status_code == 200

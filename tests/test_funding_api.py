@@ -507,9 +507,9 @@ LISTS = {
     "api:forwardingagreement-list": (ForwardingAgreement, build_forwarding_agreements, 4),
     "api:costsplit-list": (CostSplit, build_cost_splits, 5),
 }
-# Every other role adds its group (1) and the permission check (user + group permissions: 1,
-# one statement, kim_admin/backends.py).
-ROLE_EXTRA_QUERIES = 2
+# Every other role adds the permission check (user + group permissions: 1, one statement,
+# kim_admin/backends.py); its role comes with the user (kim_admin.backends.with_role).
+ROLE_EXTRA_QUERIES = 1
 
 
 @pytest.mark.parametrize("n", [10, 1000])

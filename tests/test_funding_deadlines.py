@@ -390,11 +390,11 @@ def bulk_agreements(recipient, count):
     )
 
 
-# Session, user, groups, organisation (4), the permissions of the navigation (1), the
+# Session, user with its role, organisation (3), the permissions of the navigation (1), the
 # deadlines: due date, submissions, notices, proofs of use, agreements, carrier proofs,
 # positions, forecasts (8).
-PAGE_QUERIES = 13
-API_QUERIES = 11
+PAGE_QUERIES = 12
+API_QUERIES = 10
 
 
 @pytest.mark.parametrize("count", [10, 1000])

@@ -470,10 +470,10 @@ def test_notice_page_with_its_history_query_count_is_constant(client, login_as, 
         response = client.get(original.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["notice_history"].entries) == n + 1
-    # The same for 1 and for 20 amendments: session, user, groups, the notice, permissions
+    # The same for 1 and for 20 amendments: session, user with its role, the notice, permissions
     # (1), the scope check, the history's versions with their blocks (2), the menu's count,
     # the organisation (page header), the notice's own blocks.
-    assert len(queries) == 11
+    assert len(queries) == 10
 
 
 def test_the_list_total_does_not_add_an_amendment_to_its_notice(client, login_as, city, blocks):

@@ -289,12 +289,12 @@ def test_overview_is_read_only(finance_api, plan):
 
 # --- Query count ------------------------------------------------------------------------------
 
-# Token + user (1), the user's role (1), the recipient (1), the year's plan (selectors.year_plan:
+# Token + user with its role (1), the recipient (1), the year's plan (selectors.year_plan:
 # positions, occupancies, costs, cost table, served towns, forwarding agreements, cost splits,
 # split members, split positions, block names, rates, grant notices, programme costs, revenue
 # accounts: 14); a scenario adds its lookup (1). Without a cost split in force the selector
 # skips the two queries of split members and split positions.
-OVERVIEW_QUERIES = 19
+OVERVIEW_QUERIES = 18
 
 
 def bulk_plan(n, recipient, block, scenario=None):

@@ -44,8 +44,8 @@ def test_page_query_count_is_constant(client, login_as, city, n, django_assert_n
         PayRise(effective_from=date(2030 + i // 12, i % 12 + 1, 1), percent=D("1.0"))
         for i in range(n)
     )
-    # session, user, permissions (1), role, organisation (page header), count, page rows.
-    with django_assert_num_queries(7):
+    # session, user with its role, permissions (1), organisation (page header), count, page rows.
+    with django_assert_num_queries(6):
         response = client.get(PAGE)
     assert response.status_code == 200
 

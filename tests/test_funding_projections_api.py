@@ -176,9 +176,9 @@ def test_list_query_count_is_pinned(city, finance, n, django_assert_num_queries)
         for p in projections
     )
     api = token_client(finance)
-    # Token and user, the role's permissions, count, page, one query per nested list: the
+    # Token and user with its role, the role's permissions, count, page, one query per nested list: the
     # same for 10 and for 200 projections.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = api.get(LIST + "?page_size=500")
     assert response.status_code == 200
 

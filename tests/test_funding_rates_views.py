@@ -42,9 +42,9 @@ class TestFundingRatePages(generic.ObjectPages):
     edit_changes = {"amount": "59.000,00"}
     changed = {"amount": D("59000.00"), "valid_from": date(2026, 4, 1)}
     history_shows = "57.000,00 → 59.000,00"
-    # 7 for the page itself (session, user, role, permissions, count, rows, ...), +2 for the
-    # filter selects (programme, block): test_list_query_count_is_constant.
-    list_queries = 9
+    # 6 for the page itself (session, user with its role, permissions, count, rows, ...), +2 for
+    # the filter selects (programme, block): test_list_query_count_is_constant.
+    list_queries = 8
 
 
 def form_data(block, city, **overrides):
@@ -188,9 +188,9 @@ def test_list_query_count_is_constant(client, login_as, city, n, django_assert_n
         )
         for i in range(n)
     )
-    # 7 for the page itself (session, user, role, permissions, count, rows, ...), +2 for the
-    # filter selects (programme, block), one query each per page.
-    with django_assert_num_queries(9):
+    # 6 for the page itself (session, user with its role, permissions, count, rows, ...), +2 for
+    # the filter selects (programme, block), one query each per page.
+    with django_assert_num_queries(8):
         response = client.get(LIST)
     assert response.status_code == 200
 

@@ -121,7 +121,7 @@ class TestGrantNoticePages(generic.ObjectPages):
     # The factory's notice was issued on 15.02.2023.
     history_shows = "15.02.2023 → 16.12.2020"
     # As test_notice_list_query_count_is_constant.
-    list_queries = 10
+    list_queries = 9
 
 
 class TestProgrammeCostPages(generic.ObjectPages):
@@ -139,7 +139,7 @@ class TestProgrammeCostPages(generic.ObjectPages):
     # The factory's cost is 49,000.00.
     history_shows = "49.000,00 → 48.500,50"
     # As test_programme_cost_list_query_count_is_constant.
-    list_queries = 9
+    list_queries = 8
 
 
 class TestRevenueAccountPages(generic.ObjectPages):
@@ -642,10 +642,10 @@ def test_notice_list_query_count_is_constant(
         for notice in notices
         for number in (1, 2)
     )
-    # session, user, permissions (1), role, organisation (page header), count, totals, page
+    # session, user with its role, permissions (1), organisation (page header), count, totals, page
     # rows, their blocks with the building blocks.
     # +1 for the filter selects (programme), queried once per page.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(NOTICES)
     assert response.status_code == 200
     assert response.context["table"].totals == {"approved_fte": D(2 * n)}
@@ -667,10 +667,10 @@ def test_programme_cost_list_query_count_is_constant(
         )
         for i in range(n)
     )
-    # session, user, permissions (1), role, organisation (page header), count, totals, page
+    # session, user with its role, permissions (1), organisation (page header), count, totals, page
     # rows.
     # +1 for the filter selects (block), queried once per page.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(COSTS)
     assert response.context["table"].totals == {"amount": D("10.00") * n}
 
@@ -705,7 +705,7 @@ def test_pay_grade_cost_list_query_count_is_constant(
     PayGradeCost.objects.bulk_create(
         PayGradeCost(pay_grade=g, year=2024, employer_gross_per_fte=D("60000")) for g in grades
     )
-    # session, user, permissions (1), role, organisation (page header), count, page rows.
-    with django_assert_num_queries(7):
+    # session, user with its role, permissions (1), organisation (page header), count, page rows.
+    with django_assert_num_queries(6):
         response = client.get(PAY_GRADES)
     assert response.status_code == 200

@@ -159,12 +159,12 @@ def bulk_carrier_positions(recipient, carrier, count: int):
     )
 
 
-# Session, user, groups, the carrier, the navigation's permissions and waiting count, the
+# Session, user with its role, the carrier, the navigation's permissions and waiting count, the
 # positions, agreements, payments, the due list (statements, coverage, positions per year) and
 # the cost engine's fixed reads for the one recipient, the proofs of use it owes (its open and
 # last year's proofs, its agreements), its deadlines due (the recipients it works for and the
 # eight reads of funding.deadlines.selectors) - never one query per position.
-CARRIER_HOME_QUERIES = 39
+CARRIER_HOME_QUERIES = 38
 
 
 def test_carrier_start_page_query_count_is_the_same_for_10_and_1000_positions(client, city):
@@ -198,9 +198,9 @@ def test_town_without_statements_reads_what_will_appear(client):
     assert "Noch keine Abschläge erfasst." in html
 
 
-# Session, user, groups, the town and its county, the year span, positions, statements (own and
-# issued), advances, the navigation's permissions and the engine's fixed reads.
-TOWN_HOME_QUERIES = 25
+# Session, user with its role, the town and its county, the year span, positions, statements (own
+# and issued), advances, the navigation's permissions and the engine's fixed reads.
+TOWN_HOME_QUERIES = 24
 
 
 def test_town_start_page_query_count_is_the_same_for_10_and_1000_positions(client):
@@ -296,8 +296,8 @@ def test_council_start_page_offers_the_latest_reports(client, city):
     assert "Ihr Eingang" not in html
 
 
-# Coordinator: 23 and the deadlines due (8 reads); the council sees no deadlines.
-@pytest.mark.parametrize(("role", "expected"), [("coordinator", 31), ("council", 21)])
+# Coordinator: 22 and the deadlines due (8 reads); the council sees no deadlines.
+@pytest.mark.parametrize(("role", "expected"), [("coordinator", 30), ("council", 20)])
 def test_start_page_query_count_is_the_same_for_10_and_1000_forecasts(client, city, role, expected):
     """Coordinator: the overview's reads, the inbox counts and the navigation's count;
     council: the overview's reads and the latest reports."""

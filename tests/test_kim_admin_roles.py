@@ -227,3 +227,73 @@ class TestPermissionBackend:
             assert user.has_perm("staffing.change_position")
             assert not user.has_perm("kim_admin.change_user")
             assert user.has_perm("funding.view_scenario")
+
+
+class TestRoleWithTheUser:
+    """The user a request starts with (session, API token, OpenID Connect session) brings its
+    role along in the query that loads it (kim_admin.backends.with_role): the same role that
+    the user's groups give, with no query of its own."""
+
+    def role_from_groups(self, user) -> Role | None:
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.get(pk=user.pk).role
+
+    def loaded(self, user, django_assert_num_queries):
+        """The user as the session's backend loads it, and its role, in one query."""
+        from kim_admin.backends import PermissionBackend
+
+        with django_assert_num_queries(1):
+            loaded = PermissionBackend().get_user(user.pk)
+            role = loaded.role
+        return role
+
+    @pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN])
+    def test_each_role_as_its_groups_say(self, role, django_assert_num_queries):
+        user = UserFactory(role=role.value)
+        assert self.loaded(user, django_assert_num_queries) == role
+        assert self.role_from_groups(user) == role
+
+    def test_of_two_role_groups_the_first_of_the_roles_order(self, django_assert_num_queries):
+        # Role's order: finance before council, whatever order the groups were added in.
+        user = UserFactory(role=Role.COUNCIL.value)
+        user.groups.add(Group.objects.get(name=Role.FINANCE.value))
+        user.groups.add(Group.objects.create(name="Newsletter"))
+        assert self.loaded(user, django_assert_num_queries) == Role.FINANCE
+        assert self.role_from_groups(user) == Role.FINANCE
+
+    def test_no_role_group_no_role_superuser_admin(self, django_assert_num_queries):
+        nobody = UserFactory()
+        nobody.groups.add(Group.objects.create(name="Newsletter"))
+        assert self.loaded(nobody, django_assert_num_queries) is None
+        assert self.role_from_groups(nobody) is None
+        assert self.loaded(UserFactory(is_superuser=True), django_assert_num_queries) == Role.ADMIN
+
+    def test_an_inactive_or_deleted_user_is_none(self):
+        from kim_admin.backends import PermissionBackend
+
+        inactive = UserFactory(role=Role.FINANCE.value, is_active=False)
+        assert PermissionBackend().get_user(inactive.pk) is None
+        assert PermissionBackend().get_user(inactive.pk + 1000) is None
+
+    def test_the_api_token_and_the_oidc_session_load_the_role_too(self, django_assert_num_queries):
+        from rest_framework.authtoken.models import Token
+        from rest_framework.exceptions import AuthenticationFailed
+
+        from kim_admin.backends import RoleTokenAuthentication
+        from kim_admin.oidc import GroupMappingBackend
+
+        user = UserFactory(role=Role.CARRIER.value)
+        token = Token.objects.create(user=user)
+        with django_assert_num_queries(1):
+            authenticated, _token = RoleTokenAuthentication().authenticate_credentials(token.key)
+            assert authenticated == user
+            assert authenticated.role == Role.CARRIER
+        with django_assert_num_queries(1):
+            assert GroupMappingBackend().get_user(user.pk).role == Role.CARRIER
+        with pytest.raises(AuthenticationFailed):
+            RoleTokenAuthentication().authenticate_credentials("0" * 40)
+        user.is_active = False
+        user.save()
+        with pytest.raises(AuthenticationFailed):
+            RoleTokenAuthentication().authenticate_credentials(token.key)

@@ -161,13 +161,14 @@ def test_search_query_count_is_the_same_for_1_and_30_hits(
     for i in range(n):
         PositionFactory(recipient=city, block=block, title=f"Stelle Süd {i}")
     client.force_login(finance)
-    # Session, user and permissions, one query per area (five), the header: 10 for any number.
+    # Session, user (with its role) and permissions, one query per area (five), the header: 9
+    # for any number.
     with django_assert_num_queries(SEARCH_QUERIES):
         response = client.get("/suche/", {"q": "sued"})
     assert response.status_code == 200
 
 
-SEARCH_QUERIES = 10
+SEARCH_QUERIES = 9
 
 
 # --- The search field in the header -----------------------------------------------------------

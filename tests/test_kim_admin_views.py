@@ -214,13 +214,13 @@ def test_user_without_role_or_recipient_gets_a_note(client, city):
 
 # --- query count ------------------------------------------------------------------------------
 
-# Session, user, the user's role groups, the organisation, the year span, the cost overview's
+# Session, user with its role, the organisation, the year span, the cost overview's
 # fixed set of reads (funding.selectors), where the carriers' forecasts stand (1) and the user's
 # permissions for the navigation (1, cached for the request), the deadlines due (8,
 # funding.deadlines.selectors) - never one query per position.
 # The plan's years for the chart come in the same load, with the programme's pay rises for the
 # years carried forward (1). The funds called and received this year for the idle-funds line (1).
-HOME_QUERIES = 31
+HOME_QUERIES = 30
 
 
 def bulk_plan(recipient, count: int):

@@ -341,10 +341,10 @@ def many_reports(recipient, user, n):
     PublishedReport.objects.bulk_create(rows)
 
 
-# Session and user (2), the user's and its groups' permissions (1), its role (1), the count
+# Session and user with its role (2), the user's and its groups' permissions (1), the count
 # and the page of rows with recipient, scenario, publisher and latest version (2), the
 # organisation shown in the header (1). No query per row.
-LIST_QUERIES = 7
+LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("n", [10, 1000])

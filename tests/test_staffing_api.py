@@ -256,10 +256,10 @@ def bulk_plan(n: int, recipient, *, employer=None, town=None) -> list[Position]:
 
 # Queries of one list request with token authentication:
 #   admin: token + user (1), COUNT (1), page (1), one per nested list (positions: 2);
-#   other roles add the role's group (1) and the permission check (user + group perms: 1,
-#   one statement, kim_admin/backends.py).
+#   other roles add the permission check (user + group perms: 1, one statement,
+#   kim_admin/backends.py); their role comes with the user (kim_admin.backends.with_role).
 ADMIN_LIST_QUERIES = {"api:position-list": 5, "api:occupancy-list": 3, "api:positioncost-list": 3}
-ROLE_EXTRA_QUERIES = 2
+ROLE_EXTRA_QUERIES = 1
 
 
 @pytest.mark.parametrize("n", [10, 1000])

@@ -956,11 +956,11 @@ def many_positions(city, block, n: int) -> bytes:
     )
 
 
-# Both: session, user, role (groups), permissions (1), the recipient, load_state (6: positions,
+# Both: session, user with its role, permissions (1), the recipient, load_state (6: positions,
 # occupancies, costs, organisations, blocks, pay grades), the session's save (3 with its
-# savepoint). Upload: the same 14 for 10 or 200 positions; preview: the same.
-UPLOAD_QUERIES = 14
-PREVIEW_QUERIES = 14
+# savepoint). Upload: the same 13 for 10 or 200 positions; preview: the same.
+UPLOAD_QUERIES = 13
+PREVIEW_QUERIES = 13
 
 
 @pytest.mark.parametrize("n", [10, 200])

@@ -163,9 +163,9 @@ def test_the_unit_list_query_count_is_the_same_for_10_and_1000_rows(
     login_as("finance", city)
     client.get(UNITS)  # the session and the user's permissions, once
 
-    # session, user, permissions (1), role, count, organisation (page header), the page's rows
-    # with their position counts (one query): 8 for any number of units.
-    with django_assert_num_queries(7):
+    # session, user with its role, permissions (1), count, organisation (page header), the page's
+    # rows with their position counts (one query): 6 for any number of units.
+    with django_assert_num_queries(6):
         response = client.get(UNITS)
     assert response.status_code == 200
     assert response.context["result_count"] == n

@@ -178,9 +178,9 @@ def test_unit_list_query_count_is_constant_for_finance(n, django_assert_num_quer
     )
     client = token_client(UserFactory(role="finance", organisation=recipient))
 
-    # + the role's group and the permission check (user and group permissions, one statement), as for
-    # positions (tests/test_staffing_api.py).
-    with django_assert_num_queries(UNIT_LIST_QUERIES + 2):
+    # + the permission check (user and group permissions, one statement; the role comes with the
+    # user), as for positions (tests/test_staffing_api.py).
+    with django_assert_num_queries(UNIT_LIST_QUERIES + 1):
         response = client.get(reverse("api:organisationalunit-list"), {"limit": 1000})
 
     assert response.data["count"] == n

@@ -34,10 +34,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 NBSP = "\u00a0"
 LIST = "/stellen/"
-# session, user, permissions (1), role, year span, FTE total, filtered ids, recipients, the
+# session, user with its role, permissions (1), year span, FTE total, filtered ids, recipients, the
 # engine's selector (12), count, page rows, filter choices (blocks, employers, carriers,
 # towns, pay grades, scenarios), the header's organisation.
-LIST_QUERIES = 31
+LIST_QUERIES = 30
 
 
 def euro(text: str) -> str:
@@ -585,11 +585,11 @@ def test_position_page_query_count_is_the_same_for_1_and_10_rows(
 ):
     login(client, world, "finance")
     position = _position_with_rows(world, n)
-    # session, user, role groups, permissions (1), position, change scope, towns, periods,
+    # session, user with its role, permissions (1), position, change scope, towns, periods,
     # costs, the engine's selector (12, and the pay rises with which the years after the last
     # with figures are carried forward), the year's state, history (4), the header's
     # organisation.
-    with django_assert_num_queries(30):
+    with django_assert_num_queries(29):
         response = client.get(f"{LIST}{position.pk}/")
     assert response.status_code == 200
     assert len(response.context["occupancies"]) == n
@@ -605,9 +605,9 @@ def test_history_page_query_count_is_the_same_for_1_and_10_rows(
     for occupancy in position.occupancies.all():
         occupancy.note = "geändert"
         occupancy.save()
-    # session, user, role groups, position, history (4), the header's organisation and
+    # session, user with its role, position, history (4), the header's organisation and
     # navigation permissions (1).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(f"{LIST}{position.pk}/verlauf/")
     assert len(response.context["entries"]) == 1 + 4 * n
 
