@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from kim_admin.backends import with_role
+from kim_admin.backends import user_with_role
 from kim_admin.roles import Role
 
 logger = logging.getLogger(__name__)
@@ -126,11 +126,8 @@ class GroupMappingBackend(OIDCAuthenticationBackend):
         return self.UserModel.objects.filter(oidc_subject=claims["sub"])
 
     def get_user(self, user_id):
-        """The session's user, with its role (``kim_admin.backends.with_role``)."""
-        try:
-            return with_role(self.UserModel.objects).get(pk=user_id)
-        except self.UserModel.DoesNotExist:
-            return None
+        """The session's user, with its role (``kim_admin.backends.user_with_role``)."""
+        return user_with_role(user_id)
 
     def _username(self, claims) -> str:
         wanted = (claims.get("preferred_username") or claims.get("email") or "").strip()[:120]

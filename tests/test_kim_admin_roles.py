@@ -269,6 +269,23 @@ class TestRoleWithTheUser:
         assert self.role_from_groups(nobody) is None
         assert self.loaded(UserFactory(is_superuser=True), django_assert_num_queries) == Role.ADMIN
 
+    def test_the_raw_statement_loads_what_the_orm_loads(self, django_assert_num_queries):
+        """user_with_role runs the ORM's own SQL of with_role(users).filter(pk=…), compiled
+        once: every field of the instance is the ORM's, and so is the role."""
+        from django.contrib.auth import get_user_model
+
+        from kim_admin.backends import user_with_role, with_role
+
+        user = UserFactory(role=Role.TOWN.value, first_name="Jana", email="jana@example.org")
+        orm = with_role(get_user_model().objects).get(pk=user.pk)
+        with django_assert_num_queries(1):
+            loaded = user_with_role(user.pk)
+        fields = [field.attname for field in get_user_model()._meta.concrete_fields]
+        assert [getattr(loaded, f) for f in fields] == [getattr(orm, f) for f in fields]
+        assert loaded.role_group == orm.role_group == Role.TOWN.value
+        assert not loaded._state.adding
+        assert loaded.pk == user.pk and user_with_role(user.pk + 1000) is None
+
     def test_an_inactive_or_deleted_user_is_none(self):
         from kim_admin.backends import PermissionBackend
 
