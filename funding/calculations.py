@@ -546,7 +546,8 @@ def compute_year(plan: YearPlan) -> YearOverview:
     # (kind, block) -> (monthly rates, whether capped, whether no rate is in force at all,
     # the rates' amounts as the funding rule names them)
     rates_cache: dict[tuple[str, int], tuple[list[Rate | None], bool, bool, str | None]] = {}
-    # block -> ((monthly rates, whether capped) of each of SUPPLEMENTARY_KINDS)
+    # block -> ((monthly rates, whether capped) of each of SUPPLEMENTARY_KINDS with a rate in
+    # force in the year)
     supplementary_cache: dict[int, tuple[tuple[list[Rate | None], bool], ...]] = {}
     texts = rate_texts()
     warning_texts = _Texts()
@@ -565,10 +566,18 @@ def compute_year(plan: YearPlan) -> YearOverview:
         return found
 
     def supplementary_of(block: int) -> tuple[tuple[list[Rate | None], bool], ...]:
+        """The supplementary kinds a position of the block is funded by. A kind without a rate
+        in force in any month of the year is left out: its allowance is 0.00 for every
+        position (``rules.workplace_allowance`` of no rate), which added to ZERO leaves
+        ZERO (most blocks have no workplace allowance: one call per position saved)."""
         found = supplementary_cache.get(block)
         if found is None:
             found = supplementary_cache[block] = tuple(
-                rates_of(kind, block)[:2] for kind in SUPPLEMENTARY_KINDS
+                (monthly, capped)
+                for monthly, capped, no_rate, _amounts in (
+                    rates_of(kind, block) for kind in SUPPLEMENTARY_KINDS
+                )
+                if not no_rate
             )
         return found
 
