@@ -1115,15 +1115,21 @@ def _pay_rises() -> tuple[carrying.PayRise, ...]:
 
 
 def _programme_costs(recipient_ids, years, scenario_id, closed):
-    """Programme costs per (recipient, year); per block and category the best status counts
-    (the same ``cost_rank`` as positions: actual figures in closed years only). A year without
-    any takes the last earlier year's, marked as carried forward (seed 001 counts the events
-    budget of 49,000 every year; material costs carry without pay rises)."""
+    """Programme costs per (recipient, year asked for); per block and category the best
+    status counts (the same ``cost_rank`` as positions: actual figures in closed years only).
+    A year without any takes the last earlier year's, marked as carried forward (seed 001
+    counts the events budget of 49,000 every year; material costs carry without pay rises).
+
+    The rows of every year up to the last are ranked (a year is carried from the last one
+    with costs), but items are made only for the years asked for: in the state's overview of
+    one year, some 80 of 471 rows."""
     last = max(years)
+    # (rid, year, block, category) -> (precedence, the rows with it)
     best: dict[tuple[int, int, int, str], tuple[int, list]] = {}
-    for rid, year, block, category, status, amount, product, account, description in _converted(
+    for row in _converted(
         _statement("programme costs", _programme_costs_query, recipient_ids, last, scenario_id)
     ):
+        rid, year, block, category, status = row[:5]
         key = (rid, year, block, category)
         rank = cost_rank(status, (rid, year) in closed)
         if rank is None:
@@ -1131,31 +1137,36 @@ def _programme_costs(recipient_ids, years, scenario_id, closed):
         if key not in best or best[key][0] < rank:
             best[key] = (rank, [])
         if best[key][0] == rank:
-            best[key][1].append(
-                calc.ProgrammeCostItem(
-                    block=block,
-                    category=category,
-                    amount=amount,
-                    source=status,
-                    budget_product=product,
-                    ledger_account=account,
-                    description=description,
-                )
+            best[key][1].append(row)
+    rows_of = defaultdict(list)
+    for (rid, year, _block, _category), (_rank, rows) in best.items():
+        rows_of[(rid, year)].extend(rows)
+
+    def items(rows, carried: bool) -> list[calc.ProgrammeCostItem]:
+        return [
+            calc.ProgrammeCostItem(
+                block=block,
+                category=category,
+                amount=amount,
+                source=CostSource.CARRIED if carried else status,
+                budget_product=product,
+                ledger_account=account,
+                description=description,
             )
-    result = defaultdict(list)
-    for (rid, year, _block, _category), (_rank, items) in best.items():
-        result[(rid, year)].extend(items)
+            for _rid, _year, block, category, status, amount, product, account, description in rows
+        ]
+
     known_years = defaultdict(list)
-    for rid, year in sorted(result):
+    for rid, year in sorted(rows_of):
         known_years[rid].append(year)
+    result = {}
     for rid, known in known_years.items():
         for year in years:
-            if (rid, year) in result:
+            if (rid, year) in rows_of:
+                result[(rid, year)] = items(rows_of[(rid, year)], carried=False)
                 continue
             index = bisect_left(known, year)
             if index == 0:
                 continue
-            result[(rid, year)] = [
-                replace(item, source=CostSource.CARRIED) for item in result[(rid, known[index - 1])]
-            ]
+            result[(rid, year)] = items(rows_of[(rid, known[index - 1])], carried=True)
     return result
