@@ -780,9 +780,10 @@ def multi_year_plans(
     # pair or value pair made for every row)
     rank_of: dict[int, dict[int, int]] = defaultdict(dict)
     costs: dict[int, dict[int, object]] = defaultdict(dict)
-    # year -> position id -> actual figures of an open year (provisional: named, not
-    # counted), or their unconverted row
+    # year asked for -> position id -> actual figures of an open year (provisional: named,
+    # not counted), or their unconverted row; those of other years are never read
     provisional: dict[int, dict[int, object]] = defaultdict(dict)
+    asked = set(years)
     # The earlier years' rows too: a year without figures is carried forward from the last
     # year with some (in the same two queries, so the count stays fixed). Most rows lose to a
     # better status or serve no year asked for: they are ranked on their keys, and only the
@@ -798,7 +799,8 @@ def multi_year_plans(
             year_closed = closed and (recipient_of[position_id], year) in closed
             rank = (ranks_closed if year_closed else ranks_open)[row[2]]
             if rank is None:
-                provisional[year][position_id] = row[3] if is_statement else row
+                if year in asked:
+                    provisional[year][position_id] = row[3] if is_statement else row
                 continue
             ranked = rank_of[year]
             if ranked.get(position_id, 0) < rank:  # precedences are positive: first best wins
@@ -860,9 +862,10 @@ def multi_year_plans(
     }
 
     org = _shared_orgs()
+    # rows: position id, share, the town's ``ORG_FIELDS``
     served = _grouped(
-        (position_id, (org(tuple(town)), share))
-        for position_id, share, *town in _converted(_statement("towns", _towns_query, *scope))
+        (row[0], (org(row[2:]), row[1]))
+        for row in _converted(_statement("towns", _towns_query, *scope))
     )
 
     recipient_orgs = {
@@ -940,6 +943,8 @@ def multi_year_plans(
     for year in years:
         days = _year_days(year)
         provisional_of_year = provisional.get(year, no_rows)
+        # made above for the years asked for: figures or None, as ``cost_of`` gives them
+        costs_of_year = costs.get(year, no_rows)
         by_recipient = defaultdict(list)
         for (
             position_id,
@@ -978,7 +983,7 @@ def multi_year_plans(
                 ledger_account=ledger_account,
                 cost_centre=cost_centre,
                 occupancies=_within(occupancies.get(position_id, none), days),
-                cost=cost_of(position_id, year),
+                cost=costs_of_year.get(position_id),
                 cost_table_per_fte=cost_table.get((pay_grade_id, year)),
                 served_towns=served.get(position_id, none),
                 coverage=_coverage(found, days) if (found := agreements.get(position_id)) else None,
