@@ -26,7 +26,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
-from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -75,10 +75,30 @@ def with_role(users):
     return users.annotate(role_group=role_group())
 
 
-# The ORM's SQL of ``with_role(users).filter(pk=ASKED)`` and its parameters but the last (the
-# user's id), per database vendor: compiled at its first use.
-_user_statements: dict[str, tuple[str, tuple]] = {}
+# The ORM's SQL of each compiled statement (``_compiled``) and its parameters but the last,
+# per (statement, database vendor): compiled at its first use.
+_compiled_statements: dict[tuple[str, str], tuple[str, tuple]] = {}
 ASKED = -1  # a user id no user has, that none of the role subquery's parameters equals
+# A token key no token has (keys are 40 hex digits), the same for the token statement.
+ASKED_KEY = "-"
+
+
+def _compiled(name: str, model, build, asked, value, connection) -> list:
+    """The rows of the queryset ``build()`` gives (of ``model``, built with the stand-in
+    ``asked`` as its one WHERE parameter, and its last) for ``value`` in its place, as model
+    instances of a raw query.
+
+    The ORM builds and compiles the statement once per database vendor; after that it runs
+    as a raw query: the same SQL, the same columns, the same model instances."""
+    key = (name, connection.vendor)
+    found = _compiled_statements.get(key)
+    if found is None:
+        sql, params = build().query.get_compiler(connection=connection).as_sql()
+        if not params or params[-1] != asked or list(params).count(asked) != 1:
+            raise RuntimeError(f"unexpected parameters of the {name} statement: {params!r}")
+        found = _compiled_statements[key] = (sql, tuple(params[:-1]))
+    sql, params = found
+    return list(model._default_manager.raw(sql, [*params, value]))
 
 
 def user_with_role(user_id):
@@ -86,22 +106,54 @@ def user_with_role(user_id):
 
     The session's user is loaded on every request with the same query; the ORM compiled it
     anew each time (the user's columns, the role subquery), which cost about ten times what
-    running it cost (py-spy over the suite: 7 % of a page request). The ORM compiles it once
-    per database vendor here, and it runs as a raw query after that: the same SQL, the same
-    columns, the same model instance."""
+    running it cost (py-spy over the suite: 7 % of a page request). Compiled once here
+    (``_compiled``)."""
     user_model = get_user_model()
     connection = connections[router.db_for_read(user_model)]
-    found = _user_statements.get(connection.vendor)
-    if found is None:
-        query = with_role(user_model._default_manager.filter(pk=ASKED)).query
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        # The id is the statement's one parameter of the WHERE clause, and its last.
-        if params[-1] != ASKED or list(params).count(ASKED) != 1:
-            raise RuntimeError(f"unexpected parameters of the user statement: {params!r}")
-        found = _user_statements[connection.vendor] = (sql, tuple(params[:-1]))
-    sql, params = found
-    users = list(user_model._default_manager.raw(sql, [*params, user_id]))
+    users = _compiled(
+        "user",
+        user_model,
+        lambda: with_role(user_model._default_manager.filter(pk=ASKED)),
+        ASKED,
+        user_id,
+        connection,
+    )
     return users[0] if users else None
+
+
+def token_with_user(key: str):
+    """The API token ``key`` with its user, the user with its role (``with_role``), or None:
+    one query, compiled once (``_compiled``), as for the session's user. The ORM's query
+    (``select_related`` and the annotation) cost about four times the session's user per API
+    request; the token's own columns come along as annotations and are converted the way the
+    ORM converts them (``created``: a string on SQLite)."""
+    from rest_framework.authtoken.models import Token
+
+    user_model = get_user_model()
+    connection = connections[router.db_for_read(Token)]
+    users = _compiled(
+        "token",
+        user_model,
+        lambda: with_role(user_model._default_manager.filter(auth_token__key=ASKED_KEY)).annotate(
+            token_created=F("auth_token__created")
+        ),
+        ASKED_KEY,
+        key,
+        connection,
+    )
+    if not users:
+        return None
+    user = users[0]
+    created_field = Token._meta.get_field("created")
+    created = user.__dict__.pop("token_created")
+    column = created_field.get_col(Token._meta.db_table)
+    for convert in connection.ops.get_db_converters(column) + created_field.get_db_converters(
+        connection
+    ):
+        created = convert(created, column, connection)
+    token = Token.from_db(connection.alias, ["key", "user_id", "created"], [key, user.pk, created])
+    token.user = user
+    return token
 
 
 class PermissionBackend(ModelBackend):
@@ -131,16 +183,9 @@ class RoleTokenAuthentication(TokenAuthentication):
     DRF's own answers (its texts, translated by its catalogue)."""
 
     def authenticate_credentials(self, key):
-        model = self.get_model()
-        try:
-            token = (
-                model.objects.select_related("user")
-                .annotate(role_group=role_group("user_id"))
-                .get(key=key)
-            )
-        except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        token = token_with_user(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token.user.role_group = token.role_group
         return (token.user, token)

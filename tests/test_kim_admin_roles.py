@@ -286,6 +286,36 @@ class TestRoleWithTheUser:
         assert not loaded._state.adding
         assert loaded.pk == user.pk and user_with_role(user.pk + 1000) is None
 
+    def test_the_raw_token_statement_loads_what_the_orm_loads(self, django_assert_num_queries):
+        """token_with_user runs the ORM's SQL of the token's user with its role, compiled
+        once: the token (key, user, created: converted as the ORM converts it, a string on
+        SQLite) and every field of its user are the ORM's."""
+        from django.contrib.auth import get_user_model
+        from rest_framework.authtoken.models import Token
+
+        from kim_admin.backends import token_with_user, with_role
+
+        user = UserFactory(role=Role.COUNCIL.value, last_name="Özdemir")
+        other = UserFactory(role=Role.FINANCE.value)
+        Token.objects.create(user=other)
+        token = Token.objects.create(user=user)
+        orm_token = Token.objects.select_related("user").get(key=token.key)
+        orm_user = with_role(get_user_model().objects).get(pk=user.pk)
+        with django_assert_num_queries(1):
+            loaded = token_with_user(token.key)
+            assert loaded.user.role == Role.COUNCIL
+        assert (loaded.key, loaded.user_id, loaded.created) == (
+            orm_token.key,
+            orm_token.user_id,
+            orm_token.created,
+        )
+        assert loaded.created.tzinfo is not None and not loaded._state.adding
+        fields = [field.attname for field in get_user_model()._meta.concrete_fields]
+        assert [getattr(loaded.user, f) for f in fields] == [getattr(orm_user, f) for f in fields]
+        assert "token_created" not in loaded.user.__dict__
+        assert token_with_user(token.key.upper()) is None
+        assert token_with_user("0" * 40) is None
+
     def test_an_inactive_or_deleted_user_is_none(self):
         from kim_admin.backends import PermissionBackend
 
