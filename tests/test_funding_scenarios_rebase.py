@@ -20,6 +20,7 @@ from carriers.models import Organisation
 from funding.choices import ScenarioStepKind
 from funding.models import BuildingBlock, Scenario, ScenarioStep, validate_step_parameters
 from funding.overview import cost_overview
+from funding.scenarios.rebase import scenario_rebase
 from funding.scenarios.selectors import (
     plan_changes_list,
     plan_changes_since_copy,
@@ -31,7 +32,6 @@ from funding.scenarios.services import (
     lower_carrier_extra_cost,
     move_carrier_positions_to_recipient,
     scenario_copy,
-    scenario_rebase,
 )
 from kim_admin.scoping import VIEW
 from staffing.models import Occupancy, Position, PositionCost

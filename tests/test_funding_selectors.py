@@ -121,32 +121,32 @@ def test_several_years_cost_the_same_queries_and_give_the_same_plans():
 
 
 def test_statements_compiled_once_take_each_calls_values():
-    """The loader compiles each statement once per shape (``selectors._statement``) and then
+    """The loader compiles each statement once per shape (``statements.statement``) and then
     only fills in the values: other years get their own rows, the same plans as the ORM's own
     compilation gives."""
-    from funding import selectors
+    from funding import statements
 
     county = build_recipient(4)
-    selectors._COMPILED.clear()
+    statements._COMPILED.clear()
     year_plan(county, 2024)  # compiles through the ORM and keeps the statements
-    assert all(compiled is not None for compiled in selectors._COMPILED.values())
+    assert all(compiled is not None for compiled in statements._COMPILED.values())
     with CaptureQueriesContext(connection) as queries:
         reused = [repr(year_plan(county, 2023))]
     assert len(queries) == EXPECTED_QUERIES
     reused.append(repr(year_plan(county, 2025)))  # carried forward from 2024
     fresh = []
     for year in (2023, 2025):
-        selectors._COMPILED.clear()  # compiled through the ORM again
+        statements._COMPILED.clear()  # compiled through the ORM again
         fresh.append(repr(year_plan(county, year)))
     assert reused == fresh
     assert "year=2025" in reused[1] and "Stelle 3" in reused[1]
 
 
 def test_a_column_of_dates_is_handed_on_as_the_driver_gives_it():
-    """``selectors._keeps_dates``: where the backend's only converter of a column is its date
+    """``statements._keeps_dates``: where the backend's only converter of a column is its date
     converter, the loader hands on the dates the driver made without calling it; that is
     right only while the converter returns a date (and None) unchanged."""
-    from funding import selectors
+    from funding import statements
 
     keep = getattr(connection.ops, "convert_datefield_value", None)
     if keep is None:
@@ -158,15 +158,15 @@ def test_a_column_of_dates_is_handed_on_as_the_driver_gives_it():
     compiler = Occupancy.objects.values_list("start").query.get_compiler(connection=connection)
     compiler.as_sql()
     [(functions, expression)] = compiler.get_converters([compiler.select[0][0]]).values()
-    assert selectors._keeps_dates(functions, connection)
-    assert selectors._convert_column(column, functions, expression, connection) is column
+    assert statements._keeps_dates(functions, connection)
+    assert statements._convert_column(column, functions, expression, connection) is column
 
 
 def test_a_column_of_mixed_numbers_converts_as_value_by_value():
-    """``selectors._convert_column`` converts each (type, value) of a column once: SQLite
+    """``statements._convert_column`` converts each (type, value) of a column once: SQLite
     sends a whole decimal as an integer and others as floats, and 0.0 and -0.0 (equal keys)
     convert differently; the result is what converting every value on its own gives."""
-    from funding import selectors
+    from funding import statements
 
     compiler = Occupancy.objects.values_list("fte").query.get_compiler(connection=connection)
     compiler.as_sql()
@@ -181,5 +181,5 @@ def test_a_column_of_mixed_numbers_converts_as_value_by_value():
         return value
 
     column = (1, 0.5, 1, 0.0, -0.0, None, 0.5, 0, 1.0, -0.0, 0.0)
-    converted = selectors._convert_column(column, functions, expression, connection)
+    converted = statements._convert_column(column, functions, expression, connection)
     assert repr(converted) == repr(tuple(map(one_by_one, column)))

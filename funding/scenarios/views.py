@@ -24,7 +24,7 @@ from carriers.models import Organisation
 from funding.choices import OrganisationKind
 from funding.models import Scenario
 from funding.overview import cost_overview
-from funding.scenarios import forms, services
+from funding.scenarios import forms, rebase, services
 from funding.scenarios.selectors import (
     CHANGES_SHOWN,
     compare,
@@ -246,7 +246,7 @@ def scenario_rebase(request, pk):
     if request.method == "POST":
         raw = request.POST.get("version")
         try:
-            result = services.scenario_rebase(
+            result = rebase.scenario_rebase(
                 scenario=scenario,
                 actor=request.user,
                 expected_version=int(raw) if raw and raw.isdigit() else None,

@@ -22,6 +22,7 @@ from funding.choices import OrganisationKind
 from funding.models import BuildingBlock, Scenario
 from funding.scenarios import services
 from funding.scenarios.api import serializers as io
+from funding.scenarios.rebase import scenario_rebase
 from funding.scenarios.selectors import compare
 from kim_admin.api import PreconditionFailed, RestrictedModelViewSet
 from kim_admin.scoping import VIEW
@@ -208,7 +209,7 @@ class ScenarioViewSet(RestrictedModelViewSet):
     def rebase(self, request, pk=None):
         scenario = self.get_object()
         try:
-            result = services.scenario_rebase(
+            result = scenario_rebase(
                 scenario=scenario, actor=request.user, expected_version=self.expected_version()
             )
         except VersionConflict as conflict:
