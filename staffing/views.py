@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
-from carriers.models import Organisation
+from carriers.models import ForwardingAgreement, Organisation
 from funding.calculations import ZERO, compute_year, planned_fte_by_month
 from funding.choices import CostStatus
 from funding.models import BuildingBlock, Scenario
@@ -123,7 +123,11 @@ class PositionListView(generic.ObjectListView):
         """Selects instead of free text where the values are known (the FilterSet stays the
         API's: slugs and numbers); choices only from what the user may see."""
         user = self.request.user
-        visible = Position.objects.restrict(user).values("pk")
+        # The choices come from IN lists over the visible positions (each organisation once,
+        # no DISTINCT over a join of every position with its agreements and towns: that
+        # took SQLite 30 ms for a recipient of 1,500 positions, `make bench`).
+        visible_positions = Position.objects.restrict(user)
+        visible = visible_positions.values("pk")
 
         def select(name, rows, empty=None):
             choices = generic.QueriedChoices(empty or _("Alle"), rows)
@@ -154,8 +158,7 @@ class PositionListView(generic.ObjectListView):
         select(
             "employer",
             lambda: (
-                Organisation.objects.filter(employed_positions__in=visible)
-                .distinct()
+                Organisation.objects.filter(pk__in=visible_positions.values("employer_id"))
                 .order_by("name")
                 .values_list("slug", "name")
             ),
@@ -165,9 +168,13 @@ class PositionListView(generic.ObjectListView):
             lambda: (
                 Organisation.objects.carriers()
                 .filter(
-                    Q(employed_positions__in=visible) | Q(carrier_agreements__positions__in=visible)
+                    Q(pk__in=visible_positions.values("employer_id"))
+                    | Q(
+                        pk__in=ForwardingAgreement.objects.filter(positions__in=visible).values(
+                            "carrier_id"
+                        )
+                    )
                 )
-                .distinct()
                 .order_by("name")
                 .values_list("slug", "name")
             ),
@@ -175,8 +182,9 @@ class PositionListView(generic.ObjectListView):
         select(
             "town",
             lambda: (
-                Organisation.objects.filter(served_by__position__in=visible)
-                .distinct()
+                Organisation.objects.filter(
+                    pk__in=PositionTown.objects.filter(position__in=visible).values("town_id")
+                )
                 .order_by("name")
                 .values_list("slug", "name")
             ),

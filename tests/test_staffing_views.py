@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from carriers.models import Organisation
 from staffing.models import Occupancy, Position, PositionCost, PositionTown
 from staffing.views import PositionListView
 from tests import generic
@@ -374,6 +375,37 @@ def test_filters(client, world):
     assert shown(block=1) == set()
     # Positions not active in the year are not listed.
     assert shown(year=2022) == set()
+
+
+def test_filter_choices_name_each_visible_organisation_once(client, world):
+    """The employer, carrier and town selects offer the organisations of the positions the
+    user sees, each once and by name: a second position of the city's own adds the city as
+    employer and serves the same town again; AWO, whose agreement covers a position it does
+    not employ, is a carrier to choose. Köln's position, employed by a carrier of its own
+    and serving a town of its own, adds nothing."""
+    city, town = world["city"], world["town"]
+    second = PositionFactory(recipient=city, block=world["block"], title="Koordination KI")
+    PositionTownFactory(position=second, town=town, share=D("100"))
+    awo = Organisation.objects.get(slug="awo")
+    ForwardingAgreementFactory(recipient=city, carrier=awo).positions.add(second)
+    other_city = world["foreign"].recipient
+    diakonie = CarrierFactory(name="Diakonie Köln", slug="diakonie-koeln")
+    Position.objects.filter(pk=world["foreign"].pk).update(employer=diakonie)
+    PositionTownFactory(
+        position=world["foreign"],
+        town=TownFactory(name="Stadtbezirk Porz", slug="porz", parent=other_city),
+        share=D("100"),
+    )
+
+    login(client, world, "finance")
+    form = client.get(LIST, {"year": 2024}).context["filter"].form
+
+    def offered(name):
+        return [label for value, label in form.fields[name].widget.choices if value]
+
+    assert offered("employer") == ["Caritasverband Leverkusen", "Oberbergischer Kreis"]
+    assert offered("carrier") == ["AWO Leverkusen", "Caritasverband Leverkusen"]
+    assert offered("town") == ["Schloss-Stadt Hückeswagen"]
 
 
 def test_totals_cover_all_filtered_rows_not_only_the_page(client, world, monkeypatch):
