@@ -10,7 +10,8 @@ from kim_admin.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Jobs run at once inside the request that starts them, so the suite's pages and API see
-# their results; tests/test_jobs_*.py run the database backend with the real worker.
+# their results; tests/test_kim_admin_jobs_worker.py runs the database backend with the real
+# worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # The suite's PostgreSQL databases are thrown away after the run: a commit (the browser and

@@ -1,5 +1,5 @@
 """Reports made by jobs: what production's static files and WeasyPrint's own failures mean
-for them (the worker flow itself: tests/test_jobs_worker.py)."""
+for them (the worker flow itself: tests/test_kim_admin_jobs_worker.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A carrier's proof of use as people handle it: Caritas finds last year's proof due, opens it
 (prefilled with its positions), enters the funds it received and its own contribution, submits;
 the KI coordination finds it in its inbox, records both checks and the review note. axe-core
-finds no serious barrier on the pages passed (as in test_layout_browser).
+finds no serious barrier on the pages passed (as in test_kim_admin_layout_browser).
 
 Data: the demo fixtures (Leverkusen, its carriers, fixtures/08's proofs).
 """
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from carriers.models import CarrierProof, Organisation
 from tests import demo_snapshot
-from tests.browser.test_layout_browser import axe_problems
+from tests.browser.test_kim_admin_layout_browser import axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from funding.models import DeadlineSubmission
-from tests.browser.test_layout_browser import axe_problems
+from tests.browser.test_kim_admin_layout_browser import axe_problems
 from tests.factories import (
     CarrierFactory,
     ForwardingAgreementFactory,

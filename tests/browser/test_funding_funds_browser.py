@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from funding.models import FundsCall, FundsPayment, ProofOfUse
-from tests.browser.test_layout_browser import axe_problems
+from tests.browser.test_kim_admin_layout_browser import axe_problems
 from tests.factories import OrganisationFactory
 from tests.test_funding_funds import small_plan
 

@@ -12,7 +12,7 @@ import pytest
 
 from funding.choices import NoticeKind
 from funding.models import GrantNotice
-from tests.browser.test_layout_browser import axe_problems
+from tests.browser.test_kim_admin_layout_browser import axe_problems
 from tests.factories import (
     BuildingBlockFactory,
     FundingRateFactory,

@@ -6,7 +6,7 @@ select. axe finds no serious barrier. Screenshots go to ``$KIM_SCREENSHOTS`` (if
 import pytest
 
 from funding.models import ProofOfUse
-from tests.browser.test_layout_browser import axe_problems
+from tests.browser.test_kim_admin_layout_browser import axe_problems
 from tests.factories import OrganisationFactory
 from tests.test_funding_proofs_carriers import carrier_plan
 

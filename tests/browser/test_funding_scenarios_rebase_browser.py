@@ -12,7 +12,7 @@ import pytest
 from carriers.models import Organisation
 from staffing.models import Occupancy, Position
 from tests import demo_snapshot
-from tests.browser.test_layout_browser import axe_problems
+from tests.browser.test_kim_admin_layout_browser import axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ the main navigation (a tab), so the layout run does not visit them: axe-core che
 import pytest
 
 from staffing.models import OrganisationalUnit
-from tests.browser.test_layout_browser import PAGE_WIDTH, PHONE, axe_problems
+from tests.browser.test_kim_admin_layout_browser import PAGE_WIDTH, PHONE, axe_problems
 from tests.factories import OrganisationFactory, PositionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

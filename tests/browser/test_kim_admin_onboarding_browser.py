@@ -11,7 +11,13 @@ import re
 import pytest
 
 from tests import demo_snapshot
-from tests.browser.test_layout_browser import DESKTOP, PAGE_WIDTH, PHONE, axe_problems, login
+from tests.browser.test_kim_admin_layout_browser import (
+    DESKTOP,
+    PAGE_WIDTH,
+    PHONE,
+    axe_problems,
+    login,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
