@@ -65,11 +65,6 @@ def city():
     return city
 
 
-@pytest.fixture
-def finance(city):
-    return UserFactory(role="finance", organisation=city)
-
-
 def form_data(action):
     return {
         "kind": "cost_overview",

@@ -11,7 +11,7 @@ import pytest
 
 from funding.models import FundingRate
 from tests.browser.conftest import TABLET
-from tests.factories import BuildingBlockFactory, FundingRateFactory, OrganisationFactory
+from tests.factories import BuildingBlockFactory, FundingRateFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +23,6 @@ def expect():
     from playwright.sync_api import expect
 
     return expect
-
-
-@pytest.fixture
-def city():
-    return OrganisationFactory(name="Stadt Leverkusen", slug="leverkusen")
 
 
 @pytest.fixture
