@@ -9,21 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from funding.choices import (
-    SUBMITTED_BY_RECIPIENT,
-    DeadlineKind,
-)
+from funding.choices import SUBMITTED_BY_RECIPIENT, DeadlineKind
 from funding.models.base import MONEY
 from funding.models.programme import GrantNotice, YearClosing
 from kim_admin.fields import DateField, YearField
 from kim_admin.formatting import de_money
 from kim_admin.roles import PLANNING_ROLES
 from kim_admin.scoping import RecipientScopedModel, ScopedModel
-from kim_admin.validators import (
-    period_constraint,
-    period_error,
-    validate_non_negative,
-)
+from kim_admin.validators import period_constraint, period_error, validate_non_negative
 from kim_admin.versioning import VersionedModel
 
 # --- Funds calls and the proof of use (issue 15) ----------------------------------------------

@@ -7,19 +7,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from funding.choices import (
-    FundingKind,
-)
+from funding.choices import FundingKind
 from funding.models.base import FTE, MONEY
 from funding.models.programme import PERCENT_CHANGE, BuildingBlock, validate_pay_change
 from funding.models.scenarios import Scenario
 from kim_admin.fields import DateField, YearField
 from kim_admin.formatting import de_money
 from kim_admin.scoping import RecipientScopedModel
-from kim_admin.validators import (
-    validate_fte,
-    validate_non_negative,
-)
+from kim_admin.validators import validate_fte, validate_non_negative
 from kim_admin.versioning import VersionedModel
 
 # --- Projections ------------------------------------------------------------------------------

@@ -10,10 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from funding.choices import (
-    FundingKind,
-    ScenarioStepKind,
-)
+from funding.choices import FundingKind, ScenarioStepKind
 from kim_admin.roles import PLANNING_ROLES
 from kim_admin.scoping import RecipientScopedModel
 from kim_admin.versioning import VersionedModel
