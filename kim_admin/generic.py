@@ -74,6 +74,33 @@ class QueriedChoices(BaseChoiceIterator):
         return iter(self.choices)
 
 
+class OfferedChoice:
+    """Validator of a filter shown as a select of queried choices: a value the select does not
+    offer (a stale bookmark, a slug mistyped or out of the user's scope) is named next to the
+    filter. Without it the list matched nothing while the select showed "Alle". ``also``:
+    values the filter understands beyond its options (``?scenario=none``: the real plan)."""
+
+    def __init__(self, choices: QueriedChoices, also=()):
+        self.choices = choices
+        self.also = frozenset(also)
+
+    def __call__(self, value):
+        offered = {str(option) for option, _label in self.choices} | self.also
+        if str(value) not in offered:
+            raise ValidationError(
+                _("„%(value)s“ steht hier nicht zur Auswahl.") % {"value": value},
+                code="not_offered",
+            )
+
+
+def offer_choices(field, empty_label, rows, also=()) -> None:
+    """Show a filter's field as a select of ``rows()`` (queried once, when the form is checked
+    or rendered) and accept only what it offers (``OfferedChoice``)."""
+    choices = QueriedChoices(empty_label, rows)
+    field.widget = forms.Select(choices=choices)
+    field.validators = [*field.validators, OfferedChoice(choices, also)]
+
+
 class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
     """A filtered, sortable, paginated list with a totals row and XLSX/CSV export of exactly
     the filtered rows (``?export=xlsx``)."""
@@ -99,8 +126,7 @@ class ObjectListView(ScopedMixin, SingleTableMixin, FilterView):
         user = self.request.user
         for name, rows in self.filter_choices.items():
             if name in form.fields:
-                choices = QueriedChoices(_("Alle"), lambda rows=rows: rows(user))
-                form.fields[name].widget = forms.Select(choices=choices)
+                offer_choices(form.fields[name], _("Alle"), lambda rows=rows: rows(user))
         for field in form.fields.values():
             if isinstance(field, forms.NullBooleanField):
                 field.widget.choices = [("", _("Alle")), ("true", _("ja")), ("false", _("nein"))]

@@ -129,9 +129,8 @@ class PositionListView(generic.ObjectListView):
         visible_positions = Position.objects.restrict(user)
         visible = visible_positions.values("pk")
 
-        def select(name, rows, empty=None):
-            choices = generic.QueriedChoices(empty or _("Alle"), rows)
-            form.fields[name].widget = django_forms.Select(choices=choices)
+        def select(name, rows, empty=None, also=()):
+            generic.offer_choices(form.fields[name], empty or _("Alle"), rows, also)
 
         if user.role == Role.ADMIN:
             select(
@@ -210,6 +209,7 @@ class PositionListView(generic.ObjectListView):
                     Scenario.objects.restrict(user).order_by("name").values_list("slug", "name")
                 ),
                 empty=_("Aktueller Plan"),
+                also=[REAL_PLAN],
             )
             form.fields["scenario"].label = _("Plan oder Szenario")
         form.fields["q"].label = _("Suche")

@@ -929,3 +929,22 @@ def test_organisation_list_query_count_is_constant(
     with django_assert_num_queries(7):
         response = client.get(ORGANISATIONS)
     assert response.status_code == 200
+
+
+def test_an_agreement_filter_value_not_offered_is_named_next_to_its_select(
+    client, login_as, city, caritas, awo, county, towns, plan
+):
+    """The lists' selects of known values (here the agreements' carrier) accept what they
+    offer and name anything else next to the select (kim_admin.generic.OfferedChoice); the
+    carrier AWO works for the city but has no agreement, so it is not offered."""
+    login_as("finance", city)
+    offered = client.get(AGREEMENTS, {"carrier": "caritas"})
+    assert offered.context["filter"].form.errors == {}
+    assert {r.record.pk for r in offered.context["table"].rows} == {plan["agreement"].pk}
+    for value in ("awo", "gibt-es-nicht"):
+        refused = client.get(AGREEMENTS, {"carrier": value})
+        assert refused.status_code == 200
+        assert refused.context["filter"].form.errors == {
+            "carrier": [f"„{value}“ steht hier nicht zur Auswahl."]
+        }
+        assert list(refused.context["table"].rows) == []

@@ -408,6 +408,26 @@ def test_filter_choices_name_each_visible_organisation_once(client, world):
     assert offered("town") == ["Schloss-Stadt Hückeswagen"]
 
 
+def test_a_filter_value_not_offered_is_named_next_to_its_select(client, world):
+    """A stale bookmark's carrier (or one the user may not see) is an error on that select,
+    not an empty list under a select that says "Alle"; ``?scenario=none`` (the real plan, as
+    the API names it) is understood though the select does not list it."""
+    login(client, world, "finance")
+    response = client.get(LIST, {"year": 2024, "carrier": "caritas-alt"})
+    assert response.status_code == 200
+    errors = response.context["filter"].form.errors
+    assert errors == {"carrier": ["„caritas-alt“ steht hier nicht zur Auswahl."]}
+    html = response.content.decode()
+    assert '<p class="field__error" role="alert">„caritas-alt“ steht hier nicht zur' in html
+    assert '<details class="filter-panel" open>' in html
+    assert list(response.context["table"].rows) == []
+
+    for query in ({"carrier": "caritas"}, {"scenario": "none"}):
+        response = client.get(LIST, {"year": 2024, **query})
+        assert response.context["filter"].form.errors == {}, query
+        assert {row.record.pk for row in response.context["table"].rows} == {world["position"].pk}
+
+
 def test_totals_cover_all_filtered_rows_not_only_the_page(client, world, monkeypatch):
     monkeypatch.setattr(PositionListView, "per_page", 2)
     login(client, world, "finance")
