@@ -124,8 +124,9 @@ class PositionListView(generic.ObjectListView):
         API's: slugs and numbers); choices only from what the user may see."""
         user = self.request.user
         # The choices come from IN lists over the visible positions (each organisation once,
-        # no DISTINCT over a join of every position with its agreements and towns: that
-        # took SQLite 30 ms for a recipient of 1,500 positions, `make bench`).
+        # no DISTINCT over a join of every position with its agreements and towns: for a
+        # recipient of 1,500 positions that took 76 ms on PostgreSQL, 30 ms on SQLite;
+        # `make bench`, position_list).
         visible_positions = Position.objects.restrict(user)
         visible = visible_positions.values("pk")
 
