@@ -21,8 +21,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from funding import rules
 from funding.choices import (
@@ -197,13 +197,16 @@ def planned_fte(positions) -> Decimal:
 # --- How a rate is described ------------------------------------------------------------------
 
 
+RATE_MESSAGES = (
+    gettext_noop("kein Fördersatz in Kraft"),
+    gettext_noop("%(rate)s je VZ × %(ftem)s VZ-Monate / 12"),
+    gettext_noop(", höchstens die förderfähigen Kosten"),
+)
+
+
 def rate_texts() -> tuple[str, str, str]:
     """The translated texts of :func:`describe_rate` (translate once, format many times)."""
-    return (
-        _("kein Fördersatz in Kraft"),
-        _("%(rate)s je VZ × %(ftem)s VZ-Monate / 12"),
-        _(", höchstens die förderfähigen Kosten"),
-    )
+    return engine_texts().rates
 
 
 def describe_rate(
@@ -253,9 +256,18 @@ def _rule_text(
 
 
 class _Texts(dict):
-    """The warnings' texts of one :func:`compute_year` call, each translated once (the
-    language does not change within a call): ``texts[message]`` is ``gettext(message)`` of a
-    message marked with ``gettext_noop``, ``texts.source(source)`` a cost source's label."""
+    """The engine's texts in one language, each translated once: ``texts[message]`` is
+    ``gettext(message)`` of a message marked with ``gettext_noop``, ``texts.source(source)`` a
+    cost source's label, ``texts.rates`` the texts of :func:`describe_rate`.
+
+    Kept per language for the process (:func:`engine_texts`): the catalogues do not change
+    while it runs, and a dict look-up is cheaper than ``gettext``, which looks up the active
+    language (a thread- and task-local value) on every call, for every warning of every year.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.rates = tuple(self[message] for message in RATE_MESSAGES)
 
     def __missing__(self, message: str) -> str:
         text = self[message] = _(message)
@@ -266,6 +278,18 @@ class _Texts(dict):
         if key not in self:
             self[key] = str(CostSource(source).label)
         return self[key]
+
+
+_TEXTS: dict[str | None, _Texts] = {}
+
+
+def engine_texts() -> _Texts:
+    """The engine's :class:`_Texts` in the active language."""
+    language = get_language()
+    texts = _TEXTS.get(language)
+    if texts is None:
+        texts = _TEXTS[language] = _Texts()
+    return texts
 
 
 @dataclass(slots=True)
@@ -298,8 +322,8 @@ def compute_year(plan: YearPlan) -> YearOverview:
     # block -> ((monthly rates, whether capped) of each of SUPPLEMENTARY_KINDS with a rate in
     # force in the year)
     supplementary_cache: dict[int, tuple[tuple[list[Rate | None], bool], ...]] = {}
-    texts = rate_texts()
-    warning_texts = _Texts()
+    warning_texts = engine_texts()
+    texts = warning_texts.rates
 
     def rates_of(kind: str, block: int) -> tuple[list[Rate | None], bool, bool, str | None]:
         key = (kind, block)
@@ -398,11 +422,13 @@ def compute_year(plan: YearPlan) -> YearOverview:
             warnings.append(
                 Warning(
                     "carrier_without_agreement",
-                    _(
-                        "„%(title)s“ ist bei %(carrier)s angesiedelt, aber kein "
-                        "Weiterleitungsvertrag gilt in %(year)s: die Trägerin trägt den "
-                        "Eigenanteil allein."
-                    )
+                    warning_texts[
+                        gettext_noop(
+                            "„%(title)s“ ist bei %(carrier)s angesiedelt, aber kein "
+                            "Weiterleitungsvertrag gilt in %(year)s: die Trägerin trägt den "
+                            "Eigenanteil allein."
+                        )
+                    ]
                     % {"title": position.title, "carrier": position.employer.name, "year": year},
                     block=position.block,
                     position_id=position.id,
@@ -490,6 +516,7 @@ def compute_year(plan: YearPlan) -> YearOverview:
 def _apply_block_caps(plan: YearPlan, drafts: list[_Draft], warnings: list[Warning]) -> None:
     """Cut the positions' personnel funding of a block to the notice's yearly maximum
     (``rules.block_cap_cuts``) and say so."""
+    texts = engine_texts()
     for grant_block in plan.grant_blocks or ():
         if grant_block.max_personnel_funding is None:
             continue
@@ -503,10 +530,12 @@ def _apply_block_caps(plan: YearPlan, drafts: list[_Draft], warnings: list[Warni
         warnings.append(
             Warning(
                 "block_cap",
-                _(
-                    "Baustein %(block)s: Förderung von %(funded)s auf den bewilligten "
-                    "Höchstbetrag von %(cap)s gekürzt."
-                )
+                texts[
+                    gettext_noop(
+                        "Baustein %(block)s: Förderung von %(funded)s auf den bewilligten "
+                        "Höchstbetrag von %(cap)s gekürzt."
+                    )
+                ]
                 % {
                     "block": grant_block.block,
                     "funded": de_money(sum(fundings, ZERO)),
@@ -655,11 +684,13 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], drafts, bloc
 
     ``drafts``: the active positions' figures (their filled FTE-months); ``block_fte(block)``:
     ``planned_fte`` of the block's active positions."""
+    texts = engine_texts()
     if plan.grant_blocks is None:
         warnings.append(
             Warning(
                 "no_grant_notice",
-                _("Für %(year)s liegt kein Bewilligungsbescheid vor.") % {"year": plan.year},
+                texts[gettext_noop("Für %(year)s liegt kein Bewilligungsbescheid vor.")]
+                % {"year": plan.year},
             )
         )
     grant = {g.block: g for g in plan.grant_blocks or ()}
@@ -669,10 +700,12 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], drafts, bloc
             warnings.append(
                 Warning(
                     "block_fte_exceeds_notice",
-                    _(
-                        "Baustein %(block)s: %(planned)s Stellen geplant, bewilligt sind "
-                        "%(approved)s."
-                    )
+                    texts[
+                        gettext_noop(
+                            "Baustein %(block)s: %(planned)s Stellen geplant, bewilligt sind "
+                            "%(approved)s."
+                        )
+                    ]
                     % {
                         "block": block,
                         "planned": de_fte(planned),
@@ -696,10 +729,12 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], drafts, bloc
             warnings.append(
                 Warning(
                     "municipal_share",
-                    _(
-                        "Baustein %(block)s: nur %(municipal)s von %(available)s Stellen bei der "
-                        "Kommune – mindestens ein Drittel gefordert"
-                    )
+                    texts[
+                        gettext_noop(
+                            "Baustein %(block)s: nur %(municipal)s von %(available)s Stellen bei der "
+                            "Kommune – mindestens ein Drittel gefordert"
+                        )
+                    ]
                     % {
                         "block": block,
                         "municipal": de_fte(municipal),
@@ -719,11 +754,13 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], drafts, bloc
             warnings.append(
                 Warning(
                     "municipal_vacant",
-                    _(
-                        "Baustein %(block)s: %(n)s Casemanagement-Stelle(n) der Kommune "
-                        "%(year)s ganzjährig unbesetzt (%(titles)s) – sie zählen für die "
-                        "Drittel- und die 50-%%-Regel nur als „zur Besetzung vorgesehen“."
-                    )
+                    texts[
+                        gettext_noop(
+                            "Baustein %(block)s: %(n)s Casemanagement-Stelle(n) der Kommune "
+                            "%(year)s ganzjährig unbesetzt (%(titles)s) – sie zählen für die "
+                            "Drittel- und die 50-%%-Regel nur als „zur Besetzung vorgesehen“."
+                        )
+                    ]
                     % {
                         "block": block,
                         "n": len(vacant),
@@ -737,11 +774,13 @@ def _programme_warnings(plan: YearPlan, active: list[PositionPlan], drafts, bloc
             warnings.append(
                 Warning(
                     "critical_filling",
-                    _(
-                        "Baustein %(block)s kritisch: nur %(planned)s von %(available)s "
-                        "verfügbaren Stellen besetzt oder zur Besetzung vorgesehen – "
-                        "weniger als 50 %%"
-                    )
+                    texts[
+                        gettext_noop(
+                            "Baustein %(block)s kritisch: nur %(planned)s von %(available)s "
+                            "verfügbaren Stellen besetzt oder zur Besetzung vorgesehen – "
+                            "weniger als 50 %%"
+                        )
+                    ]
                     % {
                         "block": block,
                         "planned": de_fte(planned),
@@ -773,6 +812,7 @@ def _by_block(plan, results, programme_by_block, block_fte) -> tuple[BlockResult
 
 
 def _by_employer(plan, results, programme_by_block) -> tuple[GroupResult, ...]:
+    texts = engine_texts()
     # key -> [label, the group's amounts]
     groups: dict[str, list] = {}
     for r in results:
@@ -787,7 +827,9 @@ def _by_employer(plan, results, programme_by_block) -> tuple[GroupResult, ...]:
         entry[1] = Amounts.total(entry[1])
     if programme_by_block:
         key = f"{plan.recipient.slug}/programme"
-        label = _("%(name)s – Sachkosten des Programms") % {"name": plan.recipient.name}
+        label = texts[gettext_noop("%(name)s – Sachkosten des Programms")] % {
+            "name": plan.recipient.name
+        }
         groups[key] = [label, Amounts.total(programme_by_block.values())]
     return tuple(
         GroupResult(key=k, label=label, amounts=amounts)
@@ -798,6 +840,7 @@ def _by_employer(plan, results, programme_by_block) -> tuple[GroupResult, ...]:
 def _by_bearer(
     plan, results, programme_by_block, orgs, pools, splits, split_positions, warnings
 ) -> tuple[BearerShare, ...]:
+    texts = engine_texts()
     shares: dict[str, Decimal] = defaultdict(Decimal)
     for r in results:
         for bearer, amount in r.bearer_parts:
@@ -812,7 +855,11 @@ def _by_bearer(
             warnings.append(
                 Warning(
                     "split_without_members",
-                    _("Die Kostenaufteilung „%(name)s“ hat keine beteiligten Kommunen.")
+                    texts[
+                        gettext_noop(
+                            "Die Kostenaufteilung „%(name)s“ hat keine beteiligten Kommunen."
+                        )
+                    ]
                     % {"name": split.name},
                 )
             )
@@ -823,10 +870,12 @@ def _by_bearer(
             warnings.append(
                 Warning(
                     "split_without_weights",
-                    _(
-                        "Die Kostenaufteilung „%(name)s“ hat keine Gewichte: "
-                        "aufgeteilt zu gleichen Teilen."
-                    )
+                    texts[
+                        gettext_noop(
+                            "Die Kostenaufteilung „%(name)s“ hat keine Gewichte: "
+                            "aufgeteilt zu gleichen Teilen."
+                        )
+                    ]
                     % {"name": split.name},
                 )
             )

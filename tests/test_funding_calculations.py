@@ -3,6 +3,7 @@
 No database: the engine is pure; plans are built from its input dataclasses.
 """
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
 
@@ -388,6 +389,42 @@ def test_occupancy_above_fte_is_warned_about():
 
 def test_no_grant_notice_is_warned_about():
     assert "no_grant_notice" in {w.code for w in compute_year(plan()).warnings}
+
+
+def test_the_engines_texts_are_translated_once_per_language(monkeypatch):
+    """Each warning is in the active language, but each text is translated once per language
+    and process (``calc.engine_texts``), not once per warning, position or year."""
+    from django.utils import translation
+
+    asked = []
+
+    def fake_gettext(message):
+        asked.append(message)
+        return f"[{translation.get_language()}] {message}"
+
+    monkeypatch.setattr(calc, "_TEXTS", {})
+    monkeypatch.setattr(calc, "_", fake_gettext)
+    cost = CostFigures(employer_gross=D("60000.00"))
+    carriers_positions = plan(
+        position(1, employer=CARITAS, cost=cost), position(2, employer=CARITAS, cost=cost)
+    )
+    without_agreement = [
+        w.message
+        for year in (2024, 2024, 2025)
+        for w in compute_year(replace(carriers_positions, year=year)).warnings
+        if w.code == "carrier_without_agreement"
+    ]
+    # Two positions over three computed years, each warned about in the "translation".
+    assert len(without_agreement) == 6
+    assert all(m.startswith("[de] „Stelle ") for m in without_agreement)
+    # ... from one translation of the text (and one of each other text used).
+    assert len(asked) == len(set(asked))
+    assert sum("Weiterleitungsvertrag" in m for m in asked) == 1
+    # Another language translates anew.
+    with translation.override("en"):
+        in_english = compute_year(carriers_positions).warnings
+    assert sum("Weiterleitungsvertrag" in m for m in asked) == 2
+    assert in_english[0].message.startswith("[en] ")
 
 
 def test_position_outside_the_year_is_ignored():
