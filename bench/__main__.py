@@ -237,10 +237,8 @@ def position_list(ctx: Context) -> Result:
     from kim_admin.models import User
     from staffing.models import Position
 
-    # As in production: no debug templates or query log; the test client's host allowed.
-    with override_settings(
-        ROOT_URLCONF="bench.urls", DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "*"]
-    ):
+    # The bench's URLs and the test client's host allowed (DEBUG is off: ``main``).
+    with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "*"]):
         try:
             url = reverse("staffing:position_list")
         except NoReverseMatch:
@@ -332,9 +330,7 @@ def position_page_scaling(ctx: Context) -> Result:
     from staffing.models import Position
 
     with (
-        override_settings(
-            ROOT_URLCONF="bench.urls", DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "*"]
-        ),
+        override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "*"]),
         transaction.atomic(),
     ):
         big = dataset.add_big_recipient(dataset.Params(positions=POSITION_LIST_POSITIONS))
@@ -465,10 +461,10 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx = Context(year=args.year, runs=args.runs, profile=args.profile, top=args.top)
     for name in names:
-        # As in production, without the query log: with DEBUG on (a checkout's default) every
-        # statement went through the debug cursor, and SQLite quoted each statement's
-        # parameters for the log (a query of its own): the overview's statements carry
-        # parameters, their replay does not.
+        # As in production: no debug templates and no query log. With DEBUG on (a checkout's
+        # default) every statement went through the debug cursor, and SQLite quoted each
+        # statement's parameters for the log (a query of its own): the overview's statements
+        # carry parameters, their replay does not.
         with override_settings(DEBUG=False):
             result = BENCHMARKS[name](ctx)
             if result.skipped:
