@@ -400,7 +400,7 @@ def compute_year(plan: YearPlan) -> YearOverview:
         )
 
     # 2. Block caps of the grant notice (seed 001: block 1 at most 160,000 EUR a year).
-    _apply_block_caps(plan, drafts, warnings)
+    _apply_block_caps(plan, drafts, warning_texts, warnings)
 
     # 3. Results and who carries each position's own share.
     results: list[PositionResult] = []
@@ -489,12 +489,20 @@ def compute_year(plan: YearPlan) -> YearOverview:
         return planned_by_block[block]
 
     by_block = _by_block(plan, results, programme_by_block, block_fte)
-    by_employer = _by_employer(plan, results, programme_by_block)
+    by_employer = _by_employer(plan, results, programme_by_block, warning_texts)
     by_bearer = _by_bearer(
-        plan, results, programme_by_block, orgs, pools, splits, split_positions, warnings
+        plan,
+        results,
+        programme_by_block,
+        orgs,
+        pools,
+        splits,
+        split_positions,
+        warning_texts,
+        warnings,
     )
     by_account = _by_account(plan, results, programme_by_block)
-    _programme_warnings(plan, active, drafts, block_fte, warnings)
+    _programme_warnings(plan, active, drafts, block_fte, warning_texts, warnings)
 
     position_funding = sum((r.amounts.funding for r in results), ZERO)
     return YearOverview(
@@ -513,10 +521,11 @@ def compute_year(plan: YearPlan) -> YearOverview:
     )
 
 
-def _apply_block_caps(plan: YearPlan, drafts: list[_Draft], warnings: list[Warning]) -> None:
+def _apply_block_caps(
+    plan: YearPlan, drafts: list[_Draft], texts: _Texts, warnings: list[Warning]
+) -> None:
     """Cut the positions' personnel funding of a block to the notice's yearly maximum
     (``rules.block_cap_cuts``) and say so."""
-    texts = engine_texts()
     for grant_block in plan.grant_blocks or ():
         if grant_block.max_personnel_funding is None:
             continue
@@ -678,13 +687,14 @@ def _occupancy_warnings(
         )
 
 
-def _programme_warnings(plan: YearPlan, active: list[PositionPlan], drafts, block_fte, warnings):
+def _programme_warnings(
+    plan: YearPlan, active: list[PositionPlan], drafts, block_fte, texts: _Texts, warnings
+):
     """The grant notice's limits and the funder's rules for case management
     (``rules.below_one_third_at_municipality``, ``rules.filling_is_critical``).
 
     ``drafts``: the active positions' figures (their filled FTE-months); ``block_fte(block)``:
     ``planned_fte`` of the block's active positions."""
-    texts = engine_texts()
     if plan.grant_blocks is None:
         warnings.append(
             Warning(
@@ -811,8 +821,7 @@ def _by_block(plan, results, programme_by_block, block_fte) -> tuple[BlockResult
     return tuple(out)
 
 
-def _by_employer(plan, results, programme_by_block) -> tuple[GroupResult, ...]:
-    texts = engine_texts()
+def _by_employer(plan, results, programme_by_block, texts: _Texts) -> tuple[GroupResult, ...]:
     # key -> [label, the group's amounts]
     groups: dict[str, list] = {}
     for r in results:
@@ -838,9 +847,8 @@ def _by_employer(plan, results, programme_by_block) -> tuple[GroupResult, ...]:
 
 
 def _by_bearer(
-    plan, results, programme_by_block, orgs, pools, splits, split_positions, warnings
+    plan, results, programme_by_block, orgs, pools, splits, split_positions, texts, warnings
 ) -> tuple[BearerShare, ...]:
-    texts = engine_texts()
     shares: dict[str, Decimal] = defaultdict(Decimal)
     for r in results:
         for bearer, amount in r.bearer_parts:
