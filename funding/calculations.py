@@ -25,6 +25,7 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from funding import rules
+from funding.bulk import without_cycle_collection
 from funding.choices import (
     PER_YEAR_KINDS,
     SUPPLEMENTARY_KINDS,
@@ -308,6 +309,7 @@ class _Draft:
     rule: str
 
 
+@without_cycle_collection
 def compute_year(plan: YearPlan) -> YearOverview:
     """The overview of one recipient's year: per position, per block, employer, bearer and
     budget account, and the funder's warnings."""

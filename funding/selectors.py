@@ -31,6 +31,7 @@ from carriers.models import (
 )
 from funding import calculations as calc
 from funding import rules
+from funding.bulk import without_cycle_collection
 from funding.choices import CostSource, CostStatus
 from funding.models import (
     BuildingBlock,
@@ -414,6 +415,7 @@ def year_plans(recipients, year: int, scenario: Scenario | None = None) -> dict[
     return {recipient_id: plan for (recipient_id, _year), plan in plans.items()}
 
 
+@without_cycle_collection
 def multi_year_plans(
     recipients,
     years: Iterable[int],
