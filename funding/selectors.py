@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from carriers.choices import ForecastKind, ForecastState
 from carriers.models import (
+    CostForecast,
     CostSplit,
     CostSplitMember,
     ForecastLine,
@@ -120,46 +121,78 @@ def _entered_costs(scope: tuple, last: int) -> tuple[Iterable, list, Callable]:
             for _position, _year, status, gross, material, rate, amount, one_off in convert(rows)
         ]
 
-    return rows, _approved_statements(_position_ids(*scope), None, last), figures
+    return rows, _approved_statements(scope, last), figures
 
 
-def _approved_statements(position_q, first: int | None, last: int) -> list:
-    """The lines of carriers' approved forecasts and actual statements for the years first
-    (None: any earlier) to last, as (position id, year, ("statement", status), figures) —
-    one query."""
-    years = Q(forecast__year__lte=last)
-    if first is not None:
-        years &= Q(forecast__year__gte=first)
-    rows = (
+# The columns of an approved statement's line: the position and year, the forecast's kind and
+# what names it (``CostForecast.label``), its carrier and decision, the line's figures.
+STATEMENT_COLUMNS = (
+    "position_id",
+    "forecast__year",
+    "forecast__kind",
+    "forecast__title",
+    "forecast__submitted_at",
+    "forecast__created_at",
+    "forecast__number",
+    "forecast__carrier__name",
+    "forecast__decided_at",
+    "employer_gross",
+    "material",
+    "overhead",
+    "months_filled",
+)
+
+
+def _statements_query(last, *scope):
+    return (
         ForecastLine.objects.filter(
-            years,
+            forecast__year__lte=last,
             forecast__state=ForecastState.APPROVED,
-            position_id__in=position_q,
+            position_id__in=_position_ids(*scope),
         )
-        .select_related("forecast", "forecast__carrier")
         .order_by()
+        .values_list(*STATEMENT_COLUMNS)
     )
+
+
+def _approved_statements(scope: tuple, last: int) -> list:
+    """The lines of carriers' approved forecasts and actual statements of the positions
+    (``_position_scope(*scope)``) for the years up to last, as (position id, year,
+    ("statement", status), figures) — one query, compiled once (``statement``)."""
     out = []
-    for line in rows:
-        forecast = line.forecast
+    for (
+        position_id,
+        year,
+        kind,
+        title,
+        submitted_at,
+        created_at,
+        number,
+        carrier_name,
+        decided_at,
+        employer_gross,
+        material,
+        overhead,
+        months_filled,
+    ) in converted(statement("statements", _statements_query, last, *scope)):
         # A forecast of kind "actual" is the carrier's actual statement.
-        status = str(
-            CostStatus.ACTUAL if forecast.kind == ForecastKind.ACTUAL else CostStatus.FORECAST
-        )
+        status = str(CostStatus.ACTUAL if kind == ForecastKind.ACTUAL else CostStatus.FORECAST)
+        # Named as the forecast names itself (not saved: only what ``label`` reads).
+        label = CostForecast(
+            title=title, kind=kind, submitted_at=submitted_at, created_at=created_at, number=number
+        ).label
         detail = _("%(label)s (%(carrier)s), genehmigt am %(date)s") % {
-            "label": forecast.label,
-            "carrier": forecast.carrier.name,
-            "date": de_date(forecast.decided_at),
+            "label": label,
+            "carrier": carrier_name,
+            "date": de_date(decided_at),
         }
         row = {
-            "employer_gross": line.employer_gross,
-            "material": line.material,
-            "overhead_amount": line.overhead,
-            "months_filled": line.months_filled,
+            "employer_gross": employer_gross,
+            "material": material,
+            "overhead_amount": overhead,
+            "months_filled": months_filled,
         }
-        out.append(
-            (line.position_id, forecast.year, ("statement", status), _figures(row, status, detail))
-        )
+        out.append((position_id, year, ("statement", status), _figures(row, status, detail)))
     return out
 
 
