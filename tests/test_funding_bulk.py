@@ -78,15 +78,21 @@ def test_cyclic_garbage_made_while_paused_is_collected_afterwards(collector_on):
     assert not any(isinstance(o, Node) for o in gc.get_objects())
 
 
-def test_the_engine_computes_with_the_collector_paused(collector_on, monkeypatch):
+def collector_state_in(monkeypatch, module, name) -> list[bool]:
+    """Whether the collector ran, at each call of ``module.name`` (replaced by a spy)."""
     seen = []
-    original = rules.position_cost
+    original = getattr(module, name)
 
     def spy(*args, **kwargs):
         seen.append(gc.isenabled())
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(rules, "position_cost", spy)
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
+def test_the_engine_computes_with_the_collector_paused(collector_on, monkeypatch):
+    seen = collector_state_in(monkeypatch, rules, "position_cost")
     city = calc.Org(1, "stadt", "Stadt", "county_free_city")
     position = calc.PositionPlan(
         id=1,
@@ -106,14 +112,7 @@ def test_the_engine_computes_with_the_collector_paused(collector_on, monkeypatch
 
 @pytest.mark.django_db
 def test_the_loader_loads_with_the_collector_paused(collector_on, monkeypatch):
-    seen = []
-    original = sel._grant_blocks
-
-    def spy(*args, **kwargs):
-        seen.append(gc.isenabled())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(sel, "_grant_blocks", spy)
+    seen = collector_state_in(monkeypatch, sel, "_grant_blocks")
     city = Organisation.objects.create(name="Stadt", slug="stadt", kind="county_free_city")
     sel.year_plans([city], 2024)
     assert seen == [False]
