@@ -78,37 +78,30 @@ def benchmark(name: str):
     return register
 
 
-def median_times(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    """Median wall time and median CPU time of this process over ``runs`` calls, after one
-    untimed warm-up call. CPU time includes SQLite (in-process) but not a database server."""
-    fn()
-    wall, cpu = [], []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
+def medians_in_turns(*fns: Callable[[], object], runs: int) -> list[tuple[float, float]]:
+    """For each function, its median wall time and median CPU time of this process over
+    ``runs`` calls, after one untimed warm-up call of each. CPU time includes SQLite
+    (in-process) but not a database server.
+
+    Several functions (a ratio's two sides) are timed in turns (first, second, first, ...): a
+    stretch of the machine being slow or busy (other processes, a changing clock rate) then
+    falls on all of them alike, not on one. Measured one after the other, the same code gave
+    ratios from 2.6 to 4.2 on one machine."""
+    for fn in fns:
         fn()
-        wall.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    return statistics.median(wall), statistics.median(cpu)
-
-
-def paired_median_times(
-    first: Callable[[], object], second: Callable[[], object], runs: int
-) -> tuple[tuple[float, float], tuple[float, float]]:
-    """``median_times`` of a ratio's two sides, measured in turns (first, second, first, ...)
-    after one untimed warm-up call of each: a stretch of the machine being slow or busy (other
-    processes, a changing clock rate) then falls on both sides alike, not on one of them.
-    Measured one after the other, the same code gave ratios from 2.6 to 4.2 on one machine."""
-    first()
-    second()
-    times: tuple[list, list, list, list] = ([], [], [], [])
+    times = [([], []) for _fn in fns]
     for _ in range(runs):
-        for fn, wall, cpu in ((first, times[0], times[1]), (second, times[2], times[3])):
+        for fn, (wall, cpu) in zip(fns, times, strict=True):
             started, started_cpu = time.perf_counter(), time.process_time()
             fn()
             wall.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
-    medians = [statistics.median(values) for values in times]
-    return (medians[0], medians[1]), (medians[2], medians[3])
+    return [(statistics.median(wall), statistics.median(cpu)) for wall, cpu in times]
+
+
+def median_times(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time of ``runs`` calls (``medians_in_turns``)."""
+    return medians_in_turns(fn, runs=runs)[0]
 
 
 def median_time(fn: Callable[[], object], runs: int) -> float:
@@ -185,8 +178,8 @@ def state_overview(ctx: Context) -> Result:
                 rows += len(cursor.fetchall())
         return rows
 
-    (wall, cpu), (replay_wall, replay_cpu) = paired_median_times(
-        overview, replay_loader_sql, ctx.runs
+    (wall, cpu), (replay_wall, replay_cpu) = medians_in_turns(
+        overview, replay_loader_sql, runs=ctx.runs
     )
     timings = [
         Timing("state_overview", wall, ctx.runs, count_queries(overview)),
@@ -294,8 +287,8 @@ def position_list(ctx: Context) -> Result:
                 return client.get(baseline_url, {"year": year, "limit": shown})
 
             baseline = values_view().json()
-            (wall, cpu), (baseline_wall, baseline_cpu) = paired_median_times(
-                page, values_view, ctx.runs
+            (wall, cpu), (baseline_wall, baseline_cpu) = medians_in_turns(
+                page, values_view, runs=ctx.runs
             )
             timings = [
                 Timing("position_list", wall, ctx.runs, count_queries(page)),
@@ -386,8 +379,8 @@ def position_page_scaling(ctx: Context) -> Result:
             page()
             pages.append((recipient, url, page))
         (big_r, big_url, big_page), (small_r, small_url, small_page) = pages
-        (big_wall, big_cpu), (small_wall, small_cpu) = paired_median_times(
-            big_page, small_page, ctx.runs
+        (big_wall, big_cpu), (small_wall, small_cpu) = medians_in_turns(
+            big_page, small_page, runs=ctx.runs
         )
         timings = [
             Timing("position_page_big", big_wall, ctx.runs, count_queries(big_page)),
