@@ -65,22 +65,6 @@ def _weasyprint_alone(report):
     return run
 
 
-def _interleaved(first, second, runs: int):
-    """Median wall and CPU times of two functions run alternately (after one warm-up each):
-    on a busy machine, load that comes and goes hits both alike."""
-    import statistics
-
-    first(), second()
-    times = {0: ([], []), 1: ([], [])}
-    for _ in range(runs):
-        for key, fn in ((0, first), (1, second)):
-            started, started_cpu = time.perf_counter(), time.process_time()
-            fn()
-            times[key][0].append(time.perf_counter() - started)
-            times[key][1].append(time.process_time() - started_cpu)
-    return [(statistics.median(w), statistics.median(c)) for w, c in times.values()]
-
-
 def _compare(ctx, name: str, request, runs: int):
     from reports import rendering
 
@@ -89,7 +73,7 @@ def _compare(ctx, name: str, request, runs: int):
 
     report = full()
     alone = _weasyprint_alone(report)
-    (wall, cpu), (alone_wall, alone_cpu) = _interleaved(full, alone, runs)
+    (wall, cpu), (alone_wall, alone_cpu) = host.medians_in_turns(full, alone, runs=runs)
     build = host.median_time(lambda: rendering.build(request), runs)
     timings = [
         host.Timing(name, wall, runs, host.count_queries(full)),
