@@ -1,9 +1,11 @@
 """Login, logout and the start page with the cost overview (German figures)."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
@@ -64,6 +66,21 @@ def test_login_page_is_german(client):
         assert text in html
     assert "/static/css/app.css" in html
     assert "https://" not in html  # nothing from a CDN
+
+
+@pytest.mark.parametrize("page", ["/login/", "/api/"])
+def test_pages_name_the_apps_own_icon(client, page):
+    """Without an icon every browser asked for /favicon.ico on its first page and the log
+    had a "Not Found" warning for it; the app's pages and the browsable API name their own."""
+    if page != "/login/":
+        client.force_login(UserFactory(role="council"))
+    response = client.get(page, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    html = response.content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)
+    assert icon, html[:500]
+    assert icon.group(1) == "/static/img/favicon.svg"
+    assert finders.find("img/favicon.svg")
 
 
 def test_wrong_password_answers_in_german(client):
