@@ -1,7 +1,8 @@
 """The REST API under /api/ (routers of the apps are included here).
 
-Read-only lists and details of every model of the plan, each narrowed to the user's scope;
-``POST auth/token/`` hands scripts a token; ``overview/`` is the cost overview of a year.
+Lists and details of every model of the plan, each narrowed to the user's scope, and the
+writes a role may make (through the same services as the pages); ``POST auth/token/`` hands
+scripts a token; ``overview/`` is the cost overview of a year.
 """
 
 from django.urls import include, path
@@ -21,9 +22,12 @@ APP_ROUTERS = (carriers_urls.router, funding_urls.router, staffing_urls.router)
 
 
 class KimAPIRootView(APIRootView):
-    """The endpoints of the kim-admin API (read-only; token: ``POST /api/auth/token/``)."""
+    """The endpoints of the kim-admin API (token for scripts: ``POST /api/auth/token/``).
 
-    name = _("KIM-Verwaltung: Schnittstelle")
+    Named "Alle Endpunkte": the browsable API's title adds "KIM-Verwaltung: Schnittstelle" to
+    every view's name, which the root's name repeated."""
+
+    name = _("Alle Endpunkte")
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

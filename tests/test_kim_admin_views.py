@@ -83,6 +83,13 @@ def test_pages_name_the_apps_own_icon(client, page):
     assert finders.find("img/favicon.svg")
 
 
+def test_the_browsable_apis_root_names_itself_once(client):
+    client.force_login(UserFactory(role="council"))
+    html = client.get("/api/", HTTP_ACCEPT="text/html").content.decode()
+    assert "<title>Alle Endpunkte – KIM-Verwaltung: Schnittstelle</title>" in html
+    assert html.count("KIM-Verwaltung: Schnittstelle") == 2  # the title and the brand
+
+
 def test_wrong_password_answers_in_german(client):
     UserFactory(username="finanzen")
     response = client.post(reverse("login"), {"username": "finanzen", "password": "falsch"})
