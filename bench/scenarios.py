@@ -58,34 +58,30 @@ def _recipients_by_size() -> list:
     )
 
 
-def _count(harness, fn) -> int:
-    """Queries of ``fn``; the connection's query log (9,000 entries) is emptied first, else
-    a full log after building the scenarios would count nothing."""
-    from django.db import reset_queries
-
-    reset_queries()
-    return harness.count_queries(fn)
-
-
-def _pay_rise_loads(fn) -> tuple[int, int]:
-    """(queries of ``fn``, those among them that load the programme's pay rises). The loader
-    reads the pay rises once per plan that carries a year forward (``funding.selectors``):
-    that depends on which years have figures, not on how many positions there are."""
+def _queries(fn) -> list[dict]:
+    """The queries of ``fn``; the connection's query log (9,000 entries) is emptied first,
+    else a full log after building the scenarios would capture nothing."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
-
-    from funding.models import PayRise
 
     reset_queries()
     with CaptureQueriesContext(connection) as captured:
         fn()
+    return captured.captured_queries
+
+
+def _pay_rise_loads(queries: list[dict]) -> int:
+    """How many of ``queries`` load the programme's pay rises. The loader reads them once per
+    plan that carries a year forward (``funding.selectors``): that depends on which years
+    have figures, not on how many positions there are."""
+    from funding.models import PayRise
+
     table = f'"{PayRise._meta.db_table}"'
-    queries = captured.captured_queries
-    return len(queries), sum(table in q["sql"] for q in queries)
+    return sum(table in q["sql"] for q in queries)
 
 
 def scenario_compare(ctx, harness):
-    """``harness``: bench.__main__ (Result, Timing, medians_in_turns, count_queries)."""
+    """``harness``: bench.__main__ (Result, Timing, medians_in_turns)."""
     from django.db import transaction
 
     from funding.calculations import compute_year
@@ -114,20 +110,18 @@ def scenario_compare(ctx, harness):
         (wall, cpu), (baseline_wall, baseline_cpu) = harness.medians_in_turns(
             run, baseline_only, runs=ctx.runs
         )
-        queries = _count(harness, run)
+        captured = _queries(run)
+        queries = len(captured)
         timings = [
             harness.Timing("scenario_compare", wall, ctx.runs, queries),
-            harness.Timing(
-                "baseline_only", baseline_wall, ctx.runs, _count(harness, baseline_only)
-            ),
+            harness.Timing("baseline_only", baseline_wall, ctx.runs, len(_queries(baseline_only))),
             harness.Timing("scenario_compare.cpu_time", cpu, ctx.runs),
             harness.Timing("baseline_only.cpu_time", baseline_cpu, ctx.runs),
         ]
         result = run()
-        small_queries, small_rises = _pay_rise_loads(
-            lambda: compare(smallest, small_scenarios, years)
-        )
-        _queries, rises = _pay_rise_loads(run)
+        small = _queries(lambda: compare(smallest, small_scenarios, years))
+        small_queries, small_rises = len(small), _pay_rise_loads(small)
+        rises = _pay_rise_loads(captured)
         # Constant means: not growing with the positions; the pay rises are read once per
         # plan that carries a year forward, whatever its size (``_pay_rise_loads``).
         verdict = "constant" if small_queries - small_rises == queries - rises else "NOT constant"
@@ -178,8 +172,8 @@ def projection(ctx, harness):
 
     with transaction.atomic():
         big, small = make(largest), make(smallest)
-        queries = _count(harness, lambda: projection_result(big))
-        small_queries = _count(harness, lambda: projection_result(small))
+        queries = len(_queries(lambda: projection_result(big)))
+        small_queries = len(_queries(lambda: projection_result(small)))
         result = projection_result(big)
         verdict = "constant" if small_queries == queries else "NOT constant"
 
@@ -193,7 +187,7 @@ def projection(ctx, harness):
         timings = [
             harness.Timing("projection", wall, ctx.runs, queries),
             # The plan alone over the same years: the projection adds its rules on top.
-            harness.Timing("plan_only", plan_wall, ctx.runs, _count(harness, plan_only)),
+            harness.Timing("plan_only", plan_wall, ctx.runs, len(_queries(plan_only))),
             harness.Timing("projection.cpu_time", cpu, ctx.runs),
             harness.Timing("plan_only.cpu_time", plan_cpu, ctx.runs),
         ]
