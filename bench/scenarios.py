@@ -58,18 +58,6 @@ def _recipients_by_size() -> list:
     )
 
 
-def _queries(fn) -> list[dict]:
-    """The queries of ``fn``; the connection's query log (9,000 entries) is emptied first,
-    else a full log after building the scenarios would capture nothing."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        fn()
-    return captured.captured_queries
-
-
 def _pay_rise_loads(queries: list[dict]) -> int:
     """How many of ``queries`` load the programme's pay rises. The loader reads them once per
     plan that carries a year forward (``funding.selectors``): that depends on which years
@@ -81,7 +69,8 @@ def _pay_rise_loads(queries: list[dict]) -> int:
 
 
 def scenario_compare(ctx, harness):
-    """``harness``: bench.__main__ (Result, Timing, medians_in_turns)."""
+    """``harness``: bench.__main__ (Result, Timing, medians_in_turns, captured_queries,
+    count_queries)."""
     from django.db import transaction
 
     from funding.calculations import compute_year
@@ -110,16 +99,18 @@ def scenario_compare(ctx, harness):
         (wall, cpu), (baseline_wall, baseline_cpu) = harness.medians_in_turns(
             run, baseline_only, runs=ctx.runs
         )
-        captured = _queries(run)
+        captured = harness.captured_queries(run)
         queries = len(captured)
         timings = [
             harness.Timing("scenario_compare", wall, ctx.runs, queries),
-            harness.Timing("baseline_only", baseline_wall, ctx.runs, len(_queries(baseline_only))),
+            harness.Timing(
+                "baseline_only", baseline_wall, ctx.runs, harness.count_queries(baseline_only)
+            ),
             harness.Timing("scenario_compare.cpu_time", cpu, ctx.runs),
             harness.Timing("baseline_only.cpu_time", baseline_cpu, ctx.runs),
         ]
         result = run()
-        small = _queries(lambda: compare(smallest, small_scenarios, years))
+        small = harness.captured_queries(lambda: compare(smallest, small_scenarios, years))
         small_queries, small_rises = len(small), _pay_rise_loads(small)
         rises = _pay_rise_loads(captured)
         # Constant means: not growing with the positions; the pay rises are read once per
@@ -172,8 +163,8 @@ def projection(ctx, harness):
 
     with transaction.atomic():
         big, small = make(largest), make(smallest)
-        queries = len(_queries(lambda: projection_result(big)))
-        small_queries = len(_queries(lambda: projection_result(small)))
+        queries = harness.count_queries(lambda: projection_result(big))
+        small_queries = harness.count_queries(lambda: projection_result(small))
         result = projection_result(big)
         verdict = "constant" if small_queries == queries else "NOT constant"
 
@@ -187,7 +178,7 @@ def projection(ctx, harness):
         timings = [
             harness.Timing("projection", wall, ctx.runs, queries),
             # The plan alone over the same years: the projection adds its rules on top.
-            harness.Timing("plan_only", plan_wall, ctx.runs, len(_queries(plan_only))),
+            harness.Timing("plan_only", plan_wall, ctx.runs, harness.count_queries(plan_only)),
             harness.Timing("projection.cpu_time", cpu, ctx.runs),
             harness.Timing("plan_only.cpu_time", plan_cpu, ctx.runs),
         ]
